@@ -1,0 +1,76 @@
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { createDiagnostic, type Diagnostic, decodeJsonText, jsonPointer } from "@flowc/ir";
+import { z } from "zod";
+
+export const CONFIG_FILE_NAME = "flowc.config.json";
+
+/**
+ * `flowc.config.json`: which runtime `flowc run` uses and each runtime's options. Runtime
+ * options are validated by the runtime that owns them; here they only need to be objects.
+ */
+export const FlowcConfig = z
+  .object({
+    $schema: z.string().optional().describe("Path or URL of this schema, for editors."),
+    runtime: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("Runtime `flowc run` uses unless --runtime or FLOWC_RUNTIME says otherwise; default mp."),
+    runtimes: z
+      .record(z.string().min(1), z.record(z.string(), z.json()))
+      .default({})
+      .describe('Options per runtime name, e.g. { "mp": { "isolation": "thread" } }.'),
+  })
+  .strict()
+  .describe("flowc configuration (flowc.config.json)");
+export type FlowcConfig = z.output<typeof FlowcConfig>;
+
+export function configJsonSchema(): Record<string, unknown> {
+  return {
+    $id: "https://flowc.dev/schema/config.schema.json",
+    title: "flowc configuration",
+    ...(z.toJSONSchema(FlowcConfig, { io: "input", target: "draft-2020-12" }) as Record<string, unknown>),
+  };
+}
+
+/** The nearest flowc.config.json in `cwd` or a parent directory. */
+export function findConfig(cwd: string): string | undefined {
+  let dir = resolve(cwd);
+  for (;;) {
+    const candidate = join(dir, CONFIG_FILE_NAME);
+    if (existsSync(candidate)) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+export type ConfigResult = { ok: true; config: FlowcConfig; path: string | undefined } | { ok: false; diagnostics: Diagnostic[] };
+
+/** Loads `explicit` (from --config) or the discovered config; no file at all is the empty config. */
+export function loadConfig(cwd: string, explicit?: string): ConfigResult {
+  const path = explicit !== undefined ? resolve(cwd, explicit) : findConfig(cwd);
+  if (path === undefined) return { ok: true, config: FlowcConfig.parse({}), path: undefined };
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    return { ok: false, diagnostics: [createDiagnostic("FileNotFound", { what: "configuration file", path: explicit ?? path })] };
+  }
+  const decoded = decodeJsonText(text);
+  if ("diagnostics" in decoded) {
+    const detail = decoded.diagnostics.map((d) => d.message).join("; ");
+    return { ok: false, diagnostics: [createDiagnostic("ConfigInvalid", { detail }, { file: path })] };
+  }
+  const parsed = FlowcConfig.safeParse(decoded.value);
+  if (!parsed.success) {
+    return {
+      ok: false,
+      diagnostics: parsed.error.issues.map((issue) =>
+        createDiagnostic("ConfigInvalid", { detail: `${jsonPointer(issue.path.map(String)) || "/"}: ${issue.message}` }, { file: path }),
+      ),
+    };
+  }
+  return { ok: true, config: parsed.data, path };
+}

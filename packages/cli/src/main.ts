@@ -1,0 +1,88 @@
+import { createDiagnostic } from "@flowc/ir";
+import { Command, CommanderError, Option } from "commander";
+import { graphCommand } from "./commands/graph.js";
+import { inspectCommand } from "./commands/inspect.js";
+import { schemaCommand } from "./commands/schema.js";
+import { validateCommand } from "./commands/validate.js";
+import { type CliIo, ExitCode } from "./io.js";
+import { report } from "./report.js";
+import { FLOWC_VERSION } from "./version.js";
+
+/**
+ * Runs one flowc invocation and returns its exit code. Never calls process.exit and never
+ * throws for bad input: usage errors become FLC4001 diagnostics (exit 2).
+ */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  let exitCode: number = ExitCode.Ok;
+  const program = new Command("flowc")
+    .description("flowc — compile typed dataflow graphs written in TypeScript to a portable IR, and run them on any runtime.")
+    .version(FLOWC_VERSION, "-v, --version", "print the flowc version")
+    .helpOption("-h, --help", "show help")
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout(text),
+      writeErr: () => {}, // errors are reported as diagnostics below
+    });
+
+  program
+    .command("inspect")
+    .description("summarize an IR file: nodes, channels, order, cycles, partitions")
+    .argument("<file>", "an .ir.json or .ir.msgpack file")
+    .option("--json", "print {name, irVersion, hash, nodes, channels, sources, sinks, order, cycles, partitions}")
+    .action((file: string, options: { json?: boolean }) => {
+      exitCode = inspectCommand(io, file, options);
+    });
+
+  program
+    .command("validate")
+    .description("check an IR file against IR v1; exit 1 with coded diagnostics when invalid")
+    .argument("<file>", "an .ir.json or .ir.msgpack file")
+    .option("--json", "print {ok, diagnostics} as JSON on stdout")
+    .action((file: string, options: { json?: boolean }) => {
+      exitCode = validateCommand(io, file, options);
+    });
+
+  program
+    .command("graph")
+    .description("print the flow as Mermaid or Graphviz DOT text")
+    .argument("<file>", "an .ir.json or .ir.msgpack file")
+    .addOption(new Option("--format <format>", "mermaid or dot").default("mermaid"))
+    .action((file: string, options: { format?: string }) => {
+      exitCode = graphCommand(io, file, options);
+    });
+
+  program
+    .command("schema")
+    .description("print a JSON Schema: ir (the IR v1 document) or config (flowc.config.json)")
+    .argument("[name]", "ir or config", "ir")
+    .action((name: string) => {
+      exitCode = schemaCommand(io, name);
+    });
+
+  for (const command of program.commands) {
+    command.exitOverride().configureOutput({ writeOut: (text) => io.stdout(text), writeErr: () => {} });
+    command.showSuggestionAfterError(true);
+  }
+
+  if (argv.length === 0) {
+    io.stdout(program.helpInformation());
+    return ExitCode.Ok;
+  }
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help")
+        return ExitCode.Ok;
+      const detail = error.message.replace(/^error: /, "").replace(/\n+$/, "");
+      return report(io, [createDiagnostic("UsageError", { detail: capitalize(detail) })]);
+    }
+    throw error;
+  }
+  return exitCode;
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

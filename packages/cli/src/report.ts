@@ -1,0 +1,39 @@
+import { readFileSync } from "node:fs";
+import { type Diagnostic, diagnosticsToJson, formatDiagnostics, hasErrors } from "@flowc/ir";
+import { type CliIo, ExitCode, useColor } from "./io.js";
+
+export interface ReportOptions {
+  readonly json?: boolean;
+  /** Source texts already in memory, by the file name used in the diagnostics. */
+  readonly sources?: ReadonlyMap<string, string>;
+}
+
+/**
+ * Prints diagnostics: tsc-shaped text with code frames on stderr, or with `json` a JSON
+ * document `{ diagnostics: [...] }` on stdout. Returns the exit code they imply.
+ */
+export function report(io: CliIo, diagnostics: readonly Diagnostic[], options: ReportOptions = {}): ExitCode {
+  const code = exitCodeFor(diagnostics);
+  if (options.json) {
+    io.stdout(`${JSON.stringify({ ok: code === ExitCode.Ok, diagnostics: diagnosticsToJson(diagnostics) }, null, 2)}\n`);
+    return code;
+  }
+  if (diagnostics.length === 0) return code;
+  const sourceText = (file: string) => {
+    const known = options.sources?.get(file);
+    if (known !== undefined) return known;
+    try {
+      return readFileSync(file, "utf8");
+    } catch {
+      return undefined;
+    }
+  };
+  io.stderr(formatDiagnostics(diagnostics, { color: useColor(io), sourceText }));
+  return code;
+}
+
+/** FLC4xxx (usage, configuration, environment) → 2; any other error → 1; warnings only → 0. */
+export function exitCodeFor(diagnostics: readonly Diagnostic[]): ExitCode {
+  if (diagnostics.some((d) => d.severity === "error" && d.code.startsWith("FLC4"))) return ExitCode.Usage;
+  return hasErrors(diagnostics) ? ExitCode.Invalid : ExitCode.Ok;
+}

@@ -1,0 +1,246 @@
+/**
+ * The one catalogue of flowc diagnostics. Codes are stable: never renumber or reuse one.
+ * Bands: FLC1xxx IR, FLC2xxx frontend, FLC3xxx runtime, FLC4xxx CLI and configuration.
+ *
+ * `message` is a template: `{name}` placeholders are filled from the arguments, and the
+ * argument names are checked by the type system (see `DiagnosticArgs`).
+ */
+export type Severity = "error" | "warning";
+
+export interface CatalogueEntry {
+  readonly code: number;
+  readonly severity: Severity;
+  readonly message: string;
+  /** One line for the reference table in docs/diagnostics.md. */
+  readonly doc: string;
+  /** Optional advice printed under the message. */
+  readonly hint?: string;
+}
+
+export const catalogue = {
+  // ---- FLC1xxx: IR documents -------------------------------------------------------------
+  IrJsonSyntax: {
+    code: 1001,
+    severity: "error",
+    message: "The IR is not valid JSON: {detail}.",
+    doc: "The IR text could not be parsed as JSON.",
+  },
+  IrMsgpackSyntax: {
+    code: 1002,
+    severity: "error",
+    message: "The IR is not valid MessagePack: {detail}.",
+    doc: "The IR bytes could not be decoded as one MessagePack value.",
+  },
+  IrVersionUnsupported: {
+    code: 1003,
+    severity: "error",
+    message: "irVersion {found} is not supported; this flowc reads irVersion {supported}.",
+    doc: "The document declares an IR version this flowc cannot read (or none at all).",
+    hint: "Rebuild the flow with this flowc, or use the flowc that wrote the file.",
+  },
+  IrMissingProperty: {
+    code: 1004,
+    severity: "error",
+    message: "Required property '{property}' is missing.",
+    doc: "An IR object lacks a property the schema requires.",
+  },
+  IrInvalidValue: {
+    code: 1005,
+    severity: "error",
+    message: "{detail}",
+    doc: "A value has the wrong type or is out of range for the IR schema.",
+  },
+  IrUnknownProperty: {
+    code: 1006,
+    severity: "error",
+    message: "Unknown property '{property}'.",
+    doc: "IR objects are closed: a property the schema does not define is rejected, not ignored.",
+    hint: "Check the spelling against `flowc schema ir`, or remove the property.",
+  },
+  IrTooComplex: {
+    code: 1007,
+    severity: "error",
+    message: "The document cannot be read as an IR: {detail}.",
+    doc: "The input is too deeply nested or otherwise beyond what the loader accepts.",
+  },
+  DuplicateNodeId: {
+    code: 1010,
+    severity: "error",
+    message: "Duplicate node id '{id}'; the first node with this id is at {first}.",
+    doc: "Two nodes share an id.",
+  },
+  DuplicateChannelId: {
+    code: 1011,
+    severity: "error",
+    message: "Duplicate channel id '{id}'; the first channel with this id is at {first}.",
+    doc: "Two channels share an id (for example the same output connected twice to the same input).",
+  },
+  UnknownNode: {
+    code: 1012,
+    severity: "error",
+    message: "Channel '{channel}' refers to unknown node '{node}'.",
+    doc: "A channel endpoint names a node that is not in the IR.",
+  },
+  UnknownPort: {
+    code: 1013,
+    severity: "error",
+    message: "Node '{node}' has no {direction} port '{port}'; its {direction} ports are: {available}.",
+    doc: "A channel endpoint names a port the node does not declare.",
+  },
+  ChannelDirection: {
+    code: 1014,
+    severity: "error",
+    message: "Channel '{channel}' {detail}; a channel must go from an output port to an input port.",
+    doc: "A channel connects output to output or input to input.",
+  },
+  PortSchemaMismatch: {
+    code: 1015,
+    severity: "error",
+    message: "Channel '{channel}': {fromPort} produces {fromType}, which {toPort} does not accept ({toType}){where}.",
+    doc: "The producing port's JSON Schema is provably not accepted by the consuming port's schema.",
+  },
+  ClockRateInvalid: {
+    code: 1020,
+    severity: "error",
+    message: "Clock rate of node '{node}' must be a finite number of Hz greater than 0 (got {value}).",
+    doc: "A rate or hybrid clock has hz <= 0 or a non-finite hz.",
+  },
+  TriggerUnknownPort: {
+    code: 1021,
+    severity: "error",
+    message: "Node '{node}' triggers on '{port}', which is not one of its input ports ({available}).",
+    doc: "A trigger or hybrid clock names a port the node does not have.",
+  },
+  TriggerUnconnectedPort: {
+    code: 1022,
+    severity: "error",
+    message: "Node '{node}' triggers on input '{port}', but no channel feeds that port, so it can never fire on it.",
+    doc: "A trigger or hybrid clock names an input port that no channel connects.",
+  },
+  ClockKindUnknown: {
+    code: 1023,
+    severity: "error",
+    message: "Unknown clock kind {found}; expected one of: {expected}.",
+    doc: "A clock's kind is not rate, trigger, hybrid or free.",
+  },
+  LagPolicyUnknown: {
+    code: 1024,
+    severity: "error",
+    message: "Unknown lag policy {found}; expected one of: {expected}.",
+    doc: "A rate or hybrid clock's onLag is not warn, drop, catchUp or error.",
+  },
+  FreeClockWithInputs: {
+    code: 1025,
+    severity: "error",
+    message: "Node '{node}' has a free clock but declares input ports ({inputs}); a free clock is only for sources.",
+    doc: "The free clock (run as fast as outputs accept) applies only to nodes without inputs.",
+    hint: "Use trigger(...) to run on arriving messages, or rate(hz) to run periodically.",
+  },
+  CycleWithoutClock: {
+    code: 1026,
+    severity: "error",
+    message: "The cycle {members} has no rate or hybrid clock, so none of its nodes can ever run first.",
+    doc: "A cycle made only of trigger-clocked nodes can never start.",
+    hint: "Give one node of the cycle a rate(hz) or hybrid(hz, ...) clock.",
+  },
+  CapacityInvalid: {
+    code: 1030,
+    severity: "error",
+    message: "Channel capacity must be an integer of at least 1 (got {value}).",
+    doc: "A channel's capacity is below 1 or not an integer.",
+  },
+  OnFullUnknown: {
+    code: 1031,
+    severity: "error",
+    message: "Unknown onFull policy {found}; expected one of: {expected}.",
+    doc: "A channel's onFull is not dropOldest, dropNewest or block.",
+  },
+  AdapterKindUnknown: {
+    code: 1032,
+    severity: "error",
+    message: "Unknown adapter kind {found}; expected one of: {expected}.",
+    doc: "An input's adapter kind is not latest, hold, window or events.",
+  },
+  WindowAdapterInvalid: {
+    code: 1033,
+    severity: "error",
+    message: "A window adapter needs exactly one of size (an integer >= 1) or ms (a number > 0): {detail}.",
+    doc: "A window adapter has neither, both, or out-of-range size/ms.",
+  },
+  ParallelismInvalid: {
+    code: 1040,
+    severity: "error",
+    message: "Parallelism must be an integer of at least 1 (got {value}).",
+    doc: "A node's parallelism is below 1 or not an integer.",
+  },
+  ParallelismOnStatefulNode: {
+    code: 1041,
+    severity: "error",
+    message: "Node '{node}' is stateful, so it cannot run with parallelism {value}; parallel copies would each hold their own state.",
+    doc: "parallelism > 1 is only allowed on stateless nodes.",
+  },
+  InvalidIdentifier: {
+    code: 1042,
+    severity: "error",
+    message: "{what} {value} is not a valid identifier: {rule}.",
+    doc: "A node id or port name contains characters the IR does not allow.",
+  },
+  AbsolutePath: {
+    code: 1043,
+    severity: "error",
+    message: "Path {value} must be relative with forward slashes, so that builds are portable and byte-identical.",
+    doc: "impl.module or source.file is absolute or uses backslashes.",
+  },
+
+  // ---- FLC4xxx: CLI and configuration ---------------------------------------------------
+  UsageError: {
+    code: 4001,
+    severity: "error",
+    message: "{detail}",
+    doc: "The command line is not valid (unknown command or option, missing argument).",
+    hint: "Run `flowc --help` or `flowc <command> --help`.",
+  },
+  FileNotFound: {
+    code: 4002,
+    severity: "error",
+    message: "Cannot find {what} '{path}'.",
+    doc: "A file named on the command line does not exist.",
+  },
+  FileUnreadable: {
+    code: 4003,
+    severity: "error",
+    message: "Cannot read '{path}': {detail}.",
+    doc: "A file exists but cannot be read (a directory, no permission).",
+  },
+  UnknownFileKind: {
+    code: 4004,
+    severity: "error",
+    message: "'{path}' is not an IR file: expected a name ending in {expected}.",
+    doc: "The command expects an IR file and the name has an unknown extension.",
+  },
+  UnknownSchemaName: {
+    code: 4005,
+    severity: "error",
+    message: "Unknown schema '{name}'; available: {available}.",
+    doc: "`flowc schema` was given a name it does not know.",
+  },
+  ConfigInvalid: {
+    code: 4010,
+    severity: "error",
+    message: "Invalid flowc configuration: {detail}.",
+    doc: "flowc.config.json does not match the configuration schema (`flowc schema config`).",
+  },
+} as const satisfies Record<string, CatalogueEntry>;
+
+export type DiagnosticName = keyof typeof catalogue;
+
+type Placeholders<S extends string> = S extends `${string}{${infer P}}${infer Rest}` ? P | Placeholders<Rest> : never;
+
+/** The arguments a diagnostic's message template needs, derived from the template itself. */
+export type DiagnosticArgs<N extends DiagnosticName> = {
+  readonly [P in Placeholders<(typeof catalogue)[N]["message"]>]: string | number;
+};
+
+export function formatCode(code: number): string {
+  return `FLC${String(code).padStart(4, "0")}`;
+}

@@ -1,0 +1,115 @@
+import { unpackr } from "./codec.js";
+import { createDiagnostic, type Diagnostic, hasErrors, quote } from "./diagnostics/diagnostic.js";
+import { offsetToPosition } from "./diagnostics/locate.js";
+import { IR_VERSION, type Ir, SUPPORTED_IR_VERSIONS } from "./schema.js";
+import { checkSemantics } from "./validate/semantics.js";
+import { parseStructure } from "./validate/structure.js";
+
+export type LoadResult =
+  | { readonly ok: true; readonly ir: Ir; readonly diagnostics: readonly Diagnostic[] }
+  | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] };
+
+export type IrFormat = "json" | "msgpack";
+
+export interface LoadOptions {
+  /** How to decode bytes; by default a buffer whose first non-blank byte is `{` is JSON, anything else MessagePack. */
+  readonly format?: IrFormat;
+}
+
+/**
+ * Loads untrusted input — JSON text, JSON or MessagePack bytes, or an already-parsed value —
+ * into a validated IR. Never throws: every problem is a coded diagnostic with a JSON pointer
+ * (JSON syntax errors carry a line and column instead). On success `ir` has every default
+ * filled in and `diagnostics` holds only warnings.
+ */
+export function loadIr(input: string | Uint8Array | unknown, options: LoadOptions = {}): LoadResult {
+  try {
+    const decoded = decode(input, options);
+    if ("diagnostics" in decoded) return { ok: false, diagnostics: decoded.diagnostics };
+    return validateIr(decoded.value);
+  } catch (error) {
+    return { ok: false, diagnostics: [unexpected(error)] };
+  }
+}
+
+/** Validates a decoded value (see `loadIr`). */
+export function validateIr(value: unknown): LoadResult {
+  try {
+    const version = checkVersion(value);
+    if (version) return { ok: false, diagnostics: [version] };
+    const structure = parseStructure(value);
+    if ("diagnostics" in structure) return { ok: false, diagnostics: structure.diagnostics };
+    const diagnostics = checkSemantics(structure.ir);
+    return hasErrors(diagnostics) ? { ok: false, diagnostics } : { ok: true, ir: structure.ir, diagnostics };
+  } catch (error) {
+    return { ok: false, diagnostics: [unexpected(error)] };
+  }
+}
+
+function decode(input: unknown, options: LoadOptions): { value: unknown } | { diagnostics: Diagnostic[] } {
+  if (typeof input === "string") return decodeJsonText(input);
+  if (input instanceof Uint8Array) {
+    const format = options.format ?? sniff(input);
+    if (format === "json") return decodeJsonText(new TextDecoder("utf-8", { fatal: false }).decode(input));
+    return decodeMsgpackBytes(input);
+  }
+  return { value: input };
+}
+
+function sniff(bytes: Uint8Array): IrFormat {
+  for (const byte of bytes) {
+    if (byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d || byte === 0xef || byte === 0xbb || byte === 0xbf) continue;
+    return byte === 0x7b ? "json" : "msgpack";
+  }
+  return "json";
+}
+
+export function decodeJsonText(text: string): { value: unknown } | { diagnostics: Diagnostic[] } {
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  try {
+    return { value: JSON.parse(body) };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const match = /position (\d+)/.exec(message);
+    const position = match ? offsetToPosition(body, Number(match[1])) : undefined;
+    const detail = message
+      .replace(/^JSON\.parse: /, "")
+      .replace(/ in JSON at position \d+.*$/, "")
+      .replace(/\.$/, "");
+    return {
+      diagnostics: [createDiagnostic("IrJsonSyntax", { detail: detail || "unexpected input" }, position ? { ...position, length: 1 } : {})],
+    };
+  }
+}
+
+export function decodeMsgpackBytes(bytes: Uint8Array): { value: unknown } | { diagnostics: Diagnostic[] } {
+  if (bytes.length === 0) return { diagnostics: [createDiagnostic("IrMsgpackSyntax", { detail: "the input is empty" })] };
+  try {
+    return { value: unpackr.unpack(bytes) };
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    return { diagnostics: [createDiagnostic("IrMsgpackSyntax", { detail: detail.replace(/\.$/, "") })] };
+  }
+}
+
+function checkVersion(value: unknown): Diagnostic | undefined {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    const got = value === null ? "null" : Array.isArray(value) ? "an array" : typeof value;
+    return createDiagnostic("IrInvalidValue", { detail: `An IR document must be a JSON object, not ${got}.` }, { path: "" });
+  }
+  const version = (value as Record<string, unknown>).irVersion;
+  if (version === IR_VERSION) return undefined;
+  return createDiagnostic(
+    "IrVersionUnsupported",
+    { found: version === undefined ? "(missing)" : quote(version), supported: SUPPORTED_IR_VERSIONS.join(", ") },
+    { path: Object.hasOwn(value, "irVersion") ? "/irVersion" : "" },
+  );
+}
+
+function unexpected(error: unknown): Diagnostic {
+  const detail =
+    error instanceof RangeError
+      ? "it is nested too deeply"
+      : `the loader failed unexpectedly (${error instanceof Error ? error.message : String(error)})`;
+  return createDiagnostic("IrTooComplex", { detail }, { path: "" });
+}

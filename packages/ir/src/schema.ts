@@ -1,0 +1,171 @@
+import { z } from "zod";
+
+/**
+ * IR v1: the contract between the compiler and every runtime. This file is the single source
+ * of truth: the TypeScript types are inferred from it and `schema/ir.v1.schema.json` is
+ * generated from it (`pnpm gen`). Objects are closed: the loader reports unknown properties
+ * (FLC1006) instead of ignoring them. Defaults exist only where a hand-written IR benefits;
+ * the canonical encoding always writes every property out.
+ */
+
+export const IR_VERSION = 1;
+export const SUPPORTED_IR_VERSIONS: readonly number[] = [IR_VERSION];
+
+/** Node ids: also used in channel ids (`a.out->b.in`) and file names, so no dots or slashes. */
+export const NODE_ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+/** Port names are JavaScript identifiers: they are the keys of a node's input/output records. */
+export const PORT_NAME_PATTERN = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+export const NodeId = z.string().regex(NODE_ID_PATTERN).describe("Node id: a letter or _, then letters, digits, _ or -.");
+export const PortName = z.string().regex(PORT_NAME_PATTERN).describe("Port name: a JavaScript identifier.");
+
+/** Any JSON value (no NaN, no Infinity, no undefined). */
+export const JsonValue = z.json();
+
+/** A JSON Schema (draft 2020-12) describing the values of a port. `{}` accepts anything. */
+export const PortSchema = z
+  .record(z.string(), JsonValue)
+  .describe("JSON Schema (draft 2020-12) of the values on this port; {} accepts any value.");
+
+export const LAG_POLICIES = ["warn", "drop", "catchUp", "error"] as const;
+export const LagPolicy = z
+  .enum(LAG_POLICIES)
+  .describe(
+    "What a rate clock does when a step overruns its period: warn and skip missed ticks, drop them silently, catch up back-to-back, or fail the node.",
+  );
+
+const Hz = z.number().positive().describe("Frequency in Hz: a finite number > 0.");
+const TriggerPorts = z.array(PortName).min(1).describe("Input ports whose arriving messages fire the node.");
+
+export const RateClock = z.object({ kind: z.literal("rate"), hz: Hz, onLag: LagPolicy.default("warn") });
+export const TriggerClock = z.object({ kind: z.literal("trigger"), on: TriggerPorts });
+export const HybridClock = z.object({ kind: z.literal("hybrid"), hz: Hz, onLag: LagPolicy.default("warn"), on: TriggerPorts });
+export const FreeClock = z
+  .object({ kind: z.literal("free") })
+  .describe("Runs whenever its outputs have room; only for nodes without inputs (finite or infinite sources).");
+
+export const CLOCK_KINDS = ["rate", "trigger", "hybrid", "free"] as const;
+export const Clock = z
+  .discriminatedUnion("kind", [RateClock, TriggerClock, HybridClock, FreeClock])
+  .describe("When the node runs its step.");
+
+export const ADAPTER_KINDS = ["latest", "hold", "window", "events"] as const;
+export const Adapter = z
+  .discriminatedUnion("kind", [
+    z.object({ kind: z.literal("latest") }).describe("The newest message; none if nothing new arrived."),
+    z.object({ kind: z.literal("hold") }).describe("The last message ever received, kept across steps."),
+    z
+      .object({
+        kind: z.literal("window"),
+        size: z.number().int().min(1).optional(),
+        ms: z.number().positive().optional(),
+      })
+      .describe("A list: the last `size` messages, or the messages of the last `ms` milliseconds (exactly one of the two)."),
+    z.object({ kind: z.literal("events") }).describe("Every message received since the previous step, as a list."),
+  ])
+  .describe("How an input samples its channel(s) when the node steps.");
+
+export const InputPort = z.object({
+  schema: PortSchema.default({}),
+  adapter: Adapter.default({ kind: "latest" }),
+});
+export const OutputPort = z.object({ schema: PortSchema.default({}) });
+
+export const SourceLocation = z
+  .object({
+    file: z.string().min(1).describe("Path relative to the project root, with forward slashes."),
+    line: z.number().int().min(1),
+    column: z.number().int().min(1),
+  })
+  .describe("Where the node was declared in the flow source.");
+
+export const Impl = z
+  .object({
+    module: z.string().min(1).describe("ES module path relative to the IR file, with forward slashes."),
+    export: z.string().min(1).describe("Name of the module's export holding the node definition."),
+  })
+  .describe("Where a runtime loads the node implementation from.");
+
+export const ON_ERROR_POLICIES = ["stop", "isolate"] as const;
+
+export const Node = z.object({
+  id: NodeId,
+  type: z.string().min(1).describe("The node definition's type name."),
+  impl: Impl,
+  params: z.record(z.string(), JsonValue).default({}).describe("Parameters, already evaluated."),
+  clock: Clock,
+  inputs: z.record(PortName, InputPort).default({}),
+  outputs: z.record(PortName, OutputPort).default({}),
+  stateful: z.boolean().default(false).describe("True when the node keeps state between steps."),
+  parallelism: z.number().int().min(1).default(1).describe("Copies of a stateless node run in parallel, order preserved."),
+  placement: z.string().min(1).nullable().default(null).describe("Machine name the node must run on; null: anywhere."),
+  onError: z.enum(ON_ERROR_POLICIES).default("stop").describe("stop: a failure stops the run; isolate: the rest keeps running."),
+  source: SourceLocation.nullable().default(null),
+});
+
+export const ON_FULL_POLICIES = ["dropOldest", "dropNewest", "block"] as const;
+export const OnFull = z
+  .enum(ON_FULL_POLICIES)
+  .describe("What a full channel does with a new message: evict the oldest, discard the new one, or make the producer wait.");
+
+export const Endpoint = z.object({ node: z.string(), port: z.string() });
+
+export const DEFAULT_CAPACITY = 10;
+export const Channel = z.object({
+  id: z.string().min(1).describe("Unique id; the compiler writes `from.node.port->to.node.port`."),
+  from: Endpoint.describe("An output port."),
+  to: Endpoint.describe("An input port."),
+  capacity: z.number().int().min(1).default(DEFAULT_CAPACITY).describe("Messages the channel holds before onFull applies."),
+  onFull: OnFull.default("dropOldest"),
+});
+
+export const Meta = z.object({
+  compiler: z.string().min(1).describe("Name and version of the tool that wrote the IR."),
+  sourceHash: z
+    .string()
+    .regex(/^sha256:[0-9a-f]{64}$/)
+    .nullable()
+    .describe("sha256 of the flow's sources, or null for hand-written IR."),
+});
+
+export const Ir = z
+  .object({
+    irVersion: z.literal(IR_VERSION),
+    name: z.string().min(1),
+    nodes: z.array(Node),
+    channels: z.array(Channel).default([]),
+    meta: Meta,
+  })
+  .describe("flowc IR v1: a flow's nodes and the channels between their ports.");
+
+export type Ir = z.output<typeof Ir>;
+export type IrInput = z.input<typeof Ir>;
+export type IrNode = z.output<typeof Node>;
+export type IrChannel = z.output<typeof Channel>;
+export type IrClock = z.output<typeof Clock>;
+export type IrAdapter = z.output<typeof Adapter>;
+export type IrInputPort = z.output<typeof InputPort>;
+export type IrOutputPort = z.output<typeof OutputPort>;
+export type IrMeta = z.output<typeof Meta>;
+export type JsonSchema = z.output<typeof PortSchema>;
+export type Json = z.output<typeof JsonValue>;
+export type LagPolicyName = (typeof LAG_POLICIES)[number];
+export type OnFullPolicy = (typeof ON_FULL_POLICIES)[number];
+
+/** The JSON Schema of IR v1, generated from the zod schema (objects closed, as the loader is). */
+export function irJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(Ir, {
+    io: "input",
+    target: "draft-2020-12",
+    override: (ctx) => {
+      const def = ctx.zodSchema._zod.def;
+      if (def.type === "object" && def.catchall === undefined) ctx.jsonSchema.additionalProperties = false;
+    },
+  }) as Record<string, unknown>;
+  return {
+    $schema: schema.$schema,
+    $id: "https://flowc.dev/schema/ir.v1.schema.json",
+    title: "flowc IR v1",
+    ...schema,
+  };
+}
