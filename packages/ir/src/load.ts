@@ -1,3 +1,4 @@
+import { type ParseError, type ParseErrorCode, parse, printParseErrorCode } from "jsonc-parser";
 import { unpackr } from "./codec.js";
 import { createDiagnostic, type Diagnostic, hasErrors, quote } from "./diagnostics/diagnostic.js";
 import { offsetToPosition } from "./diagnostics/locate.js";
@@ -69,23 +70,37 @@ export function decodeJsonText(text: string): { value: unknown } | { diagnostics
   try {
     return { value: JSON.parse(body) };
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    const match = /position (\d+)/.exec(message);
-    const position = match ? offsetToPosition(body, Number(match[1])) : undefined;
-    const detail = message
-      .replace(/^JSON\.parse: /, "")
-      .replace(/ in JSON at position \d+.*$/, "")
-      .replace(/\.$/, "");
-    return {
-      diagnostics: [createDiagnostic("IrJsonSyntax", { detail: detail || "unexpected input" }, position ? { ...position, length: 1 } : {})],
-    };
+    // JSON.parse's messages carry no position on this Node; a strict jsonc-parser pass finds
+    // the first error's offset (only on this error path).
+    const errors: ParseError[] = [];
+    parse(body, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+    const first = errors[0];
+    if (!first) {
+      const detail = error instanceof Error ? error.message : String(error);
+      return { diagnostics: [createDiagnostic("IrJsonSyntax", { detail: detail.replace(/\.$/, "") })] };
+    }
+    const position = offsetToPosition(body, first.offset);
+    const detail = `${describeParseError(first.error)} at line ${position.line}, column ${position.column}`;
+    return { diagnostics: [createDiagnostic("IrJsonSyntax", { detail }, { ...position, length: Math.max(1, first.length) })] };
   }
+}
+
+function describeParseError(code: ParseErrorCode): string {
+  const name = printParseErrorCode(code);
+  return name
+    .replace(/([a-z])([A-Z])/g, "$1 $2")
+    .toLowerCase()
+    .replace(/^./, (c) => c.toUpperCase());
 }
 
 export function decodeMsgpackBytes(bytes: Uint8Array): { value: unknown } | { diagnostics: Diagnostic[] } {
   if (bytes.length === 0) return { diagnostics: [createDiagnostic("IrMsgpackSyntax", { detail: "the input is empty" })] };
   try {
-    return { value: unpackr.unpack(bytes) };
+    const value: unknown = unpackr.unpack(bytes);
+    if (value !== null && typeof value === "object" && !Array.isArray(value) && Object.getPrototypeOf(value) !== Object.prototype) {
+      return { diagnostics: [createDiagnostic("IrMsgpackSyntax", { detail: "the data is not a MessagePack map" })] };
+    }
+    return { value };
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
     return { diagnostics: [createDiagnostic("IrMsgpackSyntax", { detail: detail.replace(/\.$/, "") })] };

@@ -48,8 +48,8 @@ function codeFrame(text: string | undefined, d: Diagnostic, color: boolean): str
   const shown = source.replace(/\t/g, " ").replace(/\r$/, "");
   const column = Math.max(1, d.column ?? 1);
   const length = Math.max(1, Math.min(d.length ?? 1, shown.length - column + 1));
-  const marker = `${" ".repeat(gutter.length)}  ${" ".repeat(column - 1)}${"~".repeat(length)}`;
-  return `${paint(color, "7", gutter)} ${shown}\n${paint(color, "7", " ".repeat(gutter.length))} ${paint(color, "31", marker.slice(gutter.length + 1))}`;
+  const marker = `${" ".repeat(column - 1)}${"~".repeat(length)}`;
+  return `${paint(color, "7", gutter)} ${shown}\n${paint(color, "7", " ".repeat(gutter.length))} ${paint(color, "31", marker)}`;
 }
 
 /** The `--json` shape: stable, versioned by the catalogue codes. */
