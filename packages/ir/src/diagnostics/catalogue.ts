@@ -96,7 +96,8 @@ export const catalogue = {
   PortSchemaMismatch: {
     code: 1015,
     severity: "error",
-    message: "Channel '{channel}': {fromPort} produces {fromType}, which {toPort} does not accept ({toType}){where}.",
+    message:
+      "Channel '{channel}': {fromPort} produces values that {toPort} does not accept{where}: {fromType} is not assignable to {toType}.",
     doc: "The producing port's JSON Schema is provably not accepted by the consuming port's schema.",
   },
   ClockRateInvalid: {

@@ -20,14 +20,14 @@ export function formatDiagnostic(d: Diagnostic, options: FormatOptions = {}): st
   const lines = [`${paint(color, "36", where)}${severity} ${paint(color, "90", `${d.code}:`)} ${d.message}`];
   if (d.path !== undefined && d.line === undefined) lines.push(`  at ${d.path === "" ? "(document root)" : d.path}`);
   const frame = d.file && d.line !== undefined ? codeFrame(options.sourceText?.(d.file), d, color) : undefined;
-  if (frame) lines.push("", frame, "");
+  if (frame) lines.push("", frame);
   if (d.hint) lines.push(`  ${paint(color, "90", `hint: ${d.hint}`)}`);
   return lines.join("\n");
 }
 
 export function formatDiagnostics(diagnostics: readonly Diagnostic[], options: FormatOptions = {}): string {
   if (diagnostics.length === 0) return "";
-  const body = diagnostics.map((d) => formatDiagnostic(d, options)).join("\n");
+  const body = diagnostics.map((d) => formatDiagnostic(d, options)).join("\n\n");
   const errors = diagnostics.filter((d) => d.severity === "error").length;
   const warnings = diagnostics.length - errors;
   const summary = [

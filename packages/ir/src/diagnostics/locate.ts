@@ -18,7 +18,8 @@ export class JsonLocator {
 
   constructor(private readonly text: string) {}
 
-  locate(pointer: string): TextPosition | undefined {
+  /** `key`: point at the property name rather than its value (for unknown properties). */
+  locate(pointer: string, key = false): TextPosition | undefined {
     if (this.#tree === null) this.#tree = parseTree(this.text);
     const tree = this.#tree;
     if (!tree) return undefined;
@@ -39,10 +40,10 @@ export class JsonLocator {
     let offset = node.offset;
     let length = node.length;
     if (found === segments.length && found > 0 && node.parent?.type === "property") {
-      const key = node.parent.children?.[0];
-      if (key && (node.type === "object" || node.type === "array")) {
-        offset = key.offset;
-        length = key.length;
+      const name = node.parent.children?.[0];
+      if (name && (key || node.type === "object" || node.type === "array")) {
+        offset = name.offset;
+        length = name.length;
       }
     }
     const { line, column } = this.#position(offset);
@@ -55,7 +56,7 @@ export class JsonLocator {
   locateAll(diagnostics: readonly Diagnostic[], file: string): Diagnostic[] {
     return diagnostics.map((d) => {
       if (d.line !== undefined) return d.file ? d : { ...d, file };
-      const position = d.path !== undefined ? this.locate(d.path) : undefined;
+      const position = d.path !== undefined ? this.locate(d.path, d.name === "IrUnknownProperty") : undefined;
       return position ? { ...d, file, ...position } : { ...d, file };
     });
   }

@@ -117,7 +117,9 @@ describe("IR validation rules", () => {
   it("FLC1015 incompatible port schemas across a channel", () => {
     const result = loadIr(mutate((ir) => (ir.nodes[3].inputs.value.schema = { type: "string" })));
     expect(result.diagnostics.map((d) => [d.code, d.path])).toEqual([[code("PortSchemaMismatch"), "/channels/2"]]);
-    expect(result.diagnostics[0]?.message).toContain("produces number, which sink.value does not accept (string)");
+    expect(result.diagnostics[0]?.message).toContain(
+      "plus10.value produces values that sink.value does not accept: number is not assignable to string.",
+    );
   });
 
   it("FLC1020 rate must be finite and positive", () => {

@@ -1,6 +1,6 @@
 import { buildGraph, stronglyConnectedComponents } from "../analysis/graph.js";
 import { createDiagnostic, type Diagnostic, jsonPointer, quote } from "../diagnostics/diagnostic.js";
-import type { Ir, IrNode } from "../schema.js";
+import type { Ir, IrChannel, IrNode } from "../schema.js";
 import { checkSchemaCompatible } from "./schema-compat.js";
 
 /**
@@ -23,6 +23,7 @@ export function checkSemantics(ir: Ir): Diagnostic[] {
   });
 
   const connectedInputs = new Set<string>();
+  const wellFormed: IrChannel[] = [];
   const channelIndex = new Map<string, number>();
   ir.channels.forEach((channel, k) => {
     const at = (...rest: (string | number)[]) => jsonPointer(["channels", k, ...rest]);
@@ -42,6 +43,7 @@ export function checkSemantics(ir: Ir): Diagnostic[] {
     const fromOk = fromNode ? checkEndpoint(fromNode, channel.from.port, "output", channel.id, at("from", "port"), out) : false;
     const toOk = toNode ? checkEndpoint(toNode, channel.to.port, "input", channel.id, at("to", "port"), out) : false;
     if (toOk) connectedInputs.add(`${channel.to.node}\u0000${channel.to.port}`);
+    if (fromOk && toOk) wellFormed.push(channel);
     if (fromOk && toOk && fromNode && toNode) {
       const produced = fromNode.outputs[channel.from.port]?.schema ?? {};
       const accepted = toNode.inputs[channel.to.port]?.schema ?? {};
@@ -56,7 +58,7 @@ export function checkSemantics(ir: Ir): Diagnostic[] {
               toPort: `${toNode.id}.${channel.to.port}`,
               fromType: problem.produced,
               toType: problem.accepted,
-              where: problem.at ? ` at ${problem.at}` : "",
+              where: problem.at ? ` (at ${problem.at})` : "",
             },
             { path: at() },
           ),
@@ -73,7 +75,7 @@ export function checkSemantics(ir: Ir): Diagnostic[] {
     });
   });
 
-  checkCycles(ir, out);
+  checkCycles(ir.nodes, wellFormed, out);
   return out;
 }
 
@@ -147,18 +149,19 @@ function checkEndpoint(
   return false;
 }
 
-function checkCycles(ir: Ir, out: Diagnostic[]): void {
-  const graph = buildGraph(ir);
+/** Cycles among well-formed channels in which no node has a rate or hybrid clock. */
+function checkCycles(nodes: readonly IrNode[], channels: readonly IrChannel[], out: Diagnostic[]): void {
+  const graph = buildGraph({ nodes, channels });
   const components = stronglyConnectedComponents(graph);
   components.members.forEach((members, c) => {
     if (!components.cyclic[c]) return;
     const started = members.some((v) => {
-      const kind = ir.nodes[v]?.clock.kind;
+      const kind = nodes[v]?.clock.kind;
       return kind === "rate" || kind === "hybrid";
     });
     if (started) return;
     const names = members.map((v) => graph.ids[v] as string);
-    const shown = names.length > 6 ? [...names.slice(0, 6), `... (${names.length} nodes)`] : names;
+    const shown = names.length > 6 ? [...names.slice(0, 6), `... (${names.length} nodes)`] : [...names, names[0] as string];
     out.push(createDiagnostic("CycleWithoutClock", { members: shown.join(" -> ") }, { path: `/nodes/${members[0]}` }));
   });
 }
