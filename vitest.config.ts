@@ -2,12 +2,13 @@ import { defineConfig } from "vitest/config";
 
 // One configuration for the whole workspace. Workspace packages resolve to their TypeScript
 // sources through the `flowc-source` export condition, so tests never need a build; the CLI
-// end-to-end tests run the built CLI (`pnpm build` runs as part of `pnpm test:all`).
+// end-to-end tests run the built CLI, which tests/global-setup.ts brings up to date.
 export default defineConfig({
   resolve: { conditions: ["flowc-source"] },
   ssr: { resolve: { conditions: ["flowc-source"], externalConditions: ["flowc-source"] } },
   test: {
     include: ["packages/*/src/**/*.test.ts", "tests/**/*.test.ts"],
+    globalSetup: ["tests/global-setup.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },

@@ -36,29 +36,39 @@ const sourceLocation = fc.record({
 });
 const sourceHash = fc.stringMatching(/^[0-9a-f]{64}$/).map((h) => `sha256:${h}`);
 
+// fc.gen() caches the arbitrary each factory builds, keyed by the factory: factories must be
+// stable module-level functions, or every call adds a cache entry (unbounded memory).
+const nodeIds = () => fc.uniqueArray(ident, { minLength: 1, maxLength: 12 });
+const portNames = () => fc.uniqueArray(portName, { maxLength: 3 });
+const params = () => fc.dictionary(ident, jsonValue, { maxKeys: 3 });
+const placement = () => fc.option(ident, { nil: null });
+const source = () => fc.option(sourceLocation, { nil: null });
+const hash = () => fc.option(sourceHash, { nil: null });
+const adapterArb = () => adapter;
+
 /** Random valid IR documents: a DAG of 1–12 nodes with compatible, correctly directed channels. */
 export const validIr: fc.Arbitrary<IrInput> = fc.gen().map((g) => {
-  const ids = g(() => fc.uniqueArray(ident, { minLength: 1, maxLength: 12 }));
+  const ids = g(nodeIds);
   const nodes: NodeInput[] = [];
   const channels: ChannelInput[] = [];
   const connected = new Map<string, Set<string>>();
   for (const id of ids) {
-    const inNames = g(() => fc.uniqueArray(portName, { maxLength: 3 }));
-    const outNames = g(() => fc.uniqueArray(portName, { maxLength: 3 }));
+    const inNames = g(portNames);
+    const outNames = g(portNames);
     const stateful = g(fc.boolean);
     nodes.push({
       id,
       type: g(fc.constantFrom, "Counter", "Scale", "Sink", "Window"),
       impl: { module: g(fc.constantFrom, "nodes/a.mjs", "nodes/b.mjs", "../lib/x.js"), export: g(fc.constantFrom, "A", "B", "default") },
-      params: g(() => fc.dictionary(ident, jsonValue, { maxKeys: 3 })),
+      params: g(params),
       clock: { kind: "free" },
-      inputs: Object.fromEntries(inNames.map((p) => [p, { schema: g(fc.constantFrom, ...SCHEMAS), adapter: g(() => adapter) }])),
+      inputs: Object.fromEntries(inNames.map((p) => [p, { schema: g(fc.constantFrom, ...SCHEMAS), adapter: g(adapterArb) }])),
       outputs: Object.fromEntries(outNames.map((p) => [p, { schema: g(fc.constantFrom, ...SCHEMAS) }])),
       stateful,
       parallelism: stateful ? 1 : g(fc.integer, { min: 1, max: 4 }),
-      placement: g(() => fc.option(ident, { nil: null })),
+      placement: g(placement),
       onError: g(fc.constantFrom, "stop" as const, "isolate" as const),
-      source: g(() => fc.option(sourceLocation, { nil: null })),
+      source: g(source),
     });
     connected.set(id, new Set());
   }
@@ -104,7 +114,7 @@ export const validIr: fc.Arbitrary<IrInput> = fc.gen().map((g) => {
     name: g(fc.constantFrom, "demo", "flow", "batch-1", "ünïcode ✓"),
     nodes,
     channels,
-    meta: { compiler: "flowc 0.1.0", sourceHash: g(() => fc.option(sourceHash, { nil: null })) },
+    meta: { compiler: "flowc 0.1.0", sourceHash: g(hash) },
   };
 });
 
@@ -146,3 +156,60 @@ export const hostileValue = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }),
   fc.constant(undefined),
 );
+
+/** Byte-level corruption: flip a byte, truncate, or insert a byte. */
+export function mangle(bytes: Uint8Array, at: number, byte: number, op: string): Uint8Array {
+  const i = at % Math.max(1, bytes.length);
+  if (op === "truncate") return bytes.subarray(0, i);
+  if (op === "insert") return Buffer.concat([bytes.subarray(0, i), Buffer.from([byte]), bytes.subarray(i)]);
+  const copy = Uint8Array.from(bytes);
+  copy[i] = (copy[i] ?? 0) ^ (byte || 1);
+  return copy;
+}
+
+export type Corruption = { op: string; pick: number; other: number; value: unknown; key: string };
+
+/** Structural corruption of a parsed document, in place. */
+export function corrupt(doc: unknown, c: Corruption): void {
+  const paths = allPaths(doc).filter((p) => p.length > 0);
+  if (paths.length === 0) return;
+  const path = paths[c.pick % paths.length] as (string | number)[];
+  const parent = path.slice(0, -1).reduce<any>((v, s) => v?.[s], doc);
+  const key = path[path.length - 1] as string | number;
+  if (parent === null || typeof parent !== "object") return;
+  switch (c.op) {
+    case "delete":
+      if (Array.isArray(parent)) parent.splice(Number(key), 1);
+      else delete parent[key];
+      break;
+    case "replace":
+      parent[key] = c.value;
+      break;
+    case "duplicate":
+      if (Array.isArray(parent)) parent.push(structuredClone(parent[Number(key)]));
+      else parent[`${String(key)}2`] = parent[key];
+      break;
+    case "add": {
+      const target = parent[key];
+      if (target !== null && typeof target === "object" && !Array.isArray(target)) {
+        Object.defineProperty(target, c.key, { value: c.value, enumerable: true, writable: true, configurable: true });
+      } else if (Array.isArray(target)) {
+        target.push(c.value);
+      }
+      break;
+    }
+    case "swap": {
+      const otherPath = paths[c.other % paths.length] as (string | number)[];
+      const otherParent = otherPath.slice(0, -1).reduce<any>((v, s) => v?.[s], doc);
+      const otherKey = otherPath[otherPath.length - 1] as string | number;
+      const nested = (a: (string | number)[], b: (string | number)[]) => a.length <= b.length && a.every((s, i) => s === b[i]);
+      // Swapping a value with one inside it would make the document cyclic, which JSON cannot express.
+      if (otherParent && typeof otherParent === "object" && !nested(path, otherPath) && !nested(otherPath, path)) {
+        const tmp = parent[key];
+        parent[key] = otherParent[otherKey];
+        otherParent[otherKey] = tmp;
+      }
+      break;
+    }
+  }
+}

@@ -1,7 +1,7 @@
 import { catalogue, encodeJson, encodeMsgpack, formatCode, type Ir, type LoadResult, loadIr } from "@flowc/ir";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { allPaths, hostileValue, validIr } from "./arbitraries.js";
+import { corrupt, hostileValue, mangle, validIr } from "./arbitraries.js";
 
 const KNOWN_CODES = new Set(Object.values(catalogue).map((e) => formatCode(e.code)));
 
@@ -92,58 +92,3 @@ describe("corrupted IRs produce only coded diagnostics (fast-check)", () => {
     );
   });
 });
-
-function mangle(bytes: Uint8Array, at: number, byte: number, op: string): Uint8Array {
-  const i = at % Math.max(1, bytes.length);
-  if (op === "truncate") return bytes.subarray(0, i);
-  if (op === "insert") return Buffer.concat([bytes.subarray(0, i), Buffer.from([byte]), bytes.subarray(i)]);
-  const copy = Uint8Array.from(bytes);
-  copy[i] = (copy[i] ?? 0) ^ (byte || 1);
-  return copy;
-}
-
-type Corruption = { op: string; pick: number; other: number; value: unknown; key: string };
-
-function corrupt(doc: unknown, c: Corruption): void {
-  const paths = allPaths(doc).filter((p) => p.length > 0);
-  if (paths.length === 0) return;
-  const path = paths[c.pick % paths.length] as (string | number)[];
-  const parent = path.slice(0, -1).reduce<any>((v, s) => v?.[s], doc);
-  const key = path[path.length - 1] as string | number;
-  if (parent === null || typeof parent !== "object") return;
-  switch (c.op) {
-    case "delete":
-      if (Array.isArray(parent)) parent.splice(Number(key), 1);
-      else delete parent[key];
-      break;
-    case "replace":
-      parent[key] = c.value;
-      break;
-    case "duplicate":
-      if (Array.isArray(parent)) parent.push(structuredClone(parent[Number(key)]));
-      else parent[`${String(key)}2`] = parent[key];
-      break;
-    case "add": {
-      const target = parent[key];
-      if (target !== null && typeof target === "object" && !Array.isArray(target)) {
-        Object.defineProperty(target, c.key, { value: c.value, enumerable: true, writable: true, configurable: true });
-      } else if (Array.isArray(target)) {
-        target.push(c.value);
-      }
-      break;
-    }
-    case "swap": {
-      const otherPath = paths[c.other % paths.length] as (string | number)[];
-      const otherParent = otherPath.slice(0, -1).reduce<any>((v, s) => v?.[s], doc);
-      const otherKey = otherPath[otherPath.length - 1] as string | number;
-      const nested = (a: (string | number)[], b: (string | number)[]) => a.length <= b.length && a.every((s, i) => s === b[i]);
-      // Swapping a value with one inside it would make the document cyclic, which JSON cannot express.
-      if (otherParent && typeof otherParent === "object" && !nested(path, otherPath) && !nested(otherPath, path)) {
-        const tmp = parent[key];
-        parent[key] = otherParent[otherKey];
-        otherParent[otherKey] = tmp;
-      }
-      break;
-    }
-  }
-}

@@ -2,6 +2,7 @@ import { type ParseError, type ParseErrorCode, parse, printParseErrorCode } from
 import { unpackr } from "./codec.js";
 import { createDiagnostic, type Diagnostic, hasErrors, quote } from "./diagnostics/diagnostic.js";
 import { offsetToPosition } from "./diagnostics/locate.js";
+import { scanMsgpack } from "./msgpack-scan.js";
 import { IR_VERSION, type Ir, SUPPORTED_IR_VERSIONS } from "./schema.js";
 import { checkSemantics } from "./validate/semantics.js";
 import { parseStructure } from "./validate/structure.js";
@@ -95,6 +96,8 @@ function describeParseError(code: ParseErrorCode): string {
 
 export function decodeMsgpackBytes(bytes: Uint8Array): { value: unknown } | { diagnostics: Diagnostic[] } {
   if (bytes.length === 0) return { diagnostics: [createDiagnostic("IrMsgpackSyntax", { detail: "the input is empty" })] };
+  const problem = scanMsgpack(bytes);
+  if (problem) return { diagnostics: [createDiagnostic("IrMsgpackSyntax", { detail: problem })] };
   try {
     const value: unknown = unpackr.unpack(bytes);
     if (value !== null && typeof value === "object" && !Array.isArray(value) && Object.getPrototypeOf(value) !== Object.prototype) {

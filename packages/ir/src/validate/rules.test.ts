@@ -79,6 +79,15 @@ describe("IR validation rules", () => {
     expect(result.diagnostics[0]?.code).toMatch(/^FLC100[57]$/);
   });
 
+  it("FLC1007 a cyclic object (only possible from code) is refused, not crashed on", () => {
+    const ir = structuredClone(chainIr()) as any;
+    ir.nodes[0].params = { self: {} };
+    ir.nodes[0].params.self.loop = ir.nodes[0].params;
+    const result = loadIr(ir);
+    expect(result.ok).toBe(false);
+    expect(result.diagnostics[0]?.code).toMatch(/^FLC100[57]$/);
+  });
+
   it("FLC1010 duplicate node id", () => {
     expect(problems(mutate((ir) => (ir.nodes[2].id = "double")))).toContainEqual([code("DuplicateNodeId"), "/nodes/2/id"]);
   });
