@@ -3,8 +3,8 @@ import { z } from "zod";
 /**
  * IR v1: the contract between the compiler and every runtime. This file is the single source
  * of truth: the TypeScript types are inferred from it and `schema/ir.v1.schema.json` is
- * generated from it (`pnpm gen`). Objects are closed: the loader reports unknown properties
- * (FLC1006) instead of ignoring them. Defaults exist only where a hand-written IR benefits;
+ * generated from it (`pnpm gen`). Objects are closed (strict): the loader reports unknown
+ * properties (FLC1006) instead of ignoring them. Defaults exist only where a hand-written IR benefits;
  * the canonical encoding always writes every property out.
  */
 
@@ -14,17 +14,24 @@ export const SUPPORTED_IR_VERSIONS: readonly number[] = [IR_VERSION];
 /** Node ids: also used in channel ids (`a.out->b.in`) and file names, so no dots or slashes. */
 export const NODE_ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 /** Port names are JavaScript identifiers: they are the keys of a node's input/output records. */
-export const PORT_NAME_PATTERN = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+export const PORT_NAME_PATTERN = /^(?!__proto__$)[A-Za-z_$][A-Za-z0-9_$]*$/;
+/** Keys of free-form maps (params, port schemas): anything but `__proto__`, which plain objects cannot hold as data. */
+const MapKey = z.string().regex(/^(?!__proto__$)/);
 
 export const NodeId = z.string().regex(NODE_ID_PATTERN).describe("Node id: a letter or _, then letters, digits, _ or -.");
 export const PortName = z.string().regex(PORT_NAME_PATTERN).describe("Port name: a JavaScript identifier.");
 
-/** Any JSON value (no NaN, no Infinity, no undefined). */
-export const JsonValue = z.json();
+/**
+ * Any JSON value (no NaN, no Infinity, no undefined, only plain objects). The loader checks
+ * JSON-ness in its own pass over the free-form values (validate/structure.ts): zod's recursive
+ * `z.json()` cost 4x the whole rest of the schema on large IRs and defeats `z.compile`.
+ */
+export const JsonValue = z.unknown().describe("Any JSON value.") as unknown as z.ZodType<Json>;
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
 /** A JSON Schema (draft 2020-12) describing the values of a port. `{}` accepts anything. */
 export const PortSchema = z
-  .record(z.string(), JsonValue)
+  .record(MapKey, JsonValue)
   .describe("JSON Schema (draft 2020-12) of the values on this port; {} accepts any value.");
 
 export const LAG_POLICIES = ["warn", "drop", "catchUp", "error"] as const;
@@ -37,11 +44,11 @@ export const LagPolicy = z
 const Hz = z.number().positive().describe("Frequency in Hz: a finite number > 0.");
 const TriggerPorts = z.array(PortName).min(1).describe("Input ports whose arriving messages fire the node.");
 
-export const RateClock = z.object({ kind: z.literal("rate"), hz: Hz, onLag: LagPolicy.default("warn") });
-export const TriggerClock = z.object({ kind: z.literal("trigger"), on: TriggerPorts });
-export const HybridClock = z.object({ kind: z.literal("hybrid"), hz: Hz, onLag: LagPolicy.default("warn"), on: TriggerPorts });
+export const RateClock = z.strictObject({ kind: z.literal("rate"), hz: Hz, onLag: LagPolicy.default("warn") });
+export const TriggerClock = z.strictObject({ kind: z.literal("trigger"), on: TriggerPorts });
+export const HybridClock = z.strictObject({ kind: z.literal("hybrid"), hz: Hz, onLag: LagPolicy.default("warn"), on: TriggerPorts });
 export const FreeClock = z
-  .object({ kind: z.literal("free") })
+  .strictObject({ kind: z.literal("free") })
   .describe("Runs whenever its outputs have room; only for nodes without inputs (finite or infinite sources).");
 
 export const CLOCK_KINDS = ["rate", "trigger", "hybrid", "free"] as const;
@@ -52,27 +59,27 @@ export const Clock = z
 export const ADAPTER_KINDS = ["latest", "hold", "window", "events"] as const;
 export const Adapter = z
   .discriminatedUnion("kind", [
-    z.object({ kind: z.literal("latest") }).describe("The newest message; none if nothing new arrived."),
-    z.object({ kind: z.literal("hold") }).describe("The last message ever received, kept across steps."),
+    z.strictObject({ kind: z.literal("latest") }).describe("The newest message; none if nothing new arrived."),
+    z.strictObject({ kind: z.literal("hold") }).describe("The last message ever received, kept across steps."),
     z
-      .object({
+      .strictObject({
         kind: z.literal("window"),
         size: z.number().int().min(1).optional(),
         ms: z.number().positive().optional(),
       })
       .describe("A list: the last `size` messages, or the messages of the last `ms` milliseconds (exactly one of the two)."),
-    z.object({ kind: z.literal("events") }).describe("Every message received since the previous step, as a list."),
+    z.strictObject({ kind: z.literal("events") }).describe("Every message received since the previous step, as a list."),
   ])
   .describe("How an input samples its channel(s) when the node steps.");
 
-export const InputPort = z.object({
+export const InputPort = z.strictObject({
   schema: PortSchema.default({}),
   adapter: Adapter.default({ kind: "latest" }),
 });
-export const OutputPort = z.object({ schema: PortSchema.default({}) });
+export const OutputPort = z.strictObject({ schema: PortSchema.default({}) });
 
 export const SourceLocation = z
-  .object({
+  .strictObject({
     file: z.string().min(1).describe("Path relative to the project root, with forward slashes."),
     line: z.number().int().min(1),
     column: z.number().int().min(1),
@@ -80,7 +87,7 @@ export const SourceLocation = z
   .describe("Where the node was declared in the flow source.");
 
 export const Impl = z
-  .object({
+  .strictObject({
     module: z.string().min(1).describe("ES module path relative to the IR file, with forward slashes."),
     export: z.string().min(1).describe("Name of the module's export holding the node definition."),
   })
@@ -88,11 +95,11 @@ export const Impl = z
 
 export const ON_ERROR_POLICIES = ["stop", "isolate"] as const;
 
-export const Node = z.object({
+export const Node = z.strictObject({
   id: NodeId,
   type: z.string().min(1).describe("The node definition's type name."),
   impl: Impl,
-  params: z.record(z.string(), JsonValue).default({}).describe("Parameters, already evaluated."),
+  params: z.record(MapKey, JsonValue).default({}).describe("Parameters, already evaluated."),
   clock: Clock,
   inputs: z.record(PortName, InputPort).default({}),
   outputs: z.record(PortName, OutputPort).default({}),
@@ -108,10 +115,10 @@ export const OnFull = z
   .enum(ON_FULL_POLICIES)
   .describe("What a full channel does with a new message: evict the oldest, discard the new one, or make the producer wait.");
 
-export const Endpoint = z.object({ node: z.string(), port: z.string() });
+export const Endpoint = z.strictObject({ node: z.string(), port: z.string() });
 
 export const DEFAULT_CAPACITY = 10;
-export const Channel = z.object({
+export const Channel = z.strictObject({
   id: z.string().min(1).describe("Unique id; the compiler writes `from.node.port->to.node.port`."),
   from: Endpoint.describe("An output port."),
   to: Endpoint.describe("An input port."),
@@ -119,7 +126,7 @@ export const Channel = z.object({
   onFull: OnFull.default("dropOldest"),
 });
 
-export const Meta = z.object({
+export const Meta = z.strictObject({
   compiler: z.string().min(1).describe("Name and version of the tool that wrote the IR."),
   sourceHash: z
     .string()
@@ -129,7 +136,7 @@ export const Meta = z.object({
 });
 
 export const Ir = z
-  .object({
+  .strictObject({
     irVersion: z.literal(IR_VERSION),
     name: z.string().min(1),
     nodes: z.array(Node),
@@ -148,20 +155,12 @@ export type IrInputPort = z.output<typeof InputPort>;
 export type IrOutputPort = z.output<typeof OutputPort>;
 export type IrMeta = z.output<typeof Meta>;
 export type JsonSchema = z.output<typeof PortSchema>;
-export type Json = z.output<typeof JsonValue>;
 export type LagPolicyName = (typeof LAG_POLICIES)[number];
 export type OnFullPolicy = (typeof ON_FULL_POLICIES)[number];
 
-/** The JSON Schema of IR v1, generated from the zod schema (objects closed, as the loader is). */
+/** The JSON Schema of IR v1, generated from the zod schema (objects are closed). */
 export function irJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(Ir, {
-    io: "input",
-    target: "draft-2020-12",
-    override: (ctx) => {
-      const def = ctx.zodSchema._zod.def;
-      if (def.type === "object" && def.catchall === undefined) ctx.jsonSchema.additionalProperties = false;
-    },
-  }) as Record<string, unknown>;
+  const schema = z.toJSONSchema(Ir, { io: "input", target: "draft-2020-12" }) as Record<string, unknown>;
   return {
     $schema: schema.$schema,
     $id: "https://flowc.dev/schema/ir.v1.schema.json",

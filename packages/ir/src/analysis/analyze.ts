@@ -38,9 +38,18 @@ interface Prepared {
   readonly order: number[];
 }
 
+/** Graphs built while validating an IR, so that analyzing it right after does not build them again. */
+const remembered = new WeakMap<Ir, { graph: Graph; components: Components }>();
+
+/** Called by validation with the graph of an IR whose channels are all well-formed. */
+export function rememberGraph(ir: Ir, graph: Graph, components: Components): void {
+  remembered.set(ir, { graph, components });
+}
+
 function prepare(ir: Ir): Prepared {
-  const graph = buildGraph(ir);
-  const components = stronglyConnectedComponents(graph);
+  const known = remembered.get(ir);
+  const graph = known?.graph ?? buildGraph(ir);
+  const components = known?.components ?? stronglyConnectedComponents(graph);
   const order = topologicalOrder(graph, components);
   return { ir, graph, components, order };
 }
@@ -99,11 +108,11 @@ function effectiveRates(p: Prepared, inCycle: (v: number) => boolean): (number |
       continue;
     }
     if (clock.kind === "free" || inCycle(v)) continue;
-    const on = new Set(clock.on);
+    const on = clock.on;
     let sum: number | null = clock.kind === "hybrid" ? clock.hz : 0;
     for (let e = g.inStart[v] as number; e < (g.inStart[v + 1] as number) && sum !== null; e++) {
       const channel = ir.channels[g.inChannel[e] as number];
-      if (!channel || !on.has(channel.to.port)) continue;
+      if (!channel || !on.includes(channel.to.port)) continue;
       const upstream = rates[g.inSource[e] as number];
       sum = upstream === null || upstream === undefined ? null : sum + upstream;
     }
@@ -131,7 +140,7 @@ function fusable(p: Prepared, a: number, b: number, inCycle: (v: number) => bool
   for (let e = g.outStart[a] as number; e < (g.outStart[a + 1] as number); e++) if (g.outTarget[e] !== b) return false;
   for (let e = g.inStart[b] as number; e < (g.inStart[b + 1] as number); e++) if (g.inSource[e] !== a) return false;
   if ((g.inStart[b + 1] as number) === (g.inStart[b] as number)) return false;
-  for (const port of Object.values(nb.inputs)) if (!FUSABLE_ADAPTERS.has(port.adapter.kind)) return false;
+  for (const name in nb.inputs) if (!FUSABLE_ADAPTERS.has((nb.inputs[name] as IrNode["inputs"][string]).adapter.kind)) return false;
   return true;
 }
 

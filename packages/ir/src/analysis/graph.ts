@@ -23,24 +23,35 @@ export interface GraphInput {
 }
 
 export function buildGraph(ir: GraphInput): Graph {
-  const n = ir.nodes.length;
   const ids = ir.nodes.map((node) => node.id);
   const index = new Map<string, number>();
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < ids.length; i++) {
     const id = ids[i] as string;
     if (!index.has(id)) index.set(id, i);
   }
-  const from: number[] = [];
-  const to: number[] = [];
-  const channel: number[] = [];
+  const edges: Edges = { from: [], to: [], channel: [] };
   ir.channels.forEach((c, k) => {
     const a = index.get(c.from.node);
     const b = index.get(c.to.node);
     if (a === undefined || b === undefined) return;
-    from.push(a);
-    to.push(b);
-    channel.push(k);
+    edges.from.push(a);
+    edges.to.push(b);
+    edges.channel.push(k);
   });
+  return graphFromEdges(ids, index, edges);
+}
+
+/** Edges already resolved to node indices, with the index of the channel each came from. */
+export interface Edges {
+  readonly from: number[];
+  readonly to: number[];
+  readonly channel: number[];
+}
+
+/** The CSR graph of resolved edges (validation resolves endpoints once and builds the graph from them). */
+export function graphFromEdges(ids: readonly string[], index: ReadonlyMap<string, number>, edges: Edges): Graph {
+  const { from, to, channel } = edges;
+  const n = ids.length;
   const m = from.length;
   const outStart = new Int32Array(n + 1);
   const inStart = new Int32Array(n + 1);

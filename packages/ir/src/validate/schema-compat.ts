@@ -20,6 +20,8 @@ const TYPES = ["null", "boolean", "integer", "number", "string", "array", "objec
 type TypeName = (typeof TYPES)[number];
 
 export function checkSchemaCompatible(from: Schema, to: Schema): Incompatibility | null {
+  // Most channels join ports of the same type: equal schemas need no analysis.
+  if (deepEqual(from, to)) return null;
   return compat(from, to, []);
 }
 
@@ -267,9 +269,17 @@ function asStrings(value: unknown): string[] {
 function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  const ka = Object.keys(a);
-  const kb = Object.keys(b);
-  if (ka.length !== kb.length) return false;
-  return ka.every((k) => deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  let count = 0;
+  for (const k in a) {
+    if (!Object.hasOwn(b, k) || !deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+    count++;
+  }
+  for (const _ in b) count--;
+  return count === 0;
 }

@@ -1,20 +1,51 @@
-import type { z } from "zod";
+import { z } from "zod";
 import { createDiagnostic, type Diagnostic, jsonPointer, quote } from "../diagnostics/diagnostic.js";
 import { ADAPTER_KINDS, CLOCK_KINDS, Ir, LAG_POLICIES, NODE_ID_PATTERN, ON_FULL_POLICIES, PORT_NAME_PATTERN } from "../schema.js";
 
 type Issue = z.core.$ZodIssue;
 type Segment = string | number;
 
-/** Parses with the zod schema; every issue becomes a coded diagnostic with a JSON pointer. */
+let compiled: typeof Ir | undefined;
+const SIDES = ["inputs", "outputs"] as const;
+
+/**
+ * Parses with the zod schema (AOT-compiled by `z.compile` on first use; it falls back to the
+ * runtime parser on failure, so issues are the same); every issue becomes a coded diagnostic
+ * with a JSON pointer. On success, one pass over the free-form values (params, port schemas),
+ * which zod passes through unchecked, reports anything that is not JSON.
+ */
 export function parseStructure(input: unknown): { ir: Ir } | { diagnostics: Diagnostic[] } {
-  const result = Ir.safeParse(input);
+  compiled ??= z.compile(Ir);
+  const result = compiled.safeParse(input);
+  if (!result.success) return { diagnostics: result.error.issues.flatMap((issue) => issueToDiagnostics(issue, input)) };
   const diagnostics: Diagnostic[] = [];
-  if (!result.success) for (const issue of result.error.issues) diagnostics.push(issueToDiagnostic(issue, input));
-  // zod drops properties its objects do not define; report them (closed objects) and
-  // reject `__proto__` keys, which would not survive a round trip through plain objects.
-  findDroppedKeys(input, result.success ? result.data : undefined, [], diagnostics);
-  if (diagnostics.length > 0) return { diagnostics };
-  return { ir: (result as { data: Ir }).data };
+  const ir = result.data;
+  const path: Segment[] = ["nodes", 0, "params"];
+  for (let i = 0; i < ir.nodes.length; i++) {
+    const node = ir.nodes[i] as Ir["nodes"][number];
+    path[1] = i;
+    path[2] = "params";
+    path.length = 3;
+    checkJson(node.params, path, diagnostics);
+    for (const side of SIDES) {
+      const ports = node[side];
+      path[2] = side;
+      for (const name in ports) {
+        path.length = 3;
+        path.push(name, "schema");
+        checkJson((ports[name] as { schema: unknown }).schema, path, diagnostics);
+      }
+    }
+  }
+  return diagnostics.length > 0 ? { diagnostics } : { ir };
+}
+
+function issueToDiagnostics(issue: Issue, input: unknown): Diagnostic[] {
+  if (issue.code === "unrecognized_keys") {
+    const at = issue.path.map((s) => (typeof s === "symbol" ? String(s) : s));
+    return issue.keys.map((key) => createDiagnostic("IrUnknownProperty", { property: key }, { path: jsonPointer([...at, key]) }));
+  }
+  return [issueToDiagnostic(issue, input)];
 }
 
 function issueToDiagnostic(issue: Issue, input: unknown): Diagnostic {
@@ -134,24 +165,33 @@ function nodeIdAt(root: unknown, path: readonly Segment[]): string {
   return typeof id === "string" ? id : `#${String(path[1])}`;
 }
 
-/**
- * Walks the input beside zod's output. A key of an input object that is missing from the
- * corresponding output object was dropped by a closed zod object: it is unknown. Where the
- * parse failed there is no output; the walk then still finds `__proto__` keys.
- */
-function findDroppedKeys(input: unknown, output: unknown, path: Segment[], out: Diagnostic[]): void {
-  if (Array.isArray(input)) {
-    const items = Array.isArray(output) ? output : undefined;
-    for (let i = 0; i < input.length; i++) {
+/** Reports values that JSON cannot hold: non-finite numbers, non-plain objects, `__proto__` keys, functions. */
+function checkJson(value: unknown, path: Segment[], out: Diagnostic[]): void {
+  if (typeof value !== "object" || value === null) {
+    if (
+      typeof value === "number"
+        ? !Number.isFinite(value)
+        : typeof value === "function" || typeof value === "symbol" || typeof value === "bigint"
+    ) {
+      out.push(createDiagnostic("IrInvalidValue", { detail: `${quote(value)} is not a JSON value.` }, { path: jsonPointer(path) }));
+    }
+    return;
+  }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
       path.push(i);
-      findDroppedKeys(input[i], items?.[i], path, out);
+      checkJson(value[i], path, out);
       path.pop();
     }
     return;
   }
-  if (!isRecord(input)) return;
-  const target = isRecord(output) ? output : undefined;
-  for (const key of Object.keys(input)) {
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) {
+    const kind = (value as object).constructor?.name ?? "object";
+    out.push(createDiagnostic("IrInvalidValue", { detail: `A ${kind} is not a JSON value.` }, { path: jsonPointer(path) }));
+    return;
+  }
+  for (const key in value) {
     path.push(key);
     if (key === "__proto__") {
       out.push(
@@ -161,10 +201,8 @@ function findDroppedKeys(input: unknown, output: unknown, path: Segment[], out: 
           { path: jsonPointer(path) },
         ),
       );
-    } else if (target && !Object.hasOwn(target, key)) {
-      out.push(createDiagnostic("IrUnknownProperty", { property: key }, { path: jsonPointer(path) }));
     } else {
-      findDroppedKeys(input[key], target?.[key], path, out);
+      checkJson((value as Record<string, unknown>)[key], path, out);
     }
     path.pop();
   }
