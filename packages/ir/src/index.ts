@@ -3,7 +3,15 @@
 
 export { analyze, type IrAnalysis, type NodeAnalysis } from "./analysis/analyze.js";
 export { type ExecNode, type FusedIr, type FusedNode, fuse, fusedId, isFusedNode } from "./analysis/fuse.js";
-export { buildGraph, type Components, type Graph, stronglyConnectedComponents, topologicalOrder } from "./analysis/graph.js";
+export {
+  buildGraph,
+  type Components,
+  type Edges,
+  type Graph,
+  graphFromEdges,
+  stronglyConnectedComponents,
+  topologicalOrder,
+} from "./analysis/graph.js";
 export { canonicalize, encodeJson, encodeMsgpack, hashIr, sortJson } from "./codec.js";
 export {
   type CatalogueEntry,

@@ -1,7 +1,7 @@
 import { rememberGraph } from "../analysis/analyze.js";
 import { type Components, type Edges, type Graph, graphFromEdges, stronglyConnectedComponents } from "../analysis/graph.js";
 import { createDiagnostic, type Diagnostic, jsonPointer, quote } from "../diagnostics/diagnostic.js";
-import type { Ir, IrChannel, IrNode } from "../schema.js";
+import type { Ir, IrChannel, IrNode, JsonSchema } from "../schema.js";
 import { checkSchemaCompatible } from "./schema-compat.js";
 
 /**
@@ -45,19 +45,17 @@ export function checkSemantics(ir: Ir): Diagnostic[] {
       out.push(createDiagnostic("UnknownNode", { channel: channel.id, node: channel.from.node }, { path: `/channels/${k}/from/node` }));
     if (!toNode)
       out.push(createDiagnostic("UnknownNode", { channel: channel.id, node: channel.to.node }, { path: `/channels/${k}/to/node` }));
-    const fromOk = fromNode !== undefined && checkEndpoint(fromNode, channel.from.port, "output", channel.id, k, out);
-    const toOk = toNode !== undefined && checkEndpoint(toNode, channel.to.port, "input", channel.id, k, out);
-    if (!fromOk || !toOk) {
-      if (toOk) fedDespiteErrors.add(`${toIndex}\u0000${channel.to.port}`);
+    const producer = fromNode && endpoint(fromNode, channel.from.port, "output", channel.id, k, out);
+    const consumer = toNode && endpoint(toNode, channel.to.port, "input", channel.id, k, out);
+    if (!producer || !consumer) {
+      if (consumer) fedDespiteErrors.add(`${toIndex}\u0000${channel.to.port}`);
       continue;
     }
     edges.from.push(fromIndex as number);
     edges.to.push(toIndex as number);
     edges.channel.push(wellFormed.length);
     wellFormed.push(channel);
-    const produced = fromNode.outputs[channel.from.port]?.schema ?? {};
-    const accepted = toNode.inputs[channel.to.port]?.schema ?? {};
-    const problem = checkSchemaCompatible(produced, accepted);
+    const problem = checkSchemaCompatible(producer.schema, consumer.schema);
     if (problem) {
       out.push(
         createDiagnostic(
@@ -151,29 +149,41 @@ function checkNode(node: IrNode, i: number, portable: Map<string, boolean>, out:
     out.push(createDiagnostic("AbsolutePath", { value: quote(node.source.file) }, { path: at("source", "file") }));
 }
 
-/** Checks one channel endpoint; returns whether it names a port of the right direction. */
-function checkEndpoint(node: IrNode, port: string, direction: "input" | "output", channel: string, k: number, out: Diagnostic[]): boolean {
-  const path = () => `/channels/${k}/${direction === "output" ? "from" : "to"}/port`;
-  const own = direction === "output" ? node.outputs : node.inputs;
-  if (Object.hasOwn(own, port)) return true;
+/**
+ * Resolves one channel endpoint to its port, or reports why it cannot. One property read on
+ * the success path: every own value of a port record is a port object, and the only
+ * object-valued property a plain object inherits is `__proto__`.
+ */
+function endpoint(
+  node: IrNode,
+  port: string,
+  direction: "input" | "output",
+  channel: string,
+  k: number,
+  out: Diagnostic[],
+): { schema: JsonSchema } | undefined {
+  const own: Record<string, { schema: JsonSchema }> = direction === "output" ? node.outputs : node.inputs;
+  const found = own[port];
+  if (typeof found === "object" && found !== null && port !== "__proto__") return found;
+  const path = `/channels/${k}/${direction === "output" ? "from" : "to"}/port`;
   const other = direction === "output" ? node.inputs : node.outputs;
   if (Object.hasOwn(other, port)) {
     const detail =
       direction === "output"
         ? `starts at '${node.id}.${port}', which is an input port`
         : `ends at '${node.id}.${port}', which is an output port`;
-    out.push(createDiagnostic("ChannelDirection", { channel, detail }, { path: path() }));
-    return false;
+    out.push(createDiagnostic("ChannelDirection", { channel, detail }, { path }));
+    return undefined;
   }
   const available = Object.keys(own);
   out.push(
     createDiagnostic(
       "UnknownPort",
       { node: node.id, direction, port, available: available.length ? available.join(", ") : "none" },
-      { path: path() },
+      { path },
     ),
   );
-  return false;
+  return undefined;
 }
 
 /** Cycles in which no node has a rate or hybrid clock can never start. */

@@ -20,20 +20,14 @@ export function parseStructure(input: unknown): { ir: Ir } | { diagnostics: Diag
   if (!result.success) return { diagnostics: result.error.issues.flatMap((issue) => issueToDiagnostics(issue, input)) };
   const diagnostics: Diagnostic[] = [];
   const ir = result.data;
-  const path: Segment[] = ["nodes", 0, "params"];
   for (let i = 0; i < ir.nodes.length; i++) {
     const node = ir.nodes[i] as Ir["nodes"][number];
-    path[1] = i;
-    path[2] = "params";
-    path.length = 3;
-    checkJson(node.params, path, diagnostics);
+    if (!isJson(node.params)) report(node.params, ["nodes", i, "params"], diagnostics);
     for (const side of SIDES) {
       const ports = node[side];
-      path[2] = side;
       for (const name in ports) {
-        path.length = 3;
-        path.push(name, "schema");
-        checkJson((ports[name] as { schema: unknown }).schema, path, diagnostics);
+        const schema = (ports[name] as { schema: unknown }).schema;
+        if (!isJson(schema)) report(schema, ["nodes", i, side, name, "schema"], diagnostics);
       }
     }
   }
@@ -137,10 +131,6 @@ function kindOf(value: unknown): string {
   return `${typeof value} ${quote(value)}`;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
-
 function valueAt(root: unknown, path: readonly Segment[]): unknown {
   let v = root;
   for (const s of path) {
@@ -165,8 +155,25 @@ function nodeIdAt(root: unknown, path: readonly Segment[]): string {
   return typeof id === "string" ? id : `#${String(path[1])}`;
 }
 
-/** Reports values that JSON cannot hold: non-finite numbers, non-plain objects, `__proto__` keys, functions. */
-function checkJson(value: unknown, path: Segment[], out: Diagnostic[]): void {
+/** Whether a value is plain JSON (finite numbers, plain objects, no `__proto__` keys). No allocation. */
+function isJson(value: unknown): boolean {
+  if (typeof value !== "object" || value === null) {
+    return typeof value === "number"
+      ? Number.isFinite(value)
+      : typeof value !== "function" && typeof value !== "symbol" && typeof value !== "bigint";
+  }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (!isJson(value[i])) return false;
+    return true;
+  }
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return false;
+  for (const key in value) if (key === "__proto__" || !isJson((value as Record<string, unknown>)[key])) return false;
+  return true;
+}
+
+/** Only for values `isJson` refused: reports each offending value with its JSON pointer. */
+function report(value: unknown, path: Segment[], out: Diagnostic[]): void {
   if (typeof value !== "object" || value === null) {
     if (
       typeof value === "number"
@@ -180,7 +187,7 @@ function checkJson(value: unknown, path: Segment[], out: Diagnostic[]): void {
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       path.push(i);
-      checkJson(value[i], path, out);
+      report(value[i], path, out);
       path.pop();
     }
     return;
@@ -202,7 +209,7 @@ function checkJson(value: unknown, path: Segment[], out: Diagnostic[]): void {
         ),
       );
     } else {
-      checkJson((value as Record<string, unknown>)[key], path, out);
+      report((value as Record<string, unknown>)[key], path, out);
     }
     path.pop();
   }
