@@ -125,13 +125,10 @@ function checkNode(node: IrNode, i: number, portable: Map<string, boolean>, out:
       out.push(createDiagnostic("TriggerUnknownPort", { node: node.id, port, available }, { path: at("clock", "on", j) }));
     }
   }
-  for (const port in node.inputs) {
-    if (clock.kind === "free") {
-      out.push(
-        createDiagnostic("FreeClockWithInputs", { node: node.id, inputs: Object.keys(node.inputs).join(", ") }, { path: at("clock") }),
-      );
-      break;
-    }
+  if (clock.kind === "free") {
+    const inputs = Object.keys(node.inputs);
+    if (inputs.length > 0)
+      out.push(createDiagnostic("FreeClockWithInputs", { node: node.id, inputs: inputs.join(", ") }, { path: at("clock") }));
   }
   for (const port in node.inputs) {
     const adapter = node.inputs[port]?.adapter;
