@@ -60,35 +60,22 @@ describe("corrupted IRs produce only coded diagnostics (fast-check)", () => {
     );
   });
 
-  it("byte corruptions of JSON text: flip, truncate, insert", () => {
-    fc.assert(
-      fc.property(
-        validIr,
-        fc.nat(),
-        fc.integer({ min: 0, max: 255 }),
-        fc.constantFrom("flip", "truncate", "insert"),
-        (input, at, byte, op) => {
-          const bytes = Buffer.from(encodeJson(mustLoad(input)));
-          assertCoded(loadIr(mangle(bytes, at, byte, op), { format: "json" }));
-        },
-      ),
-      { numRuns: 2000 },
-    );
-  });
-
-  it("byte corruptions of MessagePack: flip, truncate, insert", () => {
-    fc.assert(
-      fc.property(
-        validIr,
-        fc.nat(),
-        fc.integer({ min: 0, max: 255 }),
-        fc.constantFrom("flip", "truncate", "insert"),
-        (input, at, byte, op) => {
-          const bytes = encodeMsgpack(mustLoad(input));
-          assertCoded(loadIr(mangle(bytes, at, byte, op), { format: "msgpack" }));
-        },
-      ),
-      { numRuns: 2000 },
-    );
-  });
+  const encoders = { json: (ir: Ir) => Buffer.from(encodeJson(ir)), msgpack: encodeMsgpack } as const;
+  for (const format of ["json", "msgpack"] as const) {
+    it(`byte corruptions of ${format}: flip, truncate, insert`, () => {
+      fc.assert(
+        fc.property(
+          validIr,
+          fc.nat(),
+          fc.integer({ min: 0, max: 255 }),
+          fc.constantFrom("flip", "truncate", "insert"),
+          (input, at, byte, op) => {
+            const bytes = encoders[format](mustLoad(input));
+            assertCoded(loadIr(mangle(bytes, at, byte, op), { format }));
+          },
+        ),
+        { numRuns: 2000 },
+      );
+    });
+  }
 });

@@ -8,7 +8,7 @@ export const GRAPH_FORMATS: readonly GraphFormat[] = ["mermaid", "dot"];
 export function toMermaid(ir: Ir): string {
   const key = new Map(ir.nodes.map((node, i) => [node.id, `n${i}`]));
   const esc = (text: string) => text.replace(/"/g, "#quot;").replace(/</g, "#lt;").replace(/>/g, "#gt;");
-  const lines = ["---", `title: ${esc(ir.name)}`, "---", "flowchart LR"];
+  const lines = ["---", `title: ${JSON.stringify(ir.name)}`, "---", "flowchart LR"];
   for (const node of ir.nodes) {
     const extra = node.parallelism > 1 ? ` ×${node.parallelism}` : "";
     const placement = node.placement ? ` @${node.placement}` : "";

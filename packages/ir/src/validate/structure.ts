@@ -47,8 +47,7 @@ function issueToDiagnostic(issue: Issue, input: unknown): Diagnostic {
   const location = { path: jsonPointer(path) };
   const key = path[path.length - 1];
   const parentKey = path[path.length - 2];
-  const value = valueAt(input, path);
-  const present = hasPath(input, path);
+  const { found: present, value } = lookup(input, path);
 
   if (issue.code === "invalid_union" && key === "kind") {
     if (!present) return createDiagnostic("IrMissingProperty", { property: "kind" }, location);
@@ -131,27 +130,19 @@ function kindOf(value: unknown): string {
   return `${typeof value} ${quote(value)}`;
 }
 
-function valueAt(root: unknown, path: readonly Segment[]): unknown {
-  let v = root;
+/** The value at a path of the raw input, and whether the path exists at all. */
+function lookup(root: unknown, path: readonly Segment[]): { found: boolean; value: unknown } {
+  let value = root;
   for (const s of path) {
-    if (v === null || typeof v !== "object" || !Object.hasOwn(v, s)) return undefined;
-    v = (v as Record<PropertyKey, unknown>)[s];
+    if (value === null || typeof value !== "object" || !Object.hasOwn(value, s)) return { found: false, value: undefined };
+    value = (value as Record<PropertyKey, unknown>)[s];
   }
-  return v;
-}
-
-function hasPath(root: unknown, path: readonly Segment[]): boolean {
-  let v = root;
-  for (const s of path) {
-    if (v === null || typeof v !== "object" || !Object.hasOwn(v, s)) return false;
-    v = (v as Record<PropertyKey, unknown>)[s];
-  }
-  return true;
+  return { found: true, value };
 }
 
 function nodeIdAt(root: unknown, path: readonly Segment[]): string {
   if (path[0] !== "nodes") return "?";
-  const id = valueAt(root, [path[0], path[1] as Segment, "id"]);
+  const id = lookup(root, [path[0], path[1] as Segment, "id"]).value;
   return typeof id === "string" ? id : `#${String(path[1])}`;
 }
 
