@@ -34,5 +34,5 @@ export { diagnosticsToJson, type FormatOptions, formatDiagnostic, formatDiagnost
 export { JsonLocator, offsetToPosition, type TextPosition } from "./diagnostics/locate.js";
 export { decodeJsonText, decodeMsgpackBytes, type IrFormat, type LoadOptions, type LoadResult, loadIr, validateIr } from "./load.js";
 export * from "./schema.js";
-export { checkSchemaCompatible, describe as describeSchema, type Incompatibility } from "./validate/schema-compat.js";
+export { checkSchemaCompatible, describe as describeSchema, type Incompatibility, valueMatchesSchema } from "./validate/schema-compat.js";
 export { checkSemantics, isPortablePath } from "./validate/semantics.js";

@@ -193,6 +193,132 @@ export const catalogue = {
     doc: "impl.module or source.file is absolute or uses backslashes.",
   },
 
+  // ---- FLC2xxx: the compiler (frontend) ------------------------------------------------
+  NotStaticallyEvaluable: {
+    code: 2001,
+    severity: "error",
+    message: "Cannot evaluate {what} statically: {why}.",
+    doc: "The flow builder uses an expression the compiler cannot prove (it never runs user code).",
+    hint: "Use literals, const bindings, arithmetic, template strings, for…of over constant arrays, counted for loops or .map over constant arrays.",
+  },
+  FlowNotFound: {
+    code: 2002,
+    severity: "error",
+    message: "{detail}",
+    doc: "The entry file has no flow to build (no default-exported flow(...), or --flow names none).",
+  },
+  ConnectTypeMismatch: {
+    code: 2003,
+    severity: "error",
+    message: "Type '{from}' of {fromPort} is not assignable to type '{to}' of {toPort}.",
+    doc: "connect() joins an output and an input whose TypeScript types are incompatible.",
+  },
+  UnknownNodePort: {
+    code: 2004,
+    severity: "error",
+    message: "Node '{node}' ({type}) has no {direction} port '{port}'; its {direction} ports are: {available}.",
+    doc: "A port reference names a port the node definition does not declare.",
+  },
+  DuplicateAddId: {
+    code: 2005,
+    severity: "error",
+    message: "A node with id '{id}' was already added (at {first}).",
+    doc: "Two add() calls use the same node id.",
+  },
+  ConnectDirection: {
+    code: 2006,
+    severity: "error",
+    message: "{detail}",
+    doc: "connect() got an input where it needs an output, or an output where it needs an input.",
+    hint: "Write connect(producer.out.port, consumer.in.port).",
+  },
+  TriggerOnUnknownInput: {
+    code: 2007,
+    severity: "error",
+    message: "Node '{node}' ({type}) cannot trigger on '{port}': its input ports are: {available}.",
+    doc: "A trigger or hybrid clock names a port the node does not have.",
+  },
+  InputNeverConnected: {
+    code: 2008,
+    severity: "warning",
+    message: "Input '{port}' of node '{node}' is never connected; its step will not receive it.",
+    doc: "A declared input port has no channel.",
+  },
+  ParamsMissing: {
+    code: 2009,
+    severity: "error",
+    message: "Node '{node}' ({type}) needs params: {missing}.",
+    doc: "add() does not give a required param of the node definition.",
+  },
+  ParamsInvalid: {
+    code: 2010,
+    severity: "error",
+    message: "Param '{param}' of node '{node}' must be {expected}, but the flow gives {given}.",
+    doc: "A param value does not match the node definition's params schema (or is not declared).",
+  },
+  CycleNeverStarts: {
+    code: 2011,
+    severity: "error",
+    message: "The cycle {members} has no rate or hybrid clock, so none of its nodes can ever run first.",
+    doc: "Connections form a cycle of trigger-clocked nodes.",
+    hint: "Give one node of the cycle a rate(hz) or hybrid(hz, ...) clock.",
+  },
+  NotANodeDefinition: {
+    code: 2012,
+    severity: "error",
+    message: "The second argument of add('{id}', …) must be a node definition made with node(...), found {found}.",
+    doc: "add() got something that is not a node definition the compiler can resolve.",
+  },
+  NodeDefinitionNotExported: {
+    code: 2013,
+    severity: "error",
+    message: "Node definition '{name}' must be exported from {file} so that runtimes can load it.",
+    doc: "Runtimes import node definitions from the bundled module by export name.",
+    hint: "Add `export` to its declaration.",
+  },
+  UnrepresentablePortType: {
+    code: 2014,
+    severity: "warning",
+    message: "Type '{type}' of {where} has no JSON Schema; the IR records it as an empty schema (any value).",
+    doc: "A port or param type (functions, classes, bigint, recursive types) cannot be written as JSON Schema.",
+  },
+  AdapterMismatch: {
+    code: 2015,
+    severity: "error",
+    message: "Input '{port}' of node '{node}' {detail}.",
+    doc: "A list adapter (window, events) on a single-value input, a single-value adapter on a many() input, or an unknown input.",
+  },
+  SourceNeedsClock: {
+    code: 2016,
+    severity: "error",
+    message: "Node '{node}' ({type}) has no inputs and no source generator, so it needs a clock such as rate(hz).",
+    doc: "A step-based node without inputs never runs unless it has a rate clock.",
+  },
+  EvaluationLimit: {
+    code: 2017,
+    severity: "error",
+    message: "Evaluation stopped after {limit} loop iterations; the flow is too large or a loop does not terminate.",
+    doc: "A loop in the flow builder runs more often than the compiler allows.",
+  },
+  TypeScriptSyntax: {
+    code: 2018,
+    severity: "error",
+    message: "{message} (TS{tsCode}).",
+    doc: "The flow file has a TypeScript syntax error.",
+  },
+  BundleFailed: {
+    code: 2020,
+    severity: "error",
+    message: "Bundling the node module {file} failed: {detail}.",
+    doc: "esbuild could not bundle a module that defines node definitions (a missing import, a syntax error).",
+  },
+  BadAddOption: {
+    code: 2019,
+    severity: "error",
+    message: "{detail}",
+    doc: "An add() or connect() option has the wrong shape or value.",
+  },
+
   // ---- FLC4xxx: CLI and configuration ---------------------------------------------------
   UsageError: {
     code: 4001,

@@ -134,6 +134,10 @@ function compatArrays(from: JsonSchema, to: JsonSchema, at: string[]): Incompati
 }
 
 /** Whether a single JSON value satisfies a schema, for the keywords modelled here. */
+export function valueMatchesSchema(schema: Schema, value: Json): boolean {
+  return accepts(schema, value);
+}
+
 function accepts(schema: Schema, value: Json): boolean {
   if (schema === true || schema === false) return schema;
   const options = branches(schema);

@@ -1,0 +1,77 @@
+import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { createDiagnostic, type Diagnostic, encodeJson, encodeMsgpack, type Ir } from "@flowc/ir";
+import { build } from "esbuild";
+import type { ModulePlan } from "./compile.js";
+import { relativePath } from "./located.js";
+
+export interface EmitOptions {
+  readonly ir: Ir;
+  readonly modules: readonly ModulePlan[];
+  readonly outDir: string;
+  readonly format: "json" | "msgpack";
+  readonly projectRoot: string;
+  /** Diagnostics show paths relative to this directory. */
+  readonly displayRoot: string;
+}
+
+export interface EmitResult {
+  readonly files: readonly string[];
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+/**
+ * Writes the IR file and the bundled node modules. Bundles are built in memory first; files
+ * are written only when every bundle succeeded, each through a temporary file and a rename,
+ * so a failed build leaves no half-written output.
+ */
+export async function emit(options: EmitOptions): Promise<EmitResult> {
+  const outDir = resolve(options.outDir);
+  const outputs: { path: string; contents: Uint8Array | string }[] = [];
+  const diagnostics: Diagnostic[] = [];
+  for (const module of options.modules) {
+    const entry = `export { ${module.exports.join(", ")} } from ${JSON.stringify(module.file)};\n`;
+    try {
+      const result = await build({
+        stdin: { contents: entry, resolveDir: dirname(module.file), sourcefile: "flowc-node-entry.js", loader: "js" },
+        absWorkingDir: options.projectRoot,
+        bundle: true,
+        format: "esm",
+        platform: "node",
+        target: "node20",
+        write: false,
+        outfile: join(outDir, module.output),
+        legalComments: "none",
+        logLevel: "silent",
+        banner: { js: `// Bundled by flowc from ${relativePath(options.projectRoot, module.file)}. Do not edit.` },
+      });
+      for (const file of result.outputFiles) outputs.push({ path: file.path, contents: file.contents });
+    } catch (error) {
+      const errors = (error as { errors?: { text: string; location?: { file: string; line: number } | null }[] }).errors ?? [];
+      const detail = errors.length
+        ? errors.map((e) => (e.location ? `${e.location.file}:${e.location.line}: ${e.text}` : e.text)).join("; ")
+        : String((error as Error).message);
+      diagnostics.push(
+        createDiagnostic(
+          "BundleFailed",
+          { file: relativePath(options.displayRoot, module.file), detail },
+          { file: relativePath(options.displayRoot, module.file) },
+        ),
+      );
+    }
+  }
+  if (diagnostics.length > 0) return { files: [], diagnostics };
+  const irFile = join(outDir, `${options.ir.name.replace(/[^A-Za-z0-9_.-]/g, "_")}.ir.${options.format}`);
+  outputs.push({ path: irFile, contents: options.format === "json" ? encodeJson(options.ir) : encodeMsgpack(options.ir) });
+  for (const output of outputs) {
+    mkdirSync(dirname(output.path), { recursive: true });
+    const temporary = `${output.path}.tmp-${process.pid}`;
+    try {
+      writeFileSync(temporary, output.contents);
+      renameSync(temporary, output.path);
+    } finally {
+      rmSync(temporary, { force: true });
+    }
+  }
+  return { files: outputs.map((o) => o.path), diagnostics };
+}

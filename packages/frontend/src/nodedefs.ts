@@ -1,0 +1,117 @@
+import type { JsonSchema } from "@flowc/ir";
+import { type CallExpression, Node, type SourceFile, type Type, type VariableDeclaration } from "ts-morph";
+
+export interface PortInfo {
+  readonly name: string;
+  /** The value type on the port (for `many` inputs, the element type). */
+  readonly type: Type;
+  readonly schema: JsonSchema;
+  /** A `many(...)` input: the step receives a list (window or events adapter). */
+  readonly list: boolean;
+}
+
+export interface ParamInfo {
+  readonly name: string;
+  readonly type: Type;
+  readonly schema: JsonSchema;
+  readonly optional: boolean;
+}
+
+/** What the compiler knows about a node definition, without running it. */
+export interface NodeDefInfo {
+  /** The node type name (first argument of node()). */
+  readonly type: string;
+  /** Local name of the definition. */
+  readonly name: string;
+  /** The name it is exported under from its module, or undefined when not exported. */
+  readonly exportName: string | undefined;
+  readonly file: SourceFile;
+  readonly declaration: VariableDeclaration;
+  readonly inputs: ReadonlyMap<string, PortInfo>;
+  readonly outputs: ReadonlyMap<string, PortInfo>;
+  readonly params: ReadonlyMap<string, ParamInfo>;
+  readonly stateful: boolean;
+  /** Has a `source` generator (a finite or infinite stream source). */
+  readonly generator: boolean;
+}
+
+export type SchemaOf = (type: Type, at: Node, where: string) => JsonSchema;
+
+/** Spec keys of node(): only their presence matters to the compiler. */
+function specKeys(call: CallExpression): Set<string> {
+  const spec = call.getArguments()[1];
+  const keys = new Set<string>();
+  if (spec && Node.isObjectLiteralExpression(spec)) {
+    for (const property of spec.getProperties()) {
+      if (Node.isPropertyAssignment(property) || Node.isMethodDeclaration(property) || Node.isShorthandPropertyAssignment(property)) {
+        keys.add(property.getName());
+      }
+    }
+  }
+  return keys;
+}
+
+/**
+ * Reads a `const X = node("Type", {...})` declaration. Port and param types come from the
+ * definition's type, `NodeDef<P, I, O, S>`: each schema's `_output` (zod's inferred value
+ * type), or for `many(schema)` the element schema's.
+ */
+export function readNodeDef(declaration: VariableDeclaration, call: CallExpression, type: string, schemaOf: SchemaOf): NodeDefInfo {
+  const defType = declaration.getType();
+  const keys = specKeys(call);
+  const ports = (property: "inputs" | "outputs"): Map<string, PortInfo> => {
+    const out = new Map<string, PortInfo>();
+    const shape = defType.getProperty(property)?.getTypeAtLocation(declaration);
+    for (const port of shape?.getProperties() ?? []) {
+      let schemaType = port.getTypeAtLocation(declaration);
+      let list = false;
+      const element = schemaType.getProperty("schema");
+      if (schemaType.getProperty("kind")?.getTypeAtLocation(declaration).getLiteralValue() === "flowc.many" && element) {
+        schemaType = element.getTypeAtLocation(declaration);
+        list = true;
+      }
+      const valueType = schemaType.getProperty("_output")?.getTypeAtLocation(declaration);
+      if (!valueType) continue;
+      out.set(port.getName(), {
+        name: port.getName(),
+        type: valueType,
+        schema: schemaOf(valueType, declaration, `${property.slice(0, -1)} '${port.getName()}' of ${type}`),
+        list,
+      });
+    }
+    return out;
+  };
+  const params = new Map<string, ParamInfo>();
+  const paramShape = defType.getProperty("params")?.getTypeAtLocation(declaration);
+  for (const param of paramShape?.getProperties() ?? []) {
+    const valueType = param.getTypeAtLocation(declaration).getProperty("_output")?.getTypeAtLocation(declaration);
+    if (!valueType) continue;
+    const optional = valueType.isUndefined() || (valueType.isUnion() && valueType.getUnionTypes().some((t) => t.isUndefined()));
+    params.set(param.getName(), {
+      name: param.getName(),
+      type: valueType,
+      schema: schemaOf(valueType, declaration, `param '${param.getName()}' of ${type}`),
+      optional,
+    });
+  }
+  const file = declaration.getSourceFile();
+  return {
+    type,
+    name: declaration.getName(),
+    exportName: exportNameOf(declaration),
+    file,
+    declaration,
+    inputs: ports("inputs"),
+    outputs: ports("outputs"),
+    params,
+    stateful: keys.has("state"),
+    generator: keys.has("source"),
+  };
+}
+
+function exportNameOf(declaration: VariableDeclaration): string | undefined {
+  for (const [name, declarations] of declaration.getSourceFile().getExportedDeclarations()) {
+    if (declarations.includes(declaration)) return name;
+  }
+  return undefined;
+}
