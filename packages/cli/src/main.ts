@@ -1,5 +1,6 @@
 import { createDiagnostic } from "@flowc/ir";
 import { Command, CommanderError, Option } from "commander";
+import { buildCommand, checkCommand } from "./commands/build.js";
 import { graphCommand } from "./commands/graph.js";
 import { inspectCommand } from "./commands/inspect.js";
 import { schemaCommand } from "./commands/schema.js";
@@ -26,6 +27,29 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     });
 
   program
+    .command("build")
+    .description("compile a flow file to IR v1 and bundle its node modules")
+    .argument("<entry>", "a flow file (.ts)")
+    .option("-o, --out <dir>", "output directory (default .flowc-out)")
+    .option("--print-ir", "print the canonical IR JSON on stdout (writes files only with -o)")
+    .addOption(new Option("--format <format>", "IR file format: json or msgpack").default("json"))
+    .option("--flow <name>", "the flow to build when the file exports several")
+    .option("--json", "print {ok, name, files, diagnostics} as JSON on stdout")
+    .action(async (entry: string, options: { out?: string; printIr?: boolean; format?: string; json?: boolean; flow?: string }) => {
+      exitCode = await buildCommand(io, entry, options);
+    });
+
+  program
+    .command("check")
+    .description("type-check and validate a flow file without writing anything")
+    .argument("<entry>", "a flow file (.ts)")
+    .option("--flow <name>", "the flow to check when the file exports several")
+    .option("--json", "print {ok, diagnostics} as JSON on stdout")
+    .action((entry: string, options: { json?: boolean; flow?: string }) => {
+      exitCode = checkCommand(io, entry, options);
+    });
+
+  program
     .command("inspect")
     .description("summarize an IR file: nodes, channels, order, cycles, partitions")
     .argument("<file>", "an .ir.json or .ir.msgpack file")
@@ -46,7 +70,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   program
     .command("graph")
     .description("print the flow as Mermaid or Graphviz DOT text")
-    .argument("<file>", "an .ir.json or .ir.msgpack file")
+    .argument("<file>", "a flow file (.ts), or an .ir.json or .ir.msgpack file")
     .addOption(new Option("--format <format>", "mermaid or dot").default("mermaid"))
     .action((file: string, options: { format?: string }) => {
       exitCode = graphCommand(io, file, options);

@@ -43,7 +43,6 @@ describe("node()", () => {
   it("rejects definitions that cannot run", () => {
     expect(() => node("", { step: () => undefined })).toThrow(/non-empty/);
     expect(() => node("X", {})).toThrow(/needs a step or a source/);
-    // biome-ignore lint/correctness/useYield: the generator's body does not matter here
     const gen = async function* () {};
     expect(() => node("X", { step: () => undefined, source: gen })).toThrow(/either step or source/);
     expect(() => node("X", { inputs: { a: z.number() }, source: gen })).toThrow(/a source has no inputs/);

@@ -55,6 +55,7 @@ export interface StepContext<P extends Shape, I extends InputShape, O extends Sh
   emit<K extends Extract<keyof O, string>>(port: K, value: z.output<O[K]>): void;
 }
 
+// biome-ignore lint/suspicious/noConfusingVoidType: a step written as a block without `return` has type void
 export type StepResult<O extends Shape> = Partial<Outputs<O>> | undefined | void;
 
 export interface NodeSpec<P extends Shape, I extends InputShape, O extends Shape, S> {

@@ -311,7 +311,7 @@ export function compile(options: CompileOptions): CompileResult {
   }
   if (hasErrors(diagnostics)) return { diagnostics, modules: [], projectRoot };
 
-  lowered.meta = { compiler: `flowc ${FRONTEND_VERSION}`, sourceHash: sourceHash(project, projectRoot) };
+  lowered.meta = { compiler: `flowc ${FRONTEND_VERSION}`, sourceHash: sourceHash(file, projectRoot) };
   const result = loadIr(lowered);
   if (!result.ok) {
     // Rules the IR validator owns (rates, capacities, parallelism on state, …), located at the call.
@@ -648,11 +648,25 @@ function locationText(where: Where, node: Node): string {
   return `${relativePath(where.displayRoot, node.getSourceFile().getFilePath())}:${line}:${column}`;
 }
 
-/** sha256 over the flow's own sources (not node_modules, not declaration files), by relative path. */
-function sourceHash(project: Project, projectRoot: string): string {
-  const files = project
-    .getSourceFiles()
-    .filter((f) => !f.isInNodeModules() && !f.isDeclarationFile() && f.getFilePath().startsWith(projectRoot))
+/**
+ * sha256 over the flow's own sources: the entry file and every file it reaches through
+ * relative imports and re-exports (packages such as @flowc/dsl are dependencies, not sources),
+ * ordered by path relative to the project root.
+ */
+function sourceHash(entry: SourceFile, projectRoot: string): string {
+  const seen = new Set<SourceFile>();
+  const pending = [entry];
+  while (pending.length > 0) {
+    const file = pending.pop() as SourceFile;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    for (const declaration of [...file.getImportDeclarations(), ...file.getExportDeclarations()]) {
+      const specifier = declaration.getModuleSpecifierValue();
+      const target = declaration.getModuleSpecifierSourceFile();
+      if (specifier && (specifier.startsWith(".") || specifier.startsWith("/")) && target) pending.push(target);
+    }
+  }
+  const files = [...seen]
     .map((f) => [relativePath(projectRoot, f.getFilePath()), f.getFullText()] as const)
     .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   const hash = createHash("sha256");

@@ -232,7 +232,7 @@ export class Evaluator {
     if (Node.isObjectLiteralExpression(expr)) return this.objectLiteral(expr, env);
     if (Node.isPropertyAccessExpression(expr)) {
       const target = this.evaluate(expr.getExpression(), env);
-      return this.member(target, expr.getName(), expr, env);
+      return this.member(target, expr.getName(), expr);
     }
     if (Node.isElementAccessExpression(expr)) {
       const target = this.evaluate(expr.getExpression(), env);
@@ -241,7 +241,7 @@ export class Evaluator {
       const key = this.evaluate(argument, env);
       if (typeof key !== "string" && typeof key !== "number")
         this.fail(argument, argument.getText(), "an index must be a constant string or number");
-      return this.member(target, String(key), expr, env);
+      return this.member(target, String(key), expr);
     }
     if (Node.isPrefixUnaryExpression(expr)) {
       const operator = expr.getOperatorToken();
@@ -362,7 +362,7 @@ export class Evaluator {
     return symbol?.getName() === name && declaration !== undefined && DSL_FILE.test(declaration.getSourceFile().getFilePath());
   }
 
-  member(target: Value, name: string, at: Node, env: Env): Value {
+  member(target: Value, name: string, at: Node): Value {
     if (target instanceof HandleValue) {
       if (name === "in" || name === "out") return new PortMapValue(target, name);
       if (name === "id") return target.id;
@@ -535,7 +535,8 @@ export class Evaluator {
   /** Calls a function literal from the flow (a .map callback, the builder itself). */
   invoke(closure: ClosureValue, args: Value[], at: Node): Value {
     const env = new Env(closure.env);
-    closure.fn.getParameters().forEach((parameter, i) => this.bindParameter(parameter, args[i], env, at));
+    const parameters = closure.fn.getParameters();
+    for (let i = 0; i < parameters.length; i++) this.bindParameter(parameters[i] as ParameterDeclaration, args[i], env, at);
     const body = closure.fn.getBody();
     if (!body) this.fail(at, at.getText(), "the function has no body");
     if (!Node.isBlock(body)) return this.evaluate(body as Expression, env);
@@ -568,7 +569,7 @@ export class Evaluator {
         const key = element.getPropertyNameNode()?.getText() ?? element.getName();
         const item =
           value instanceof HandleValue || value instanceof PortMapValue
-            ? this.member(value, key, element, env)
+            ? this.member(value, key, element)
             : isPlainObject(value)
               ? value[key]
               : undefined;

@@ -1,8 +1,9 @@
-import { createDiagnostic } from "@flowc/ir";
+import { createDiagnostic, type Ir } from "@flowc/ir";
 import { readIrFile } from "../files.js";
 import { GRAPH_FORMATS, type GraphFormat, toDot, toMermaid } from "../graph-render.js";
 import { type CliIo, ExitCode } from "../io.js";
-import { report } from "../report.js";
+import { exitCodeFor, report } from "../report.js";
+import { compileEntry } from "./build.js";
 
 export function graphCommand(io: CliIo, file: string, options: { format?: string }): ExitCode {
   const format = (options.format ?? "mermaid") as GraphFormat;
@@ -10,9 +11,19 @@ export function graphCommand(io: CliIo, file: string, options: { format?: string
     const detail = `Unknown graph format '${options.format}'; use one of: ${GRAPH_FORMATS.join(", ")}.`;
     return report(io, [createDiagnostic("UsageError", { detail })]);
   }
-  const read = readIrFile(io.cwd, file);
-  if (!read.ok) return report(io, read.diagnostics, { sources: read.sources });
-  report(io, read.warnings);
-  io.stdout(format === "dot" ? toDot(read.ir) : toMermaid(read.ir));
+  let ir: Ir;
+  if (/\.(m|c)?tsx?$/.test(file)) {
+    const compiled = compileEntry(io, file, undefined);
+    if ("diagnostics" in compiled) return report(io, compiled.diagnostics);
+    report(io, compiled.result.diagnostics);
+    if (!compiled.result.ir) return exitCodeFor(compiled.result.diagnostics);
+    ir = compiled.result.ir;
+  } else {
+    const read = readIrFile(io.cwd, file);
+    if (!read.ok) return report(io, read.diagnostics, { sources: read.sources });
+    report(io, read.warnings);
+    ir = read.ir;
+  }
+  io.stdout(format === "dot" ? toDot(ir) : toMermaid(ir));
   return ExitCode.Ok;
 }

@@ -1,0 +1,84 @@
+import { resolve } from "node:path";
+import { type CompileResult, compile, emit } from "@flowc/frontend";
+import { createDiagnostic, type Diagnostic, diagnosticsToJson, encodeJson, hasErrors } from "@flowc/ir";
+import { displayPath, readInputFile } from "../files.js";
+import { type CliIo, ExitCode } from "../io.js";
+import { report } from "../report.js";
+
+export const DEFAULT_OUT_DIR = ".flowc-out";
+const FLOW_FILE = /\.(m|c)?tsx?$/;
+
+/** Checks the entry argument and compiles it; undefined plus diagnostics when it cannot be read. */
+export function compileEntry(
+  io: CliIo,
+  entry: string,
+  flow: string | undefined,
+): { result: CompileResult } | { diagnostics: Diagnostic[] } {
+  if (!FLOW_FILE.test(entry)) return { diagnostics: [createDiagnostic("UnknownFileKind", { path: entry, expected: ".ts (a flow file)" })] };
+  const read = readInputFile(io.cwd, entry, "flow file");
+  if ("diagnostics" in read) return read;
+  return { result: compile({ entry: resolve(io.cwd, entry), displayRoot: io.cwd, ...(flow !== undefined && { flow }) }) };
+}
+
+export interface BuildOptions {
+  out?: string;
+  printIr?: boolean;
+  format?: string;
+  json?: boolean;
+  flow?: string;
+}
+
+export async function buildCommand(io: CliIo, entry: string, options: BuildOptions): Promise<ExitCode> {
+  const format = options.format ?? "json";
+  if (format !== "json" && format !== "msgpack") {
+    return report(io, [createDiagnostic("UsageError", { detail: `Unknown IR format '${format}'; use json or msgpack.` })], {
+      json: options.json === true,
+    });
+  }
+  const compiled = compileEntry(io, entry, options.flow);
+  if ("diagnostics" in compiled) return report(io, compiled.diagnostics, { json: options.json === true });
+  const { result } = compiled;
+  if (!result.ir || hasErrors(result.diagnostics)) return report(io, result.diagnostics, { json: options.json === true });
+  const diagnostics: Diagnostic[] = [...result.diagnostics];
+  let files: readonly string[] = [];
+  // --print-ir alone prints and writes nothing; with -o it does both.
+  if (!options.printIr || options.out !== undefined) {
+    const outDir = resolve(io.cwd, options.out ?? DEFAULT_OUT_DIR);
+    const emitted = await emit({
+      ir: result.ir,
+      modules: result.modules,
+      outDir,
+      format,
+      projectRoot: result.projectRoot,
+      displayRoot: io.cwd,
+    });
+    diagnostics.push(...emitted.diagnostics);
+    files = emitted.files.map((f) => displayPath(io.cwd, f));
+    if (hasErrors(emitted.diagnostics)) return report(io, diagnostics, { json: options.json === true });
+  }
+  if (options.json) {
+    io.stdout(`${JSON.stringify({ ok: true, name: result.ir.name, files, diagnostics: diagnosticsToJson(diagnostics) }, null, 2)}\n`);
+    return ExitCode.Ok;
+  }
+  report(io, diagnostics);
+  if (options.printIr) io.stdout(encodeJson(result.ir));
+  if (files.length > 0) {
+    const ir = files.find((f) => f.endsWith(`.ir.${format}`));
+    io.stderr(
+      `flowc: built '${result.ir.name}' (${result.ir.nodes.length} nodes, ${result.ir.channels.length} channels): ${ir} + ${files.length - 1} node module${files.length === 2 ? "" : "s"}\n`,
+    );
+  }
+  return ExitCode.Ok;
+}
+
+export function checkCommand(io: CliIo, entry: string, options: { json?: boolean; flow?: string }): ExitCode {
+  const compiled = compileEntry(io, entry, options.flow);
+  if ("diagnostics" in compiled) return report(io, compiled.diagnostics, { json: options.json === true });
+  const { result } = compiled;
+  if (options.json || !result.ir) return report(io, result.diagnostics, { json: options.json === true });
+  report(io, result.diagnostics);
+  io.stdout(
+    `${displayPath(io.cwd, entry)}: flow '${result.ir.name}' is valid (${result.ir.nodes.length} nodes, ${result.ir.channels.length} channels)\n`,
+  );
+  return ExitCode.Ok;
+}

@@ -1,0 +1,78 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { flowc, flowcProcess } from "./helpers.js";
+
+const scratch = mkdtempSync(join(tmpdir(), "flowc-build-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const demo = "examples/demo.flow.ts";
+
+describe("flowc build", () => {
+  it("--print-ir prints canonical IR that flowc validate accepts, byte-identical across builds", () => {
+    const first = flowcProcess(["build", demo, "--print-ir"]);
+    expect(first.code).toBe(0);
+    expect(first.stderr).toBe("");
+    const second = flowcProcess(["build", demo, "--print-ir"]);
+    expect(second.stdout).toBe(first.stdout);
+    const file = join(scratch, "demo.ir.json");
+    writeFileSync(file, first.stdout);
+    const validated = flowcProcess(["validate", file]);
+    expect(validated.code).toBe(0);
+    expect(validated.stdout).toContain("valid IR 'demo' (4 nodes, 3 channels)");
+  });
+
+  it("writes the IR and the bundled node modules to -o, as JSON or MessagePack", async () => {
+    const out = join(scratch, "out");
+    const run = await flowc(["build", demo, "-o", out, "--json"]);
+    expect(run.code).toBe(0);
+    const summary = JSON.parse(run.stdout);
+    expect(summary).toMatchObject({ ok: true, name: "demo", diagnostics: [] });
+    expect(summary.files.map((f: string) => f.slice(out.length + 1)).sort()).toEqual(["demo.ir.json", "nodes/demo.flow.mjs"]);
+    const ir = JSON.parse(readFileSync(join(out, "demo.ir.json"), "utf8"));
+    expect(ir.nodes[0].impl).toEqual({ module: "nodes/demo.flow.mjs", export: "Counter" });
+    const packed = await flowc(["build", demo, "-o", join(scratch, "mp"), "--format", "msgpack"]);
+    expect(packed.code).toBe(0);
+    expect((await flowc(["inspect", join(scratch, "mp", "demo.ir.msgpack"), "--json"])).code).toBe(0);
+  });
+
+  it("a string output connected to a number input fails with FLC2003 at the connect call", () => {
+    const run = flowcProcess(["build", "tests/frontend/fixtures/err-2003-type-mismatch.flow.ts", "-o", join(scratch, "never")]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toContain(
+      "tests/frontend/fixtures/err-2003-type-mismatch.flow.ts(8,3): error FLC2003: Type 'string' of words.out.word is not assignable to type 'number' of scale.in.value.",
+    );
+  });
+
+  it("rejects bad arguments with exit 2", async () => {
+    expect((await flowc(["build", "missing.flow.ts"])).code).toBe(2);
+    expect((await flowc(["build", "README.md"])).stderr).toContain("FLC4004");
+    expect((await flowc(["build", demo, "--format", "yaml"])).stderr).toContain("Unknown IR format 'yaml'");
+  });
+});
+
+describe("flowc check", () => {
+  it("accepts a valid flow and writes nothing", async () => {
+    const run = await flowc(["check", demo]);
+    expect(run).toMatchObject({ code: 0, stderr: "" });
+    expect(run.stdout).toContain("flow 'demo' is valid (4 nodes, 3 channels)");
+  });
+
+  it("--json reports warnings and errors as data", async () => {
+    const warned = JSON.parse((await flowc(["check", "tests/frontend/fixtures/warn-unconnected.flow.ts", "--json"])).stdout);
+    expect(warned.ok).toBe(true);
+    expect(warned.diagnostics.map((d: { code: string }) => d.code)).toEqual(["FLC2008"]);
+    const failed = await flowc(["check", "tests/frontend/fixtures/err-2011-cycle.flow.ts", "--json"]);
+    expect(failed.code).toBe(1);
+    expect(JSON.parse(failed.stdout).diagnostics[0]).toMatchObject({ code: "FLC2011", line: 10, column: 3 });
+  });
+});
+
+describe("flowc graph on a flow file", () => {
+  it("compiles and renders", async () => {
+    const run = await flowc(["graph", demo, "--format", "dot"]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('"double" -> "plus10" [label="value → value (cap 8, block)"];');
+  });
+});
