@@ -1,7 +1,19 @@
 // Files generated from the sources of truth. `pnpm gen` writes them; tests/generated.test.ts
 // fails when a committed copy is stale.
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { configJsonSchema } from "@flowc/cli";
-import { catalogue, formatCode, irJsonSchema } from "@flowc/ir";
+import { compile } from "@flowc/frontend";
+import { catalogue, encodeJson, formatCode, irJsonSchema } from "@flowc/ir";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+
+/** The demo's IR as the compiler writes it (the README and docs show it). */
+function demoIr(): string {
+  const result = compile({ entry: join(root, "examples/demo.flow.ts"), displayRoot: root });
+  if (!result.ir) throw new Error(`examples/demo.flow.ts does not build: ${result.diagnostics.map((d) => d.message).join("; ")}`);
+  return encodeJson(result.ir);
+}
 
 export interface GeneratedFile {
   readonly path: string;
@@ -48,5 +60,6 @@ export function generatedFiles(): GeneratedFile[] {
     { path: "packages/ir/schema/ir.v1.schema.json", content: json(irJsonSchema()) },
     { path: "packages/cli/schema/config.schema.json", content: json(configJsonSchema()) },
     { path: "docs/diagnostics.md", content: diagnosticsDoc() },
+    { path: "examples/demo.ir.json", content: demoIr() },
   ];
 }

@@ -823,6 +823,10 @@ function arrayMethod(evaluator: Evaluator, target: Value[], name: string): Built
       return new BuiltinValue(name, (args) => target.join(typeof args[0] === "string" ? args[0] : ","));
     case "includes":
       return new BuiltinValue(name, (args) => target.includes(args[0]));
+    case "entries":
+      return new BuiltinValue(name, () => target.map((item, i) => [i, item]));
+    case "keys":
+      return new BuiltinValue(name, () => target.map((_, i) => i));
     case "indexOf":
       return new BuiltinValue(name, (args) => target.indexOf(args[0]));
     default:
