@@ -90,9 +90,9 @@ type OptionsArgs<P extends Shape, I extends InputShape> =
 
 export interface FlowApi {
   /** Adds a node instance; the id must be unique in the flow. */
-  add<P extends Shape, I extends InputShape, O extends Shape, S>(
+  add<P extends Shape, I extends InputShape, O extends Shape, S, T extends string>(
     id: string,
-    def: NodeDef<P, I, O, S>,
+    def: NodeDef<P, I, O, S, T>,
     ...options: OptionsArgs<P, I>
   ): NodeHandle<I, O>;
   /** Connects an output to an input; their types must be compatible. */

@@ -72,17 +72,27 @@ export interface NodeSpec<P extends Shape, I extends InputShape, O extends Shape
   readonly teardown?: (ctx: SetupContext<P, S>) => void | Promise<void>;
 }
 
-/** A node definition: what `add` takes and what a runtime loads from the bundled module. */
-export interface NodeDef<P extends Shape = Shape, I extends InputShape = InputShape, O extends Shape = Shape, S = unknown> {
+/**
+ * A node definition: what `add` takes and what a runtime loads from the bundled module. The
+ * type name is kept as a literal type (`T`), so declaration files of published node packages
+ * still tell the compiler which node type a definition is.
+ */
+export interface NodeDef<
+  P extends Shape = Shape,
+  I extends InputShape = InputShape,
+  O extends Shape = Shape,
+  S = unknown,
+  T extends string = string,
+> {
   readonly kind: "flowc.node";
-  readonly type: string;
+  readonly type: T;
   readonly params: P;
   readonly inputs: I;
   readonly outputs: O;
   readonly spec: NodeSpec<P, I, O, S>;
 }
 
-export type AnyNodeDef = NodeDef<Shape, InputShape, Shape, unknown>;
+export type AnyNodeDef = NodeDef<Shape, InputShape, Shape, unknown, string>;
 
 /**
  * Defines a node type. Ports and params are zod schemas; the compiler reads their TypeScript
@@ -90,10 +100,10 @@ export type AnyNodeDef = NodeDef<Shape, InputShape, Shape, unknown>;
  * against them.
  */
 // biome-ignore lint/complexity/noBannedTypes: `{}` is the empty shape for absent params/inputs/outputs
-export function node<P extends Shape = {}, I extends InputShape = {}, O extends Shape = {}, S = undefined>(
-  type: string,
+export function node<const T extends string, P extends Shape = {}, I extends InputShape = {}, O extends Shape = {}, S = undefined>(
+  type: T,
   spec: NodeSpec<P, I, O, S>,
-): NodeDef<P, I, O, S> {
+): NodeDef<P, I, O, S, T> {
   if (typeof type !== "string" || type.length === 0) throw new TypeError("node(type, spec): type must be a non-empty string");
   if (spec.step && spec.source) throw new TypeError(`node '${type}': give either step or source, not both`);
   if (!spec.step && !spec.source) throw new TypeError(`node '${type}': a node needs a step or a source`);

@@ -47,8 +47,10 @@ export interface CompileOptions {
 
 /** A module that defines node definitions used by the flow, to be bundled for runtimes. */
 export interface ModulePlan {
-  /** Absolute path of the TypeScript module. */
+  /** What the bundle imports: the module's absolute path, or a package specifier. */
   readonly file: string;
+  /** Directory the import is resolved from. */
+  readonly resolveDir: string;
   /** Output path relative to the IR file, e.g. `nodes/demo.flow.mjs`. */
   readonly output: string;
   /** Export names the IR references. */
@@ -158,14 +160,17 @@ export function compile(options: CompileOptions): CompileResult {
   let building = false;
 
   const evaluator: Evaluator = new Evaluator(where, {
-    nodeDef: (declaration, call) => {
+    nodeDef: (declaration, call, typeName) => {
       const known = nodeDefs.get(declaration);
       if (known) return known;
-      const typeArg = call.getArguments()[0];
-      const type = typeArg ? evaluator.evaluate(typeArg, new Env()) : undefined;
-      if (typeof type !== "string" || type === "")
-        evaluator.fail(typeArg ?? call, (typeArg ?? call).getText(), "node()'s first argument must be a constant, non-empty type name");
-      const info = readNodeDef(declaration, call, type, schemaOf);
+      let type: Value = typeName;
+      if (call) {
+        const typeArg = call.getArguments()[0];
+        type = typeArg ? evaluator.evaluate(typeArg, new Env()) : undefined;
+        if (typeof type !== "string" || type === "")
+          evaluator.fail(typeArg ?? call, (typeArg ?? call).getText(), "node()'s first argument must be a constant, non-empty type name");
+      }
+      const info = readNodeDef(declaration, call, type as string, schemaOf);
       nodeDefs.set(declaration, info);
       return info;
     },
@@ -393,22 +398,45 @@ function findFlow(file: SourceFile, wanted: string | undefined, evaluator: Evalu
   throw new Abort(diagnosticAt(where, file, "FlowNotFound", { detail }));
 }
 
+/** Where a definition's bundle comes from: its module file, or the package specifier it was imported with. */
+function bundleSource(def: NodeDefInfo): { key: string; from: string; resolveDir: string; stem: string; exportName: string | undefined } {
+  if (def.importedFrom) {
+    const { specifier, resolveDir, name } = def.importedFrom;
+    return {
+      key: `package:${specifier}`,
+      from: specifier,
+      resolveDir,
+      stem: specifier.replace(/^@/, "").replace(/[^A-Za-z0-9_.-]+/g, "-"),
+      exportName: name,
+    };
+  }
+  const file = def.file.getFilePath();
+  return {
+    key: file,
+    from: file,
+    resolveDir: dirname(file),
+    stem: basename(file).replace(/\.(m|c)?tsx?$/, ""),
+    exportName: def.exportName,
+  };
+}
+
 function planModules(nodes: readonly AddedNode[], projectRoot: string): Map<string, ModulePlan & { exports: string[] }> {
-  const byFile = new Map<string, string[]>();
+  const sources = new Map<string, ReturnType<typeof bundleSource> & { exports: string[] }>();
   for (const node of nodes) {
-    const file = node.def.file.getFilePath();
-    const list = byFile.get(file) ?? [];
-    if (node.def.exportName && !list.includes(node.def.exportName)) list.push(node.def.exportName);
-    byFile.set(file, list);
+    const source = bundleSource(node.def);
+    const entry = sources.get(source.key) ?? { ...source, exports: [] };
+    if (source.exportName && !entry.exports.includes(source.exportName)) entry.exports.push(source.exportName);
+    sources.set(source.key, entry);
   }
   const plans = new Map<string, ModulePlan & { exports: string[] }>();
   const used = new Set<string>();
-  for (const file of [...byFile.keys()].sort((a, b) => relativePath(projectRoot, a).localeCompare(relativePath(projectRoot, b)))) {
-    const stem = basename(file).replace(/\.(m|c)?tsx?$/, "");
-    let output = `nodes/${stem}.mjs`;
-    for (let n = 2; used.has(output); n++) output = `nodes/${stem}-${n}.mjs`;
+  const order = (key: string) => (key.startsWith("package:") ? key : relativePath(projectRoot, key));
+  for (const key of [...sources.keys()].sort((a, b) => order(a).localeCompare(order(b)))) {
+    const source = sources.get(key) as ReturnType<typeof bundleSource> & { exports: string[] };
+    let output = `nodes/${source.stem}.mjs`;
+    for (let n = 2; used.has(output); n++) output = `nodes/${source.stem}-${n}.mjs`;
     used.add(output);
-    plans.set(file, { file, output, exports: (byFile.get(file) ?? []).sort() });
+    plans.set(key, { file: source.from, resolveDir: source.resolveDir, output, exports: source.exports.sort() });
   }
   return plans;
 }
@@ -569,11 +597,12 @@ function lower(
     const outputs: Record<string, { schema: Json }> = {};
     for (const [port, info] of def.outputs) outputs[port] = { schema: info.schema };
     const { line, column } = node.call.getSourceFile().getLineAndColumnAtPos(node.call.getStart());
-    const module = modules.get(def.file.getFilePath());
+    const source = bundleSource(def);
+    const module = modules.get(source.key);
     const irNode: Record<string, unknown> = {
       id: node.id,
       type: def.type,
-      impl: { module: module?.output ?? "nodes/unknown.mjs", export: def.exportName ?? def.name },
+      impl: { module: module?.output ?? "nodes/unknown.mjs", export: source.exportName ?? def.name },
       params,
       clock,
       inputs,

@@ -33,7 +33,7 @@ export async function emit(options: EmitOptions): Promise<EmitResult> {
     const entry = `export { ${module.exports.join(", ")} } from ${JSON.stringify(module.file)};\n`;
     try {
       const result = await build({
-        stdin: { contents: entry, resolveDir: dirname(module.file), sourcefile: "flowc-node-entry.js", loader: "js" },
+        stdin: { contents: entry, resolveDir: module.resolveDir, sourcefile: "flowc-node-entry.js", loader: "js" },
         absWorkingDir: options.projectRoot,
         bundle: true,
         format: "esm",
@@ -43,7 +43,9 @@ export async function emit(options: EmitOptions): Promise<EmitResult> {
         outfile: join(outDir, module.output),
         legalComments: "none",
         logLevel: "silent",
-        banner: { js: `// Bundled by flowc from ${relativePath(options.projectRoot, module.file)}. Do not edit.` },
+        banner: {
+          js: `// Bundled by flowc from ${module.file.startsWith("/") ? relativePath(options.projectRoot, module.file) : module.file}. Do not edit.`,
+        },
       });
       for (const file of result.outputFiles) outputs.push({ path: file.path, contents: file.contents });
     } catch (error) {

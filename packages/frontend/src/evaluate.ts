@@ -12,7 +12,7 @@ import {
   VariableDeclarationKind,
 } from "ts-morph";
 import { Abort, diagnosticAt, type Where } from "./located.js";
-import type { NodeDefInfo } from "./nodedefs.js";
+import { type NodeDefInfo, nodeTypeName } from "./nodedefs.js";
 
 // ---- values ---------------------------------------------------------------------------------
 
@@ -146,8 +146,8 @@ export class Env {
 // ---- the evaluator --------------------------------------------------------------------------
 
 export interface EvaluatorHooks {
-  /** Resolves `const X = node(...)` declarations (called once per declaration). */
-  readonly nodeDef: (declaration: VariableDeclaration, call: CallExpression) => NodeDefInfo;
+  /** Resolves node definitions: `const X = node(...)`, or a typed declaration (call undefined). */
+  readonly nodeDef: (declaration: VariableDeclaration, call: CallExpression | undefined, typeName: string) => NodeDefInfo;
   /** The DSL's exported functions by name, bound to the flow being built where needed. */
   readonly dsl: (name: string) => BuiltinValue | undefined;
 }
@@ -310,6 +310,7 @@ export class Evaluator {
     if (name === "Object") return OBJECT;
     let symbol = id.getSymbol();
     if (!symbol) this.fail(id, name, "it is not declared");
+    const importSite = symbol.isAlias() ? importOf(symbol.getDeclarations()[0]) : undefined;
     if (symbol.isAlias()) symbol = symbol.getAliasedSymbol() ?? symbol;
     const declaration = symbol.getDeclarations()[0];
     if (!declaration) this.fail(id, name, "its declaration cannot be found");
@@ -319,7 +320,13 @@ export class Evaluator {
       if (builtin) return builtin;
       this.fail(id, name, `'${symbol.getName()}' from @flowc/dsl is not usable in a flow builder`);
     }
-    if (Node.isVariableDeclaration(declaration)) return this.constant(declaration, id);
+    if (Node.isVariableDeclaration(declaration)) {
+      const value = this.constant(declaration, id);
+      // A definition from a package is bundled through the specifier the flow imported it with.
+      if (value instanceof NodeDefValue && importSite && !importSite.specifier.startsWith(".") && !importSite.specifier.startsWith("/"))
+        value.info.importedFrom ??= importSite;
+      return value;
+    }
     if (Node.isFunctionDeclaration(declaration))
       this.fail(
         id,
@@ -336,7 +343,15 @@ export class Evaluator {
     if (!list || list.getDeclarationKind() !== VariableDeclarationKind.Const)
       this.fail(usedAt, usedAt.getText(), "only const bindings can be evaluated (let and var may change)");
     const initializer = declaration.getInitializer();
-    if (!initializer) this.fail(usedAt, usedAt.getText(), "the const has no initializer");
+    if (!initializer) {
+      // A declaration without a value (a package's .d.ts): only node definitions are known from their type.
+      const typeName = nodeTypeName(declaration);
+      if (typeName === undefined)
+        this.fail(usedAt, usedAt.getText(), "it is declared without a value (only node definitions can come from declaration files)");
+      const value = new NodeDefValue(this.hooks.nodeDef(declaration, undefined, typeName));
+      this.#constants.set(declaration, value);
+      return value;
+    }
     if (!Node.isIdentifier(declaration.getNameNode()))
       this.fail(usedAt, usedAt.getText(), "destructured module constants are not evaluated");
     if (this.#evaluating.has(declaration)) this.fail(usedAt, usedAt.getText(), "it refers to itself");
@@ -344,7 +359,7 @@ export class Evaluator {
     try {
       let value: Value;
       const call = unwrap(initializer);
-      if (Node.isCallExpression(call) && this.isDslCall(call, "node")) value = new NodeDefValue(this.hooks.nodeDef(declaration, call));
+      if (Node.isCallExpression(call) && this.isDslCall(call, "node")) value = new NodeDefValue(this.hooks.nodeDef(declaration, call, ""));
       else value = this.evaluate(initializer, new Env());
       this.#constants.set(declaration, value);
       return value;
@@ -676,6 +691,15 @@ export class Evaluator {
 
 /** A builtin called with arguments it cannot take; reported as FLC2001 at the call. */
 export class Misuse extends Error {}
+
+/** The module specifier and name of the import that declared an alias symbol. */
+function importOf(declaration: Node | undefined): { specifier: string; resolveDir: string; name: string } | undefined {
+  if (!declaration) return undefined;
+  const importDeclaration = declaration.getFirstAncestorByKind(SyntaxKind.ImportDeclaration);
+  if (!importDeclaration) return undefined;
+  const name = Node.isImportSpecifier(declaration) ? declaration.getName() : "default";
+  return { specifier: importDeclaration.getModuleSpecifierValue(), resolveDir: importDeclaration.getSourceFile().getDirectoryPath(), name };
+}
 
 function unwrap(node: Node): Node {
   let current = node;

@@ -33,6 +33,12 @@ export interface NodeDefInfo {
   readonly stateful: boolean;
   /** Has a `source` generator (a finite or infinite stream source). */
   readonly generator: boolean;
+  /**
+   * For definitions imported from a package (declaration files, node_modules): the import
+   * specifier the flow used and the directory it was resolved from, so bundling imports the
+   * package's JavaScript rather than its declarations.
+   */
+  importedFrom?: { readonly specifier: string; readonly resolveDir: string; readonly name: string };
 }
 
 export type SchemaOf = (type: Type, at: Node, where: string) => JsonSchema;
@@ -51,14 +57,33 @@ function specKeys(call: CallExpression): Set<string> {
   return keys;
 }
 
+/** The node type name a definition's type carries (`NodeDef<…, "Type">`), if it is a literal. */
+export function nodeTypeName(declaration: VariableDeclaration): string | undefined {
+  const type = declaration.getType();
+  if (type.getProperty("kind")?.getTypeAtLocation(declaration).getLiteralValue() !== "flowc.node") return undefined;
+  const name = type.getProperty("type")?.getTypeAtLocation(declaration).getLiteralValue();
+  return typeof name === "string" ? name : undefined;
+}
+
 /**
- * Reads a `const X = node("Type", {...})` declaration. Port and param types come from the
- * definition's type, `NodeDef<P, I, O, S>`: each schema's `_output` (zod's inferred value
- * type), or for `many(schema)` the element schema's.
+ * Reads a node definition: `const X = node("Type", {...})`, or a declaration without
+ * initializer typed `NodeDef<P, I, O, S, "Type">` (a published package's .d.ts). Port and
+ * param types come from the definition's type: each schema's `_output` (zod's inferred value
+ * type), or for `many(schema)` the element schema's. Statefulness and generator sources are
+ * read from the spec when there is one; from a declaration, state is `S` other than undefined.
  */
-export function readNodeDef(declaration: VariableDeclaration, call: CallExpression, type: string, schemaOf: SchemaOf): NodeDefInfo {
+export function readNodeDef(
+  declaration: VariableDeclaration,
+  call: CallExpression | undefined,
+  type: string,
+  schemaOf: SchemaOf,
+): NodeDefInfo {
   const defType = declaration.getType();
-  const keys = specKeys(call);
+  const keys = call ? specKeys(call) : new Set<string>();
+  if (!call) {
+    const state = defType.getTypeArguments()[3] ?? defType.getAliasTypeArguments()[3];
+    if (state && !state.isUndefined() && !state.isUnknown()) keys.add("state");
+  }
   const ports = (property: "inputs" | "outputs"): Map<string, PortInfo> => {
     const out = new Map<string, PortInfo>();
     const shape = defType.getProperty(property)?.getTypeAtLocation(declaration);
