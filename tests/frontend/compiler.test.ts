@@ -65,6 +65,15 @@ describe("the compiler never runs user code", () => {
   });
 });
 
+describe("compile() never throws", () => {
+  it("returns a coded diagnostic even for an entry that does not exist (the CLI checks that first)", () => {
+    const result = compile({ entry: join(scratch, "no-such.flow.ts"), displayRoot: scratch });
+    expect(result.ir).toBeUndefined();
+    expect(result.diagnostics.map((d) => d.code)).toEqual(["FLC2022"]);
+    expect(result.diagnostics[0]?.message).toContain("no-such.flow.ts");
+  });
+});
+
 describe("reproducible builds", () => {
   // The IR holds only project-relative paths; bundles also name dependency paths relative to the
   // project root (esbuild's module comments), so they match wherever the layout is the same.

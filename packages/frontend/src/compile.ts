@@ -132,6 +132,22 @@ export function createProject(entry: string, projectRoot: string): { project: Pr
  * flow, lowers it, and validates the result with `@flowc/ir`.
  */
 export function compile(options: CompileOptions): CompileResult {
+  try {
+    return compileUnguarded(options);
+  } catch (error) {
+    // Bad input never crashes the compiler: an unexpected failure is still a coded diagnostic.
+    const entry = resolve(options.entry);
+    const detail = error instanceof Error ? (error.message.split("\n")[0] ?? String(error)) : String(error);
+    const file = relativePath(options.displayRoot ?? process.cwd(), entry);
+    return {
+      diagnostics: [createDiagnostic("InternalCompilerError", { file, detail }, { file })],
+      modules: [],
+      projectRoot: findProjectRoot(entry),
+    };
+  }
+}
+
+function compileUnguarded(options: CompileOptions): CompileResult {
   const entry = resolve(options.entry);
   const projectRoot = findProjectRoot(entry);
   const where: Where = { displayRoot: options.displayRoot ?? process.cwd() };
@@ -144,6 +160,13 @@ export function compile(options: CompileOptions): CompileResult {
     diagnostics.push(
       diagnosticAt(where, at ?? file, "TypeScriptSyntax", { message: ts.flattenDiagnosticMessageText(d.messageText, " "), tsCode: d.code }),
     );
+  }
+  if (diagnostics.length > 0) return { diagnostics, modules: [], projectRoot };
+  for (const declaration of [...file.getImportDeclarations(), ...file.getExportDeclarations()]) {
+    const specifier = declaration.getModuleSpecifierValue();
+    if (specifier === undefined || specifier.startsWith("node:") || declaration.getModuleSpecifierSourceFile()) continue;
+    const at = declaration.getModuleSpecifier() ?? declaration;
+    diagnostics.push(diagnosticAt(where, at, "ModuleNotFound", { specifier, file: relativePath(where.displayRoot, entry) }));
   }
   if (diagnostics.length > 0) return { diagnostics, modules: [], projectRoot };
 

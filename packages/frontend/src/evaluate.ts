@@ -314,7 +314,11 @@ export class Evaluator {
     if (symbol.isAlias()) symbol = symbol.getAliasedSymbol() ?? symbol;
     const declaration = symbol.getDeclarations()[0];
     if (!declaration) this.fail(id, name, "its declaration cannot be found");
+    if (Node.isSourceFile(declaration) || Node.isNamespaceImport(declaration))
+      this.fail(id, name, "a module namespace cannot be used in a flow builder; import what you need by name");
     const file = declaration.getSourceFile().getFilePath();
+    if (declaration.getSourceFile().isDeclarationFile() && !DSL_FILE.test(file) && !Node.isVariableDeclaration(declaration))
+      this.fail(id, name, "it is a run-time value (a global or a declared API); its value is not known when the flow is built");
     if (DSL_FILE.test(file)) {
       const builtin = this.hooks.dsl(symbol.getName());
       if (builtin) return builtin;

@@ -312,6 +312,19 @@ export const catalogue = {
     message: "Bundling the node module {file} failed: {detail}.",
     doc: "esbuild could not bundle a module that defines node definitions (a missing import, a syntax error).",
   },
+  ModuleNotFound: {
+    code: 2021,
+    severity: "error",
+    message: "Cannot find module '{specifier}' imported by {file}.",
+    doc: "An import of the flow file does not resolve (a missing file, or a package that is not installed).",
+    hint: "Check the path, or install the package (flows need @flowc/dsl and zod).",
+  },
+  InternalCompilerError: {
+    code: 2022,
+    severity: "error",
+    message: "The compiler failed unexpectedly while building {file}: {detail}.",
+    doc: "A bug in flowc: please report it with the flow file.",
+  },
   BadAddOption: {
     code: 2019,
     severity: "error",
