@@ -4,6 +4,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { events, free, hold, hybrid, latest, rate, trigger, window } from "@flowc/dsl";
 import {
   buildGraph,
+  createDiagnostic,
   type Diagnostic,
   describeSchema,
   hasErrors,
