@@ -102,15 +102,8 @@ async function child(kind: string, entry: string): Promise<Sample> {
     // tsc --noEmit with the TypeScript 6 API (the typescript@6 package, installed as typescript-6 in
     // @flowc/frontend), with the same compiler options the compiler uses for this project.
     const ts = createRequire(join(here, "../packages/frontend/package.json"))("typescript-6") as typeof import("ts-morph").ts;
-    const options: import("ts-morph").ts.CompilerOptions = {
-      strict: true,
-      target: ts.ScriptTarget.ES2022,
-      module: ts.ModuleKind.ESNext,
-      moduleResolution: ts.ModuleResolutionKind.Bundler,
-      skipLibCheck: true,
-      noEmit: true,
-    };
-    const program = ts.createProgram([entry], options);
+    const { DEFAULT_COMPILER_OPTIONS } = await import("@flowc/frontend");
+    const program = ts.createProgram([entry], DEFAULT_COMPILER_OPTIONS);
     const diagnostics = ts.getPreEmitDiagnostics(program);
     detail.diagnostics = diagnostics.length;
   }

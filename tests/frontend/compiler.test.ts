@@ -32,6 +32,15 @@ export default flow("small", ({ add, connect }) => {
 });
 `;
 
+/** Compiles `entry` and emits into `out`; returns the compile result and the emit result. */
+async function buildInto(entry: string, out: string, format: "json" | "msgpack" = "json") {
+  const result = compile({ entry });
+  const emitted = result.ir
+    ? await emit({ ir: result.ir, modules: result.modules, outDir: out, format, projectRoot: result.projectRoot, displayRoot: scratch })
+    : { files: [], diagnostics: result.diagnostics };
+  return { result, emitted };
+}
+
 function listFiles(dir: string): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((e) => e.isFile())
@@ -46,18 +55,10 @@ describe("the compiler never runs user code", () => {
       "nodes.ts": `${NODES}import { writeFileSync } from "node:fs";\nwriteFileSync(${JSON.stringify(marker)}, "ran");\nthrow new Error("top level ran");\n`,
       "main.flow.ts": `${FLOW}writeFileSync2();\nfunction writeFileSync2() { throw new Error("flow module ran"); }\n`,
     });
-    const result = compile({ entry: join(dir, "main.flow.ts") });
+    const out = join(dir, "out");
+    const { result, emitted } = await buildInto(join(dir, "main.flow.ts"), out);
     expect(result.diagnostics).toEqual([]);
     expect(result.ir?.nodes.map((n) => n.id)).toEqual(["tick", "show"]);
-    const out = join(dir, "out");
-    const emitted = await emit({
-      ir: result.ir as never,
-      modules: result.modules,
-      outDir: out,
-      format: "json",
-      projectRoot: result.projectRoot,
-      displayRoot: dir,
-    });
     expect(emitted.diagnostics).toEqual([]);
     expect(existsSync(marker)).toBe(false);
     expect(listFiles(out)).toEqual(["nodes/nodes.mjs", "small.ir.json"]);
@@ -89,9 +90,8 @@ describe("reproducible builds", () => {
     );
     const outputs: Record<string, string>[] = [];
     for (const dir of [a, b]) {
-      const result = compile({ entry: join(dir, "main.flow.ts") });
       const out = join(dir, "out");
-      await emit({ ir: result.ir as never, modules: result.modules, outDir: out, format: "json", projectRoot: dir, displayRoot: dir });
+      await buildInto(join(dir, "main.flow.ts"), out);
       outputs.push(Object.fromEntries(listFiles(out).map((f) => [f, readFileSync(join(out, f), "utf8")])));
     }
     expect(outputs[1]).toEqual(outputs[0]);
@@ -121,16 +121,8 @@ describe("flow selection", () => {
 describe("bundling", () => {
   it("reports a module that cannot be bundled with FLC2020 and writes nothing", async () => {
     const dir = project({ "nodes.ts": `${NODES}import "left-pad-that-does-not-exist";\n`, "main.flow.ts": FLOW });
-    const result = compile({ entry: join(dir, "main.flow.ts") });
     const out = join(dir, "out");
-    const emitted = await emit({
-      ir: result.ir as never,
-      modules: result.modules,
-      outDir: out,
-      format: "json",
-      projectRoot: dir,
-      displayRoot: dir,
-    });
+    const { emitted } = await buildInto(join(dir, "main.flow.ts"), out);
     expect(emitted.diagnostics.map((d) => d.code)).toEqual(["FLC2020"]);
     expect(emitted.diagnostics[0]?.message).toContain("left-pad-that-does-not-exist");
     expect(existsSync(out)).toBe(false);
@@ -138,9 +130,8 @@ describe("bundling", () => {
 
   it("bundles node modules that runtimes can import, exporting the definitions the IR names", async () => {
     const dir = project({ "nodes.ts": NODES, "main.flow.ts": FLOW });
-    const result = compile({ entry: join(dir, "main.flow.ts") });
     const out = join(dir, "out");
-    await emit({ ir: result.ir as never, modules: result.modules, outDir: out, format: "msgpack", projectRoot: dir, displayRoot: dir });
+    const { result } = await buildInto(join(dir, "main.flow.ts"), out, "msgpack");
     const module = await import(join(out, "nodes/nodes.mjs"));
     for (const node of result.ir?.nodes ?? []) expect(module[node.impl.export]?.kind).toBe("flowc.node");
     expect(existsSync(join(out, "small.ir.msgpack"))).toBe(true);

@@ -107,21 +107,22 @@ function findTsconfig(from: string, root: string): string | undefined {
   }
 }
 
+/** Compiler options for a flow without a tsconfig.json: strict ESM, bundler resolution. */
+export const DEFAULT_COMPILER_OPTIONS: ts.CompilerOptions = {
+  strict: true,
+  target: ts.ScriptTarget.ES2022,
+  module: ts.ModuleKind.ESNext,
+  moduleResolution: ts.ModuleResolutionKind.Bundler,
+  skipLibCheck: true,
+  noEmit: true,
+};
+
 /** One ts-morph project per build, analysis only: the entry file and what it imports. */
 export function createProject(entry: string, projectRoot: string): { project: Project; file: SourceFile } {
   const tsconfig = findTsconfig(dirname(entry), projectRoot);
   const project = tsconfig
     ? new Project({ tsConfigFilePath: tsconfig, skipAddingFilesFromTsConfig: true, compilerOptions: { noEmit: true, skipLibCheck: true } })
-    : new Project({
-        compilerOptions: {
-          strict: true,
-          target: ts.ScriptTarget.ES2022,
-          module: ts.ModuleKind.ESNext,
-          moduleResolution: ts.ModuleResolutionKind.Bundler,
-          skipLibCheck: true,
-          noEmit: true,
-        },
-      });
+    : new Project({ compilerOptions: DEFAULT_COMPILER_OPTIONS });
   const file = project.addSourceFileAtPath(entry);
   project.resolveSourceFileDependencies();
   return { project, file };
@@ -241,22 +242,18 @@ function compileUnguarded(options: CompileOptions): CompileResult {
   });
 
   const connectPorts = (from: Value, to: Value, options: Value, call: CallExpression, fromNode: Node, toNode: Node) => {
-    if (!(from instanceof PortValue) || from.direction !== "out") {
+    const wrong = (value: Value, wanted: "in" | "out", position: string, at: Node): boolean => {
+      if (value instanceof PortValue && value.direction === wanted) return false;
+      const kind = wanted === "out" ? "an output" : "an input";
       const detail =
-        from instanceof PortValue
-          ? `connect()'s first argument must be an output port, but ${from.handle.id}.in.${from.port} is an input.`
-          : `connect()'s first argument must be an output port (handle.out.<port>), found ${describeValue(from)}.`;
-      report(diagnosticAt(where, fromNode, "ConnectDirection", { detail }));
-      return;
-    }
-    if (!(to instanceof PortValue) || to.direction !== "in") {
-      const detail =
-        to instanceof PortValue
-          ? `connect()'s second argument must be an input port, but ${to.handle.id}.out.${to.port} is an output.`
-          : `connect()'s second argument must be an input port (handle.in.<port>), found ${describeValue(to)}.`;
-      report(diagnosticAt(where, toNode, "ConnectDirection", { detail }));
-      return;
-    }
+        value instanceof PortValue
+          ? `connect()'s ${position} argument must be ${kind} port, but ${value.handle.id}.${value.direction}.${value.port} is ${value.direction === "in" ? "an input" : "an output"}.`
+          : `connect()'s ${position} argument must be ${kind} port (handle.${wanted}.<port>), found ${describeValue(value)}.`;
+      report(diagnosticAt(where, at, "ConnectDirection", { detail }));
+      return true;
+    };
+    if (wrong(from, "out", "first", fromNode) || wrong(to, "in", "second", toNode)) return;
+    if (!(from instanceof PortValue) || !(to instanceof PortValue)) return;
     const produced = from.handle.def.outputs.get(from.port);
     const accepted = to.handle.def.inputs.get(to.port);
     if (produced && accepted && !checker.compilerObject.isTypeAssignableTo(produced.type.compilerType, accepted.type.compilerType)) {

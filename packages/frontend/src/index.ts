@@ -1,5 +1,13 @@
 // @flowc/frontend — the flowc compiler: a TypeScript flow file → IR v1 (+ bundled node modules).
-export { type CompileOptions, type CompileResult, compile, createProject, findProjectRoot, type ModulePlan } from "./compile.js";
+export {
+  type CompileOptions,
+  type CompileResult,
+  compile,
+  createProject,
+  DEFAULT_COMPILER_OPTIONS,
+  findProjectRoot,
+  type ModulePlan,
+} from "./compile.js";
 export { type EmitOptions, type EmitResult, emit } from "./emit.js";
 export { typeToSchema } from "./types.js";
 export { FRONTEND_VERSION } from "./version.js";
