@@ -4,6 +4,8 @@
 // Writes bench/results/frontend.json and bench/results/frontend.md.
 //
 // Target (issue: compiler): the 1,000-node flow builds in ≤ 3 s and ≤ 1.5× the tsc time.
+// Knobs for investigating: BENCH_SIZES=10,100 (sizes), BENCH_VERBOSE=1 (every sample),
+// BENCH_KEEP=1 (keep bench/.generated).
 import { execFileSync } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -11,7 +13,7 @@ import { cpus } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const SIZES = [10, 100, 1_000, 5_000];
+const SIZES = process.env.BENCH_SIZES ? process.env.BENCH_SIZES.split(",").map(Number) : [10, 100, 1_000, 5_000];
 const REPS = 3;
 const here = fileURLToPath(new URL(".", import.meta.url));
 const work = join(here, ".generated");
@@ -77,7 +79,7 @@ interface Sample {
   detail?: Record<string, number>;
 }
 
-async function child(kind: string, entry: string): Promise<Sample> {
+async function child(kind: string, entry: string, optionsJson: string): Promise<Sample> {
   const started = performance.now();
   const detail: Record<string, number> = {};
   if (kind === "build") {
@@ -101,9 +103,10 @@ async function child(kind: string, entry: string): Promise<Sample> {
   } else {
     // tsc --noEmit with the TypeScript 6 API (the typescript@6 package, installed as typescript-6 in
     // @flowc/frontend), with the same compiler options the compiler uses for this project.
+    // The options come from the parent (DEFAULT_COMPILER_OPTIONS) so this process loads TypeScript only.
     const ts = createRequire(join(here, "../packages/frontend/package.json"))("typescript-6") as typeof import("ts-morph").ts;
-    const { DEFAULT_COMPILER_OPTIONS } = await import("@flowc/frontend");
-    const program = ts.createProgram([entry], DEFAULT_COMPILER_OPTIONS);
+    const program = ts.createProgram([entry], JSON.parse(optionsJson) as import("ts-morph").ts.CompilerOptions);
+    detail.files = program.getSourceFiles().length;
     const diagnostics = ts.getPreEmitDiagnostics(program);
     detail.diagnostics = diagnostics.length;
   }
@@ -118,15 +121,24 @@ function median(xs: number[]): number {
 async function main(): Promise<void> {
   const at = process.argv.indexOf("--child");
   if (at !== -1) {
-    const sample = await child(process.argv[at + 1] as string, process.argv[at + 2] as string);
+    const [kind, entry, optionsJson] = process.argv.slice(at + 1);
+    if (!kind || !entry || !optionsJson) throw new Error("usage: frontend.bench.ts --child <build|tsc> <entry> <compiler options JSON>");
+    const sample = await child(kind, entry, optionsJson);
     process.stdout.write(JSON.stringify(sample));
     return;
   }
   rmSync(work, { recursive: true, force: true });
   const self = fileURLToPath(import.meta.url);
+  // The tsc baseline uses the compiler's own default options, passed as JSON so that its
+  // process loads TypeScript only.
+  const { DEFAULT_COMPILER_OPTIONS } = await import("@flowc/frontend");
+  const optionsJson = JSON.stringify(DEFAULT_COMPILER_OPTIONS);
   const run = (kind: string, entry: string): Sample =>
     JSON.parse(
-      execFileSync(process.execPath, [...process.execArgv, self, "--child", kind, entry], { encoding: "utf8", maxBuffer: 1 << 24 }),
+      execFileSync(process.execPath, [...process.execArgv, self, "--child", kind, entry, optionsJson], {
+        encoding: "utf8",
+        maxBuffer: 1 << 24,
+      }),
     ) as Sample;
   const results = [];
   for (const n of SIZES) {
@@ -137,6 +149,7 @@ async function main(): Promise<void> {
       console.error(`${n} nodes: build ${r + 1}/${REPS}, tsc ${r + 1}/${REPS}`);
       builds.push(run("build", entry));
       tscs.push(run("tsc", entry));
+      if (process.env.BENCH_VERBOSE) console.error(`  build ${JSON.stringify(builds.at(-1))}\n  tsc ${JSON.stringify(tscs.at(-1))}`);
     }
     if (tscs.some((t) => (t.detail?.diagnostics ?? 0) > 0)) throw new Error(`tsc reports errors in the generated ${n}-node flow`);
     const buildMs = median(builds.map((b) => b.ms));
@@ -152,7 +165,7 @@ async function main(): Promise<void> {
       tscPeakRssMB: Math.round(Math.max(...tscs.map((t) => t.peakRssMB))),
     });
   }
-  rmSync(work, { recursive: true, force: true });
+  if (!process.env.BENCH_KEEP) rmSync(work, { recursive: true, force: true });
   const thousand = results.find((r) => r.nodes === 1_000);
   const report = {
     benchmark: "frontend",
