@@ -49,6 +49,10 @@ describe("flowc build", () => {
     expect((await flowc(["build", "missing.flow.ts"])).code).toBe(2);
     expect((await flowc(["build", "README.md"])).stderr).toContain("FLC4004");
     expect((await flowc(["build", demo, "--format", "yaml"])).stderr).toContain("Unknown IR format 'yaml'");
+    const target = await flowc(["build", demo, "--target", "wasm"]);
+    expect(target.code).toBe(2);
+    expect(target.stderr).toContain("FLC4001: Unknown build target 'wasm'; this flowc builds: ir.");
+    expect((await flowc(["build", demo, "--target", "ir", "--print-ir"])).code).toBe(0);
   });
 });
 

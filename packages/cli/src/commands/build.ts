@@ -6,6 +6,8 @@ import { type CliIo, ExitCode } from "../io.js";
 import { report } from "../report.js";
 
 export const DEFAULT_OUT_DIR = ".flowc-out";
+/** Build targets this flowc can write (the dataflow runtime adds "dataflow"). */
+export const BUILD_TARGETS = ["ir"] as const;
 const FLOW_FILE = /\.(m|c)?tsx?$/;
 
 /** Checks the entry argument and compiles it; undefined plus diagnostics when it cannot be read. */
@@ -21,6 +23,7 @@ export function compileEntry(
 }
 
 export interface BuildOptions {
+  target?: string;
   out?: string;
   printIr?: boolean;
   format?: string;
@@ -29,6 +32,11 @@ export interface BuildOptions {
 }
 
 export async function buildCommand(io: CliIo, entry: string, options: BuildOptions): Promise<ExitCode> {
+  const target = options.target ?? "ir";
+  if (!(BUILD_TARGETS as readonly string[]).includes(target)) {
+    const detail = `Unknown build target '${target}'; this flowc builds: ${BUILD_TARGETS.join(", ")}.`;
+    return report(io, [createDiagnostic("UsageError", { detail })], { json: options.json === true });
+  }
   const format = options.format ?? "json";
   if (format !== "json" && format !== "msgpack") {
     return report(io, [createDiagnostic("UsageError", { detail: `Unknown IR format '${format}'; use json or msgpack.` })], {
