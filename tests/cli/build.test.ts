@@ -2,10 +2,15 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { stopEsbuild } from "../helpers/processes.js";
 import { flowc, flowcProcess } from "./helpers.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "flowc-build-"));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+afterAll(async () => {
+  rmSync(scratch, { recursive: true, force: true });
+  // Bundling starts esbuild's service process; none may outlive the tests.
+  expect(await stopEsbuild()).toEqual([]);
+});
 const demo = "examples/demo.flow.ts";
 
 describe("flowc build", () => {

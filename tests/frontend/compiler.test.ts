@@ -4,11 +4,16 @@ import { collectFlow, isFlowDef } from "@flowc/dsl";
 import { compile, emit } from "@flowc/frontend";
 import { encodeJson } from "@flowc/ir";
 import { afterAll, describe, expect, it } from "vitest";
+import { stopEsbuild } from "../helpers/processes.js";
 
 const root = join(import.meta.dirname, "../..");
 // Scratch projects live inside the repository so that @flowc/dsl and zod resolve as for users.
 const scratch = mkdtempSync(join(root, "tests/frontend/.scratch-"));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+afterAll(async () => {
+  rmSync(scratch, { recursive: true, force: true });
+  // Bundling starts esbuild's service process; none may outlive the tests.
+  expect(await stopEsbuild()).toEqual([]);
+});
 
 function project(files: Record<string, string>): string {
   const dir = mkdtempSync(join(scratch, "p-"));
