@@ -1,15 +1,12 @@
 import { catalogue, encodeJson, encodeMsgpack, formatCode, type Ir, type LoadResult, loadIr } from "@flowc/ir";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { loadValid } from "../../packages/ir/src/testing/builders.js";
 import { corrupt, hostileValue, mangle, validIr } from "./arbitraries.js";
 
 const KNOWN_CODES = new Set(Object.values(catalogue).map((e) => formatCode(e.code)));
 
-function mustLoad(input: unknown): Ir {
-  const result = loadIr(input);
-  if (!result.ok) throw new Error(JSON.stringify(result.diagnostics, null, 2));
-  return result.ir;
-}
+const mustLoad = loadValid;
 
 /** The loader's contract on hostile input: a result, never a throw; failures are coded. */
 function assertCoded(result: LoadResult): void {

@@ -2,13 +2,9 @@ import { describe, expect, it } from "vitest";
 import { canonicalize, encodeJson, encodeMsgpack, hashIr } from "./codec.js";
 import { loadIr } from "./load.js";
 import type { Ir, IrInput } from "./schema.js";
-import { chainIr, testChannel, testIr, testNode, testSource } from "./testing/builders.js";
+import { chainIr, loadValid, testChannel, testIr, testNode, testSource } from "./testing/builders.js";
 
-function load(input: unknown): Ir {
-  const result = loadIr(input);
-  if (!result.ok) throw new Error(JSON.stringify(result.diagnostics, null, 2));
-  return result.ir;
-}
+const load = loadValid;
 
 describe("canonical JSON", () => {
   it("is 2-space indented, ends with a newline, and lists IR keys in schema order", () => {

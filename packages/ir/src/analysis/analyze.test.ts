@@ -1,15 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { loadIr } from "../load.js";
 import type { Ir, IrInput } from "../schema.js";
-import { chainIr, testChannel, testIr, testNode, testSource } from "../testing/builders.js";
+import { chainIr, loadValid, testChannel, testIr, testNode, testSource } from "../testing/builders.js";
 import { analyze } from "./analyze.js";
 import { fuse, fusedId, isFusedNode } from "./fuse.js";
 
-function load(input: IrInput): Ir {
-  const result = loadIr(input);
-  if (!result.ok) throw new Error(JSON.stringify(result.diagnostics, null, 2));
-  return result.ir;
-}
+const load = loadValid;
 
 describe("analyze", () => {
   it("orders a chain, finds sources and sinks, and fuses it into one partition", () => {

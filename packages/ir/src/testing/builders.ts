@@ -1,4 +1,5 @@
-import type { IrInput } from "../schema.js";
+import { loadIr } from "../load.js";
+import type { Ir, IrInput } from "../schema.js";
 
 type NodeInput = IrInput["nodes"][number];
 type ChannelInput = NonNullable<IrInput["channels"]>[number];
@@ -41,4 +42,11 @@ export function chainIr(): IrInput {
     [testChannel("counter.value", "double.value"), testChannel("double.value", "plus10.value"), testChannel("plus10.value", "sink.value")],
     "chain",
   );
+}
+
+/** Loads input that a test expects to be valid; throws with the diagnostics otherwise. */
+export function loadValid(input: unknown): Ir {
+  const result = loadIr(input);
+  if (!result.ok) throw new Error(JSON.stringify(result.diagnostics, null, 2));
+  return result.ir;
 }
