@@ -1,7 +1,7 @@
 // @flowc/cli — the `flowc` command. `main` runs one invocation in-process and returns its exit code.
 
+export { CONFIG_FILE_NAME, type ConfigResult, configJsonSchema, FlowcConfig, findConfig, loadConfig } from "@flowc/runtime";
 export { type InspectSummary, summarize } from "./commands/inspect.js";
-export { CONFIG_FILE_NAME, type ConfigResult, configJsonSchema, FlowcConfig, findConfig, loadConfig } from "./config.js";
 export { type GraphFormat, toDot, toMermaid } from "./graph-render.js";
 export { type CliIo, ExitCode, processIo } from "./io.js";
 export { main } from "./main.js";

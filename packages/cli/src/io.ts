@@ -6,6 +6,8 @@ export interface CliIo {
   readonly stderr: (text: string) => void;
   /** Whether stderr is a terminal (colour, progress). */
   readonly stderrIsTTY: boolean;
+  /** Subscribes to SIGINT/SIGTERM (absent in-process: tests stop runs themselves). Returns the unsubscribe function. */
+  readonly onSignal?: (handler: (signal: NodeJS.Signals) => void) => () => void;
 }
 
 export function processIo(): CliIo {
@@ -15,6 +17,14 @@ export function processIo(): CliIo {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     stderrIsTTY: process.stderr.isTTY === true,
+    onSignal: (handler) => {
+      process.on("SIGINT", handler);
+      process.on("SIGTERM", handler);
+      return () => {
+        process.off("SIGINT", handler);
+        process.off("SIGTERM", handler);
+      };
+    },
   };
 }
 
@@ -25,5 +35,5 @@ export function useColor(io: CliIo): boolean {
 }
 
 /** Exit codes (docs/cli.md): 0 success, 1 invalid flow or IR or failed run, 2 usage/config/environment. */
-export const ExitCode = { Ok: 0, Invalid: 1, Usage: 2 } as const;
+export const ExitCode = { Ok: 0, Invalid: 1, Usage: 2, Interrupted: 130 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

@@ -3,6 +3,8 @@ import { Command, CommanderError, Option } from "commander";
 import { buildCommand, checkCommand } from "./commands/build.js";
 import { graphCommand } from "./commands/graph.js";
 import { inspectCommand } from "./commands/inspect.js";
+import { runCommand } from "./commands/run.js";
+import { runtimesCommand } from "./commands/runtimes.js";
 import { schemaCommand } from "./commands/schema.js";
 import { validateCommand } from "./commands/validate.js";
 import { type CliIo, ExitCode } from "./io.js";
@@ -80,6 +82,43 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .addOption(new Option("--format <format>", "mermaid or dot").default("mermaid"))
     .action((file: string, options: { format?: string }) => {
       exitCode = graphCommand(io, file, options);
+    });
+
+  program
+    .command("run")
+    .description("run a flow on a runtime (flag > FLOWC_RUNTIME > flowc.config.json > mp)")
+    .argument("<entry>", "a flow file (.ts), or an .ir.json or .ir.msgpack file")
+    .option("--runtime <name>", "the runtime to use (see `flowc runtimes`)")
+    .option("--duration <seconds>", "stop after this many seconds (logical seconds on mp inline)")
+    .option("--config <file>", "the flowc.config.json to use instead of the discovered one")
+    .option("--record <file.jsonl>", "write one JSON line per delivered message: {channel, seq, t, value}")
+    .option("--print-ir", "print the canonical IR JSON on stdout before running")
+    .option("--flow <name>", "the flow to run when the file exports several")
+    .option("--json", "print the RunResult as JSON, as the last line on stdout")
+    .action(
+      async (
+        entry: string,
+        options: {
+          runtime?: string;
+          duration?: string;
+          config?: string;
+          record?: string;
+          printIr?: boolean;
+          json?: boolean;
+          flow?: string;
+        },
+      ) => {
+        exitCode = await runCommand(io, entry, options);
+      },
+    );
+
+  program
+    .command("runtimes")
+    .description("list the runtimes flowc can run flows on, with their modes and options")
+    .option("--config <file>", "the flowc.config.json to use instead of the discovered one")
+    .option("--json", "print {default, runtimes: [{name, description, modes, optionsSchema}]} as JSON")
+    .action(async (options: { json?: boolean; config?: string }) => {
+      exitCode = await runtimesCommand(io, options);
     });
 
   program

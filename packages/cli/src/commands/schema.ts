@@ -1,5 +1,5 @@
 import { createDiagnostic, irJsonSchema } from "@flowc/ir";
-import { configJsonSchema } from "../config.js";
+import { configJsonSchema } from "@flowc/runtime";
 import { type CliIo, ExitCode } from "../io.js";
 import { report } from "../report.js";
 

@@ -1,6 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { loadIr } from "../load.js";
-import type { Ir, IrInput } from "../schema.js";
 import { chainIr, loadValid, testChannel, testIr, testNode, testSource } from "../testing/builders.js";
 import { analyze } from "./analyze.js";
 import { fuse, fusedId, isFusedNode } from "./fuse.js";

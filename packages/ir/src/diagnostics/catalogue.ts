@@ -333,6 +333,108 @@ export const catalogue = {
   },
 
   // ---- FLC4xxx: CLI and configuration ---------------------------------------------------
+  // ---- FLC3xxx: runtimes ----------------------------------------------------------------
+  UnknownRuntime: {
+    code: 3001,
+    severity: "error",
+    message: "Unknown runtime '{name}'; available: {available}.",
+    doc: "The runtime named by --runtime, FLOWC_RUNTIME or the config is not registered.",
+    hint: 'Run `flowc runtimes` to list them, or name a module in flowc.config.json: { "runtimes": { "name": { "module": "./my-runtime.js" } } }.',
+  },
+  RuntimeLoadFailed: {
+    code: 3002,
+    severity: "error",
+    message: "Cannot load runtime '{name}' from '{module}': {detail}.",
+    doc: "A third-party runtime module named in the config could not be imported or does not export a runtime.",
+    hint: "The module must export `runtime` (or a default export) with name, describe, check and build.",
+  },
+  RuntimeOptionsInvalid: {
+    code: 3003,
+    severity: "error",
+    message: "Invalid options for runtime '{runtime}': {detail}.",
+    doc: "The runtime's options (`runtimes.<name>` in flowc.config.json) do not match its schema.",
+    hint: "`flowc runtimes --json` shows each runtime's options schema.",
+  },
+  RuntimeUnsupported: {
+    code: 3004,
+    severity: "error",
+    message: "Runtime '{runtime}' cannot run this flow: {detail}.",
+    doc: "The flow uses an IR feature the chosen runtime does not implement; nothing was started.",
+  },
+  NodeModuleLoadFailed: {
+    code: 3010,
+    severity: "error",
+    message: "Cannot load node '{node}' from '{module}': {detail}.",
+    doc: "The bundled module a node's `impl` names could not be imported.",
+    hint: "Rebuild the flow with `flowc build`; `impl.module` resolves against the IR file's directory.",
+  },
+  NodeExportMissing: {
+    code: 3011,
+    severity: "error",
+    message: "Module '{module}' has no node definition '{export}' (node '{node}').",
+    doc: "The module a node's `impl` names does not export a `node()` definition under that name.",
+  },
+  NodeParamsInvalid: {
+    code: 3012,
+    severity: "error",
+    message: "Node '{node}': param {path} {detail}.",
+    doc: "A node's params in the IR do not match the params schema of its definition.",
+  },
+  MessageInvalid: {
+    code: 3020,
+    severity: "error",
+    message: "Node '{node}' sent a message on channel '{channel}' that does not match the port schema at {path}: {detail}.",
+    doc: "With `validate: true`, a message failed its output port's JSON Schema.",
+  },
+  MessageNotSendable: {
+    code: 3021,
+    severity: "error",
+    message: "Node '{node}' sent a value on port '{port}' that cannot be encoded: {detail}.",
+    doc: "A message could not be encoded as MessagePack (functions, symbols, class instances with cycles).",
+  },
+  UnknownOutputPort: {
+    code: 3022,
+    severity: "error",
+    message: "Node '{node}' sent a message on '{port}', which is not one of its output ports ({ports}).",
+    doc: "A step returned or emitted a port its definition does not declare.",
+  },
+  RateLagError: {
+    code: 3030,
+    severity: "error",
+    message: "Node '{node}' (rate {hz} Hz) is {lag} ms behind its schedule ({missed} ticks missed) and its onLag policy is 'error'.",
+    doc: 'A rate clock with `onLag: "error"` fell a whole period or more behind.',
+  },
+  RateLagging: {
+    code: 3031,
+    severity: "warning",
+    message: "Node '{node}' (rate {hz} Hz) is {lag} ms behind its schedule; {missed} ticks skipped.",
+    doc: 'A rate clock with `onLag: "warn"` fell behind and skipped ticks (printed at most once per second).',
+  },
+  ExecutorDied: {
+    code: 3040,
+    severity: "error",
+    message: "The executor of node '{node}' ended unexpectedly: {detail}.",
+    doc: "A worker thread or child process exited or was killed while its node was running.",
+  },
+  StopTimeout: {
+    code: 3041,
+    severity: "warning",
+    message: "Node '{node}' did not stop within the grace period ({grace} ms) and was killed.",
+    doc: "A node was still in `step` or `teardown` when the grace period ended.",
+  },
+  Deadlock: {
+    code: 3042,
+    severity: "error",
+    message: "No node can make progress: {detail}.",
+    doc: "Every unfinished node waits on a full `block` channel or on input that can never come.",
+  },
+  BringUpFailed: {
+    code: 3043,
+    severity: "error",
+    message: "Runtime '{runtime}' could not bring up node '{node}': {detail}.",
+    doc: "An executor failed while starting (spawn, module load, setup); nothing ran.",
+  },
+
   UsageError: {
     code: 4001,
     severity: "error",

@@ -1,0 +1,232 @@
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { emit } from "@flowc/frontend";
+import { createDiagnostic, type Diagnostic, encodeJson, hasErrors, type Ir } from "@flowc/ir";
+import {
+  chooseRuntime,
+  type Execution,
+  loadConfig,
+  RecordWriter,
+  type RunResult,
+  RuntimeError,
+  type RuntimeEvent,
+  resolveRuntime,
+  runtimeOptions,
+} from "@flowc/runtime";
+import { displayPath, irFormatOf, readIrFile } from "../files.js";
+import { type CliIo, ExitCode } from "../io.js";
+import { report } from "../report.js";
+import { defaultRegistry } from "../runtimes.js";
+import { compileEntry } from "./build.js";
+
+export interface RunOptions {
+  runtime?: string;
+  duration?: string;
+  config?: string;
+  record?: string;
+  printIr?: boolean;
+  json?: boolean;
+  flow?: string;
+}
+
+const FLOW_FILE = /\.(m|c)?tsx?$/;
+
+/** A flow to run: its IR and the directory its node modules resolve against. */
+interface Loaded {
+  readonly ir: Ir;
+  readonly baseDir: string;
+  /** A temporary build directory to delete after the run. */
+  readonly temp?: string;
+}
+
+async function loadEntry(
+  io: CliIo,
+  entry: string,
+  flow: string | undefined,
+): Promise<Loaded | { diagnostics: readonly Diagnostic[]; sources?: ReadonlyMap<string, string> }> {
+  if (FLOW_FILE.test(entry)) {
+    const compiled = compileEntry(io, entry, flow);
+    if ("diagnostics" in compiled) return compiled;
+    const { result } = compiled;
+    if (!result.ir || hasErrors(result.diagnostics)) return { diagnostics: result.diagnostics };
+    const temp = mkdtempSync(join(tmpdir(), "flowc-run-"));
+    const emitted = await emit({
+      ir: result.ir,
+      modules: result.modules,
+      outDir: temp,
+      format: "json",
+      projectRoot: result.projectRoot,
+      displayRoot: io.cwd,
+    });
+    if (hasErrors(emitted.diagnostics)) {
+      rmSync(temp, { recursive: true, force: true });
+      return { diagnostics: [...result.diagnostics, ...emitted.diagnostics] };
+    }
+    if (result.diagnostics.length > 0) report(io, result.diagnostics);
+    return { ir: result.ir, baseDir: temp, temp };
+  }
+  if (!irFormatOf(entry)) {
+    return { diagnostics: [createDiagnostic("UnknownFileKind", { path: entry, expected: ".ts (a flow file), .ir.json or .ir.msgpack" })] };
+  }
+  const read = readIrFile(io.cwd, entry);
+  if (!read.ok) return { diagnostics: read.diagnostics, sources: read.sources };
+  report(io, read.warnings);
+  return { ir: read.ir, baseDir: dirname(resolve(io.cwd, entry)) };
+}
+
+function parseDuration(text: string | undefined): number | undefined | Diagnostic {
+  if (text === undefined) return undefined;
+  const seconds = Number(text);
+  if (!Number.isFinite(seconds) || seconds <= 0 || text.trim() === "") {
+    return createDiagnostic("UsageError", { detail: `--duration takes a positive number of seconds, got '${text}'.` });
+  }
+  return seconds * 1000;
+}
+
+/**
+ * `flowc run`: compiles (or reads) a flow, picks the runtime (flag > FLOWC_RUNTIME > config >
+ * mp), checks it can run the flow, brings it up, runs it until it completes, fails, reaches
+ * `--duration` or is interrupted, and prints the lifecycle on stderr, node output on stdout
+ * prefixed by node id, and with `--json` the RunResult as the last stdout line.
+ */
+export async function runCommand(io: CliIo, entry: string, options: RunOptions): Promise<number> {
+  const json = options.json === true;
+  const durationMs = parseDuration(options.duration);
+  if (typeof durationMs === "object") return report(io, [durationMs]);
+  const configResult = loadConfig(io.cwd, options.config);
+  if (!configResult.ok) return report(io, configResult.diagnostics);
+  const { config, path: configPath } = configResult;
+
+  const choice = chooseRuntime(options.runtime, io.env.FLOWC_RUNTIME, config);
+  const registry = defaultRegistry();
+  const resolved = await resolveRuntime(registry, choice.name, config, configPath, io.cwd);
+  if (!resolved.ok) {
+    report(io, resolved.diagnostics);
+    return ExitCode.Usage;
+  }
+  const runtime = resolved.runtime;
+
+  const loaded = await loadEntry(io, entry, options.flow);
+  if ("diagnostics" in loaded) return report(io, loaded.diagnostics, loaded.sources ? { sources: loaded.sources } : {});
+  const cleanup = () => {
+    if (loaded.temp) rmSync(loaded.temp, { recursive: true, force: true });
+  };
+  try {
+    const { ir } = loaded;
+    if (options.printIr) io.stdout(encodeJson(ir));
+    const rtOptions = runtimeOptions(config, runtime.name);
+    const problems = runtime.check(ir, rtOptions);
+    if (hasErrors(problems)) {
+      report(io, problems);
+      return ExitCode.Usage;
+    }
+    report(io, problems);
+
+    let recorder: RecordWriter | undefined;
+    if (options.record !== undefined) {
+      const path = resolve(io.cwd, options.record);
+      try {
+        mkdirSync(dirname(path), { recursive: true });
+        recorder = new RecordWriter(path);
+      } catch (error) {
+        return report(io, [createDiagnostic("FileUnreadable", { path: options.record, detail: (error as Error).message })]);
+      }
+    }
+
+    const log = (text: string) => io.stderr(`flowc: ${text}\n`);
+    log(`running '${ir.name}' on ${runtime.name}${choice.source === "default" ? "" : ` (runtime from ${choice.source})`}`);
+    let execution: Execution;
+    try {
+      execution = await runtime.build(ir, {
+        baseDir: loaded.baseDir,
+        durationMs,
+        options: rtOptions,
+        onRecord: recorder ? (entries) => recorder?.write(entries) : undefined,
+      });
+    } catch (error) {
+      recorder?.discard();
+      if (error instanceof RuntimeError) return report(io, [error.diagnostic]);
+      throw error;
+    }
+
+    const show = (event: RuntimeEvent) => printEvent(io, event, log);
+    for (const event of execution.events.history()) show(event);
+    execution.events.subscribe(show);
+
+    let interrupts = 0;
+    const unsubscribe = io.onSignal?.((signal) => {
+      interrupts++;
+      if (interrupts === 1) {
+        log(`${signal}: stopping (again to kill)`);
+        void execution.stop({ reason: "signal" });
+      } else {
+        log(`${signal}: killing`);
+        execution.kill();
+      }
+    });
+    let result: RunResult | undefined;
+    try {
+      await execution.start();
+      result = await execution.wait();
+    } finally {
+      unsubscribe?.();
+      recorder?.close();
+    }
+    if (!result) throw new Error("the run ended without a result");
+    if (recorder) log(`recorded ${recorder.count} messages to ${displayPath(io.cwd, recorder.path)}`);
+    if (json) io.stdout(`${JSON.stringify(result)}\n`);
+    if (result.status === "failed") return ExitCode.Invalid;
+    if (result.reason === "signal") return ExitCode.Interrupted;
+    return ExitCode.Ok;
+  } finally {
+    cleanup();
+  }
+}
+
+function printEvent(io: CliIo, event: RuntimeEvent, log: (text: string) => void): void {
+  switch (event.type) {
+    case "built":
+      log(
+        `built: ${event.executors} executor${event.executors === 1 ? "" : "s"} (${event.mode}), ${event.channels} channel${event.channels === 1 ? "" : "s"}`,
+      );
+      break;
+    case "started":
+      log("started");
+      break;
+    case "log":
+      if (event.level === "warn" || event.level === "error") io.stderr(`[${event.node}] ${event.level}: ${event.message}\n`);
+      else io.stdout(`[${event.node}] ${event.message}\n`);
+      break;
+    case "warning":
+      log(`warning${event.code ? ` ${event.code}` : ""}: ${event.message}`);
+      break;
+    case "nodeFailed": {
+      const stack = event.error.stack ? `\n${indent(event.error.stack)}` : "";
+      log(`node '${event.node}' failed${event.error.code ? ` (${event.error.code})` : ""}: ${event.error.message}${stack}`);
+      break;
+    }
+    case "stopping":
+      log(`stopping: ${event.detail}`);
+      break;
+    case "stopped": {
+      const r = event.result;
+      const counts = new Map<string, number>();
+      for (const n of r.nodes) counts.set(n.status, (counts.get(n.status) ?? 0) + 1);
+      const summary = [...counts].map(([s, n]) => `${n} ${s}`).join(", ");
+      log(
+        `stopped: ${r.status} after ${(r.durationMs / 1000).toFixed(2)} s (${r.reason}); nodes: ${summary}; ${event.clean ? "every executor ended cleanly" : "some executors had to be killed"}`,
+      );
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+function indent(text: string): string {
+  return text
+    .split("\n")
+    .map((l) => `    ${l}`)
+    .join("\n");
+}

@@ -1,0 +1,102 @@
+import type { IrChannel } from "@flowc/ir";
+import {
+  buildHosts,
+  type HostEnv,
+  type Inbound,
+  LocalScheduler,
+  type NodeHost,
+  nodeReport,
+  type Outbound,
+  type RecordEntry,
+  RuntimeError,
+  runExecutorLoop,
+  type Waiter,
+} from "@flowc/runtime";
+import { epochNow, type FromExecutor, type InitMessage } from "./protocol.js";
+
+/** What a thread or process provides to run an executor: channel ends, sleeping, stop, memory. */
+export interface ExecutorTransport {
+  inbound(channel: IrChannel): Inbound;
+  outbound(channel: IrChannel): Outbound;
+  readonly waiter: Waiter;
+  stopRequested(): boolean;
+  /** Peak memory of this executor (its heap or process), or null. */
+  peakMemory(): number | null;
+  /** Called between bring-up and "ready" (the process transport connects its sockets here). */
+  connect?(): Promise<void>;
+}
+
+/**
+ * The body of every thread and process executor: load and set up its nodes, report ready,
+ * wait for the start signal, run the scheduler loop, end the nodes (STOPPED when asked to
+ * stop) and report their numbers. Node code failures never escape: they end nodes FAILED.
+ */
+export async function runExecutor(
+  init: InitMessage,
+  transport: ExecutorTransport,
+  send: (message: FromExecutor) => void | Promise<void>,
+  started: Promise<number>,
+): Promise<void> {
+  const byId = new Map(init.ir.nodes.map((n) => [n.id, n]));
+  let records: RecordEntry[] = [];
+  let lastFlush = performance.now();
+  const flushRecords = () => {
+    if (records.length === 0) return;
+    send({ type: "records", entries: records });
+    records = [];
+    lastFlush = performance.now();
+  };
+  const env: HostEnv = {
+    log: (node, level, message) => send({ type: "event", event: { type: "log", node, level, message } }),
+    warn: (node, code, message) => send({ type: "event", event: { type: "warning", node, code, message } }),
+    nodeStarted: (node) => send({ type: "event", event: { type: "nodeStarted", node } }),
+    nodeEnded: (node, status, error) => {
+      flushRecords();
+      send({ type: "ended", node, status, error });
+    },
+    record: init.record
+      ? (entry) => {
+          records.push(entry);
+          if (records.length >= 2048 || performance.now() - lastFlush > 100) flushRecords();
+        }
+      : undefined,
+    validate: init.validate,
+  };
+  let hosts: NodeHost[];
+  try {
+    hosts = await buildHosts(
+      {
+        nodes: init.nodes.map((id) => byId.get(id)).filter((n) => n !== undefined),
+        channels: init.ir.channels,
+        baseDir: init.baseDir,
+        inbound: (c) => transport.inbound(c),
+        outbound: (c) => transport.outbound(c),
+      },
+      env,
+    );
+    await transport.connect?.();
+  } catch (error) {
+    send({
+      type: "bringUpFailed",
+      nodeId: (error as { nodeId?: string }).nodeId ?? init.nodes[0] ?? "?",
+      message: error instanceof Error ? error.message : String(error),
+      code: error instanceof RuntimeError ? error.diagnostic.code : null,
+    });
+    return;
+  }
+  for (const host of hosts) {
+    if (!(await host.setup())) {
+      send({ type: "bringUpFailed", nodeId: host.id, message: `setup failed: ${host.error?.message ?? "unknown error"}`, code: null });
+      return;
+    }
+  }
+  send({ type: "ready" });
+  const epoch = await started;
+  const now = () => epochNow() - epoch;
+  const scheduler = new LocalScheduler(hosts, init.durationMs);
+  const outcome = await runExecutorLoop(scheduler, { now, waiter: transport.waiter, stopRequested: () => transport.stopRequested() });
+  if (outcome === "stopped") await scheduler.endAll(now(), () => "STOPPED");
+  flushRecords();
+  const peak = transport.peakMemory();
+  await send({ type: "done", reports: hosts.map((h) => nodeReport(h, peak)) });
+}

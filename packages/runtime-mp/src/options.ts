@@ -1,0 +1,24 @@
+import { z } from "zod";
+
+/** `runtimes.mp` in flowc.config.json. */
+export const MpOptions = z
+  .object({
+    isolation: z
+      .enum(["inline", "thread", "process"])
+      .default("thread")
+      .describe(
+        "inline: every node on the calling thread, logical clock, deterministic; thread: a worker thread per node; process: a child process per node.",
+      ),
+    fuse: z.boolean().default(false).describe("Run each fusable chain of nodes (see `flowc inspect`) in one executor."),
+    validate: z.boolean().default(false).describe("Check every message against its output port's schema (FLC3020)."),
+    graceMs: z
+      .number()
+      .int()
+      .min(0)
+      .max(600_000)
+      .default(5000)
+      .describe("How long a stop waits for steps and teardown before killing executors."),
+  })
+  .strict();
+export type MpOptions = z.output<typeof MpOptions>;
+export type Isolation = MpOptions["isolation"];

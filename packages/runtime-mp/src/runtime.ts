@@ -1,0 +1,61 @@
+import { createDiagnostic, type Diagnostic, type Ir, jsonPointer } from "@flowc/ir";
+import type { BuildOptions, Execution, Runtime, RuntimeDescription } from "@flowc/runtime";
+import { z } from "zod";
+import { InlineExecution } from "./inline.js";
+import { MpOptions } from "./options.js";
+import { RemoteExecution } from "./remote.js";
+
+function parseOptions(
+  raw: Readonly<Record<string, unknown>> | undefined,
+): { ok: true; options: MpOptions } | { ok: false; diagnostics: Diagnostic[] } {
+  const parsed = MpOptions.safeParse(raw ?? {});
+  if (parsed.success) return { ok: true, options: parsed.data };
+  return {
+    ok: false,
+    diagnostics: parsed.error.issues.map((issue) =>
+      createDiagnostic("RuntimeOptionsInvalid", {
+        runtime: "mp",
+        detail: `${jsonPointer(issue.path.map(String)) || "/"}: ${issue.message}`,
+      }),
+    ),
+  };
+}
+
+/** The multiprocessing runtime: inline, worker threads (default) or child processes. */
+export const mpRuntime: Runtime = {
+  name: "mp",
+  describe(): RuntimeDescription {
+    return {
+      name: "mp",
+      description:
+        "multiprocessing executor on this machine: inline (deterministic, logical clock), worker threads (default) or child processes",
+      modes: MpOptions.shape.isolation.unwrap().options,
+      optionsSchema: z.toJSONSchema(MpOptions, { io: "input", target: "draft-2020-12" }) as Record<string, unknown>,
+    };
+  },
+  check(ir: Ir, raw?: Readonly<Record<string, unknown>>): Diagnostic[] {
+    const parsed = parseOptions(raw);
+    if (!parsed.ok) return parsed.diagnostics;
+    const diagnostics: Diagnostic[] = [];
+    for (const node of ir.nodes) {
+      if (node.placement !== null) {
+        diagnostics.push(
+          createDiagnostic("RuntimeUnsupported", {
+            runtime: "mp",
+            detail: `node '${node.id}' is placed on machine '${node.placement}', and mp runs every node on this machine; remove the placement or use the dataflow runtime`,
+          }),
+        );
+      }
+    }
+    return diagnostics;
+  },
+  async build(ir: Ir, options: BuildOptions): Promise<Execution> {
+    const parsed = parseOptions(options.options);
+    if (!parsed.ok) throw new Error(parsed.diagnostics.map((d) => d.message).join("; "));
+    const mp = parsed.options;
+    const validate = mp.validate || options.validate === true;
+    const withGrace = { ...options, graceMs: options.graceMs ?? mp.graceMs };
+    if (mp.isolation === "inline") return InlineExecution.create(ir, withGrace, validate, "mp");
+    return RemoteExecution.create(ir, withGrace, { isolation: mp.isolation, fuse: mp.fuse, validate });
+  },
+};

@@ -1,0 +1,52 @@
+// Entry of a worker thread executor (isolation "thread"): one node or one fused chain.
+import { getHeapStatistics } from "node:v8";
+import { type MessagePort, parentPort, workerData } from "node:worker_threads";
+import { type ExecutorTransport, runExecutor } from "./executor.js";
+import type { FromExecutor, InitMessage, ToExecutor } from "./protocol.js";
+import { Doorbells, RingInbound, RingOutbound, type RingSpec } from "./ring.js";
+
+export interface ThreadInit extends InitMessage {
+  readonly bells: SharedArrayBuffer;
+  readonly rings: Readonly<Record<string, { readonly spec: RingSpec; readonly port: MessagePort }>>;
+}
+
+const port = parentPort;
+if (!port) throw new Error("thread-worker.js runs inside a worker thread");
+const init = workerData as ThreadInit;
+const bells = new Doorbells(init.bells);
+let peak = getHeapStatistics().used_heap_size;
+const sampler = setInterval(() => {
+  peak = Math.max(peak, getHeapStatistics().used_heap_size);
+}, 100);
+sampler.unref();
+
+let resolveStart: (epoch: number) => void = () => {};
+const started = new Promise<number>((resolve) => {
+  resolveStart = resolve;
+});
+port.on("message", (message: ToExecutor) => {
+  if (message.type === "start") resolveStart(message.epoch);
+  else if (message.type === "stop") bells.requestStop();
+});
+
+const ring = (id: string) => {
+  const r = init.rings[id];
+  if (!r) throw new Error(`no ring for channel '${id}'`);
+  return r;
+};
+const transport: ExecutorTransport = {
+  inbound: (c) => new RingInbound(c, ring(c.id).spec, bells, ring(c.id).port),
+  outbound: (c) => new RingOutbound(c, ring(c.id).spec, bells, ring(c.id).port),
+  waiter: {
+    token: () => bells.token(init.index),
+    wait: (token, timeoutMs) => bells.wait(init.index, token, timeoutMs),
+  },
+  stopRequested: () => bells.stopRequested(),
+  peakMemory: () => Math.max(peak, getHeapStatistics().used_heap_size),
+};
+
+const send = (message: FromExecutor) => port.postMessage(message);
+await runExecutor(init, transport, send, started);
+clearInterval(sampler);
+for (const r of Object.values(init.rings)) r.port.close();
+port.close();

@@ -1,0 +1,93 @@
+import type { IrAdapter } from "@flowc/ir";
+import type { Envelope, Inbound } from "./queue.js";
+
+/** A message taken off a channel, decoded, with where it came from. */
+export interface Taken {
+  readonly channel: string;
+  readonly seq: number;
+  readonly t: number;
+  readonly value: unknown;
+}
+
+/**
+ * One input port of a node: the channels feeding it, merged, sampled through the port's adapter
+ * (docs/semantics.md, "Adapters"). Every step drains every channel of every port; the adapter
+ * decides what the step sees:
+ * - `latest`: the newest message taken this step, else absent;
+ * - `hold`: the newest message ever taken, kept across steps;
+ * - `window {size}`: the last `size` messages, kept across steps; `{ms}`: those sent in the last `ms`;
+ * - `events`: every message taken this step, in order (absent when none).
+ * Several channels merge in send-time order; equal times keep channel declaration order.
+ */
+export class InputPort {
+  readonly name: string;
+  readonly adapter: IrAdapter;
+  readonly channels: readonly Inbound[];
+  #held: { value: unknown } | undefined;
+  #window: Taken[] = [];
+  #current: Taken[] = [];
+
+  constructor(name: string, adapter: IrAdapter, channels: readonly Inbound[]) {
+    this.name = name;
+    this.adapter = adapter;
+    this.channels = channels;
+  }
+
+  /** Whether any feeding channel has a message waiting. */
+  pending(): boolean {
+    for (const c of this.channels) if (c.size() > 0) return true;
+    return false;
+  }
+
+  /** Every feeding channel closed by its producer and empty (a port with no channels is drained). */
+  drained(): boolean {
+    for (const c of this.channels) if (!c.drained()) return false;
+    return true;
+  }
+
+  dropped(): number {
+    let n = 0;
+    for (const c of this.channels) n += c.dropped();
+    return n;
+  }
+
+  /** Takes every waiting message (in merge order) and returns them; `decode` turns an envelope into its value. */
+  drain(decode: (envelope: Envelope) => unknown): readonly Taken[] {
+    const taken: Taken[] = [];
+    for (const c of this.channels) {
+      const id = c.channel.id;
+      for (let e = c.take(); e !== undefined; e = c.take()) taken.push({ channel: id, seq: e.seq, t: e.t, value: decode(e) });
+    }
+    // Stable sort: channel order breaks ties, and one channel's messages stay in sequence.
+    if (this.channels.length > 1) taken.sort((a, b) => a.t - b.t);
+    this.#current = taken;
+    return taken;
+  }
+
+  /** What the step sees for this port after `drain`, or undefined when absent. */
+  sample(now: number): unknown {
+    const taken = this.#current;
+    const last = taken[taken.length - 1];
+    switch (this.adapter.kind) {
+      case "latest":
+        return last?.value;
+      case "hold":
+        if (last) this.#held = { value: last.value };
+        return this.#held?.value;
+      case "events":
+        return taken.length > 0 ? taken.map((m) => m.value) : undefined;
+      case "window": {
+        const window = this.#window;
+        for (const m of taken) window.push(m);
+        const { size, ms } = this.adapter;
+        if (size !== undefined && window.length > size) window.splice(0, window.length - size);
+        if (ms !== undefined) {
+          let drop = 0;
+          while (drop < window.length && (window[drop] as Taken).t < now - ms) drop++;
+          if (drop > 0) window.splice(0, drop);
+        }
+        return window.length > 0 ? window.map((m) => m.value) : undefined;
+      }
+    }
+  }
+}

@@ -1,0 +1,124 @@
+import type { Diagnostic, Ir } from "@flowc/ir";
+import type { EventBus } from "./events.js";
+
+/** How one node ended. See docs/semantics.md, "Results". */
+export type NodeStatus = "SUCCEEDED" | "FAILED" | "SKIPPED" | "STOPPED";
+/** How a run ended: every node finished, a node failed, or the run was stopped (duration, signal, request). */
+export type RunStatus = "succeeded" | "failed" | "stopped";
+/** Why a run is stopping. */
+export type StopReason = "completed" | "duration" | "signal" | "failure" | "request" | "deadlock";
+
+export interface NodeError {
+  readonly nodeId: string;
+  readonly message: string;
+  readonly stack: string | null;
+  /** A flowc diagnostic code when flowc raised the error (e.g. FLC3010 for a bad message), else null. */
+  readonly code: string | null;
+}
+
+export interface NodeResult {
+  readonly id: string;
+  readonly status: NodeStatus;
+  /** Completed calls of `step` (a source: records pulled from its generator). */
+  readonly steps: number;
+  /** Messages taken off this node's input channels. */
+  readonly messagesIn: number;
+  /** Messages this node emitted (once per port emission, whatever the fan-out). */
+  readonly messagesOut: number;
+  /** Messages lost on this node's input channels by their onFull policy. */
+  readonly dropped: number;
+  /** From the node's start to its end (wall clock). */
+  readonly durationMs: number;
+  /** Time spent in the node's own code (setup, step, teardown). */
+  readonly cpuMs: number;
+  /** Peak heap of the node's executor (thread, process); null when nodes share a heap (inline). */
+  readonly peakMemoryBytes: number | null;
+  readonly error: NodeError | null;
+  /** Why a SKIPPED or STOPPED node did not finish, e.g. "upstream node 'parse' failed". */
+  readonly cause: string | null;
+}
+
+export interface RunResult {
+  readonly flow: string;
+  readonly runtime: string;
+  readonly status: RunStatus;
+  readonly reason: StopReason;
+  readonly nodes: readonly NodeResult[];
+  readonly durationMs: number;
+  /** Peak resident memory of the run: this process plus its child processes. */
+  readonly peakMemoryBytes: number;
+}
+
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+export type RuntimeEvent =
+  | { readonly type: "built"; readonly executors: number; readonly channels: number; readonly mode: string }
+  | { readonly type: "started" }
+  | { readonly type: "nodeStarted"; readonly node: string }
+  | { readonly type: "nodeFinished"; readonly node: string; readonly status: NodeStatus }
+  | { readonly type: "nodeFailed"; readonly node: string; readonly error: NodeError }
+  | { readonly type: "log"; readonly node: string; readonly level: LogLevel; readonly message: string }
+  | { readonly type: "warning"; readonly node: string | null; readonly code: string | null; readonly message: string }
+  | { readonly type: "stopping"; readonly reason: StopReason; readonly detail: string }
+  | { readonly type: "stopped"; readonly result: RunResult; readonly clean: boolean };
+
+/** What `drive()` returns: more work may follow, or the run reached a terminal state. */
+export type DriveState = "continue" | "failed" | "shutdown";
+
+/** One delivered message, as `flowc run --record` writes it (one JSON line each). */
+export interface RecordEntry {
+  readonly channel: string;
+  readonly seq: number;
+  /** Send time in ms since the run started (logical time on inline). */
+  readonly t: number;
+  readonly value: unknown;
+}
+
+export interface BuildOptions {
+  /** Directory the IR file lives in: `impl.module` paths resolve against it. */
+  readonly baseDir: string;
+  /** Stop the run after this long (ms; logical ms on a logical clock). No step starts at or after it. */
+  readonly durationMs?: number | undefined;
+  /** How long `stop()` waits for nodes to finish their step and teardown before killing them. Default 5000. */
+  readonly graceMs?: number | undefined;
+  /** Check every message against its output port's schema (FLC3010 on a mismatch). */
+  readonly validate?: boolean | undefined;
+  /** Receives delivered messages in batches; recording costs time, so only when given. */
+  readonly onRecord?: ((entries: readonly RecordEntry[]) => void) | undefined;
+  /** The runtime's own options (`runtimes.<name>` in flowc.config.json), already checked by `check`. */
+  readonly options?: Readonly<Record<string, unknown>> | undefined;
+}
+
+export interface Execution {
+  readonly events: EventBus<RuntimeEvent>;
+  /** Releases the start barrier: clocks start, sources run. */
+  start(): Promise<void>;
+  /** One unit of scheduling work. `wait` loops it; tests may call it directly. */
+  drive(): Promise<DriveState>;
+  /** Drives until the run ends (its result) or `timeoutMs` passes (undefined). */
+  wait(options?: { timeoutMs?: number }): Promise<RunResult | undefined>;
+  /** Stops gracefully: no new steps, running steps and teardown get `graceMs`, then executors are killed. */
+  stop(options?: { graceMs?: number; reason?: StopReason }): Promise<RunResult>;
+  /** Ends every executor now, without grace (a second interrupt); `wait` then returns the result. */
+  kill(): void;
+  /** The result once the run ended. */
+  readonly result: RunResult | undefined;
+}
+
+export interface RuntimeDescription {
+  readonly name: string;
+  readonly description: string;
+  /** Execution modes, e.g. mp's isolation levels. */
+  readonly modes: readonly string[];
+  /** JSON Schema of the runtime's options (`runtimes.<name>` in flowc.config.json). */
+  readonly optionsSchema: Readonly<Record<string, unknown>>;
+}
+
+export interface Runtime {
+  readonly name: string;
+  describe(): RuntimeDescription;
+  /** Everything this runtime cannot run, or bad options, before anything starts (FLC3xxx). */
+  check(ir: Ir, options?: Readonly<Record<string, unknown>>): Diagnostic[];
+  /** Brings the executors up (spawned, modules loaded, setup run) and returns the execution, not started yet. */
+  build(ir: Ir, options: BuildOptions): Promise<Execution>;
+}

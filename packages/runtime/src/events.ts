@@ -1,0 +1,36 @@
+/** A small synchronous event bus: listeners run in subscription order; one throwing does not stop the others. */
+export class EventBus<E extends { readonly type: string }> {
+  readonly #listeners = new Set<(event: E) => void>();
+  readonly #history: E[] = [];
+
+  /** Subscribes to every event; returns the unsubscribe function. */
+  subscribe(listener: (event: E) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Subscribes to one event type. */
+  on<T extends E["type"]>(type: T, listener: (event: Extract<E, { type: T }>) => void): () => void {
+    return this.subscribe((event) => {
+      if (event.type === type) listener(event as Extract<E, { type: T }>);
+    });
+  }
+
+  emit(event: E): void {
+    if (event.type !== "log") this.#history.push(event);
+    for (const listener of this.#listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        queueMicrotask(() => {
+          throw error;
+        });
+      }
+    }
+  }
+
+  /** Lifecycle events so far (log events excluded), for late subscribers and tests. */
+  history(): readonly E[] {
+    return this.#history;
+  }
+}

@@ -1,0 +1,341 @@
+import { format } from "node:util";
+import type { IrNode } from "@flowc/ir";
+import { InputPort } from "./adapters.js";
+import { ClockState, type Fired } from "./clock.js";
+import type { LogLevel, NodeError, NodeStatus, RecordEntry } from "./contract.js";
+import { RuntimeError, toNodeError } from "./errors.js";
+import type { LoadedNode } from "./loader.js";
+import { Payload } from "./payload.js";
+import type { Envelope, Inbound, Outbound } from "./queue.js";
+import { toRecordValue } from "./record.js";
+import { explainMismatch } from "./validate.js";
+
+export interface HostEnv {
+  log(node: string, level: LogLevel, message: string): void;
+  warn(node: string, code: string | null, message: string): void;
+  nodeStarted(node: string): void;
+  nodeEnded(node: string, status: NodeStatus, error: NodeError | null): void;
+  /** Delivered messages, when recording. */
+  readonly record: ((entry: RecordEntry) => void) | undefined;
+  readonly validate: boolean;
+}
+
+export interface HostPorts {
+  /** Input channels by port name. */
+  readonly inputs: ReadonlyMap<string, readonly Inbound[]>;
+  /** Output channels by port name. */
+  readonly outputs: ReadonlyMap<string, readonly Outbound[]>;
+}
+
+export type HostAction = { readonly kind: "step"; readonly fired: Fired } | { readonly kind: "finish" };
+
+export interface HostStats {
+  steps: number;
+  messagesIn: number;
+  messagesOut: number;
+  cpuMs: number;
+  startedAt: number | undefined;
+  endedAt: number | undefined;
+}
+
+type Phase = "loaded" | "ready" | "running" | "ended";
+
+interface PendingSend {
+  readonly outbound: Outbound;
+  readonly envelope: Envelope;
+}
+
+/**
+ * Runs one node: params, state, setup, clock, adapters, step, outputs, teardown
+ * (docs/semantics.md). Transport-agnostic — it reads `Inbound`s and writes `Outbound`s — and
+ * never blocks: a full `block` channel leaves messages in the outbox, and the node does not
+ * step again until `flush` has sent them all. Every engine drives its hosts through a
+ * `LocalScheduler`.
+ */
+export class NodeHost {
+  readonly node: IrNode;
+  readonly stats: HostStats = { steps: 0, messagesIn: 0, messagesOut: 0, cpuMs: 0, startedAt: undefined, endedAt: undefined };
+  readonly #loaded: LoadedNode;
+  readonly #env: HostEnv;
+  readonly #clock: ClockState;
+  readonly #inputs: InputPort[];
+  readonly #outputs: ReadonlyMap<string, readonly Outbound[]>;
+  readonly #seq = new Map<Outbound, number>();
+  readonly #outbox: PendingSend[] = [];
+  #outboxHead = 0;
+  #phase: Phase = "loaded";
+  #status: NodeStatus | undefined;
+  #error: NodeError | null = null;
+  #now = 0;
+  #fired: readonly string[] = [];
+  #iterator: Iterator<unknown> | AsyncIterator<unknown> | undefined;
+  readonly #ctx: Record<string, unknown>;
+
+  constructor(node: IrNode, loaded: LoadedNode, ports: HostPorts, env: HostEnv) {
+    this.node = node;
+    this.#loaded = loaded;
+    this.#env = env;
+    this.#clock = new ClockState(node.clock);
+    this.#inputs = Object.entries(node.inputs).map(([name, port]) => new InputPort(name, port.adapter, ports.inputs.get(name) ?? []));
+    this.#outputs = ports.outputs;
+    for (const list of ports.outputs.values()) for (const o of list) this.#seq.set(o, 0);
+    const log =
+      (level: LogLevel) =>
+      (...args: unknown[]) =>
+        env.log(node.id, level, format(...args));
+    const host = this;
+    this.#ctx = {
+      params: loaded.params,
+      state: loaded.state,
+      log: { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") },
+      get now() {
+        return host.#now;
+      },
+      get fired() {
+        return host.#fired;
+      },
+      emit: (port: string, value: unknown) => this.#emit(port, value),
+    };
+  }
+
+  get id(): string {
+    return this.node.id;
+  }
+  get status(): NodeStatus | undefined {
+    return this.#status;
+  }
+  get error(): NodeError | null {
+    return this.#error;
+  }
+  get ended(): boolean {
+    return this.#phase === "ended";
+  }
+  get started(): boolean {
+    return this.stats.startedAt !== undefined;
+  }
+  hasOutbox(): boolean {
+    return this.#outboxHead < this.#outbox.length;
+  }
+  /** Messages lost on this node's inputs. */
+  dropped(): number {
+    let n = 0;
+    for (const p of this.#inputs) n += p.dropped();
+    return n;
+  }
+  nextTickAt(): number | undefined {
+    return this.#phase === "ended" ? undefined : this.#clock.nextTickAt();
+  }
+
+  /** Runs `setup` (bring-up, before the start barrier). A throw fails the node. */
+  async setup(): Promise<boolean> {
+    const setup = this.#loaded.spec.setup;
+    if (setup) {
+      const t = performance.now();
+      try {
+        await setup(this.#ctx);
+      } catch (error) {
+        this.stats.cpuMs += performance.now() - t;
+        await this.#fail(error, 0);
+        return false;
+      }
+      this.stats.cpuMs += performance.now() - t;
+    }
+    this.#phase = "ready";
+    return true;
+  }
+
+  /** What this node would do at `now`: step (and why), finish, or nothing. */
+  poll(now: number): HostAction | undefined {
+    if (this.#phase !== "ready" && this.#phase !== "running") return undefined;
+    if (this.hasOutbox()) return undefined;
+    if (this.#inputs.length > 0 && this.#inputs.every((p) => p.drained())) return { kind: "finish" };
+    const pending: string[] = [];
+    for (const p of this.#inputs) if (p.pending()) pending.push(p.name);
+    const fired = this.#clock.poll(now, pending);
+    return fired ? { kind: "step", fired } : undefined;
+  }
+
+  /** Performs `action` at `now`. Never throws: a failing step ends the node FAILED. */
+  async run(action: HostAction, now: number): Promise<void> {
+    this.#now = now;
+    if (this.#phase === "ready") {
+      this.#phase = "running";
+      this.stats.startedAt = now;
+      this.#env.nodeStarted(this.node.id);
+    }
+    if (action.kind === "finish") {
+      await this.end("SUCCEEDED", now);
+      return;
+    }
+    const t = performance.now();
+    try {
+      if (action.fired.tick) {
+        const lag = this.#clock.consumeTick(now, this.node.id);
+        if (lag) this.#warnLag(lag.lagMs, lag.missed);
+      }
+      this.#fired = action.fired.tick ? [...action.fired.ports, "tick"] : action.fired.ports;
+      const spec = this.#loaded.spec;
+      if (spec.source) {
+        this.#iterator ??= iteratorOf(spec.source(this.#ctx));
+        const next = this.#iterator.next();
+        const r = isPromise(next) ? await next : next;
+        if (r.done) {
+          this.stats.cpuMs += performance.now() - t;
+          this.flush();
+          await this.end("SUCCEEDED", now);
+          return;
+        }
+        this.#publishRecord(r.value);
+      } else if (spec.step) {
+        const inputs = this.#sampleInputs(now);
+        const out = spec.step(inputs, this.#ctx);
+        this.#publishRecord(isPromise(out) ? await out : out);
+      }
+      this.stats.steps++;
+    } catch (error) {
+      this.stats.cpuMs += performance.now() - t;
+      await this.#fail(error, now);
+      return;
+    }
+    this.stats.cpuMs += performance.now() - t;
+    this.flush();
+  }
+
+  /** Offers outbox messages in order until a `block` channel is full. Returns whether anything was sent. */
+  flush(): boolean {
+    let sent = false;
+    const box = this.#outbox;
+    while (this.#outboxHead < box.length) {
+      const item = box[this.#outboxHead] as PendingSend;
+      if (item.outbound.offer(item.envelope) === "full") break;
+      this.#outboxHead++;
+      sent = true;
+    }
+    if (this.#outboxHead === box.length && box.length > 0) {
+      box.length = 0;
+      this.#outboxHead = 0;
+    }
+    return sent;
+  }
+
+  /**
+   * Ends the node: teardown, close outputs (end of stream), report. Idempotent. A node that is
+   * stopped (`STOPPED`/`SKIPPED`) still gets its teardown.
+   */
+  async end(status: NodeStatus, now: number, error: NodeError | null = null): Promise<void> {
+    if (this.#phase === "ended") return;
+    const wasSetUp = this.#phase === "ready" || this.#phase === "running";
+    this.#phase = "ended";
+    this.stats.endedAt = now;
+    const teardown = this.#loaded.spec.teardown;
+    if (teardown && wasSetUp) {
+      const t = performance.now();
+      try {
+        await teardown(this.#ctx);
+      } catch (teardownError) {
+        if (status !== "FAILED") {
+          status = "FAILED";
+          error = toNodeError(this.node.id, teardownError);
+        }
+      }
+      this.stats.cpuMs += performance.now() - t;
+    }
+    if (status !== "STOPPED" && status !== "SKIPPED") for (const list of this.#outputs.values()) for (const o of list) o.close();
+    this.#status = status;
+    this.#error = error;
+    this.#env.nodeEnded(this.node.id, status, error);
+  }
+
+  /** Closes the outputs of a node the run gave up on (isolate: downstream may still finish). */
+  closeOutputs(): void {
+    for (const list of this.#outputs.values()) for (const o of list) o.close();
+  }
+
+  async #fail(error: unknown, now: number): Promise<void> {
+    const nodeError = toNodeError(this.node.id, error);
+    await this.end("FAILED", now, nodeError);
+  }
+
+  #warnLag(lagMs: number, missed: number): void {
+    const hz = this.node.clock.kind === "rate" || this.node.clock.kind === "hybrid" ? this.node.clock.hz : 0;
+    const error = RuntimeError.of("RateLagging", { node: this.node.id, hz, lag: lagMs.toFixed(1), missed });
+    this.#env.warn(this.node.id, error.diagnostic.code, error.message);
+  }
+
+  #sampleInputs(now: number): Record<string, unknown> {
+    const inputs: Record<string, unknown> = {};
+    const record = this.#env.record;
+    for (const port of this.#inputs) {
+      const taken = port.drain(decodeEnvelope);
+      this.stats.messagesIn += taken.length;
+      if (record) for (const m of taken) record({ channel: m.channel, seq: m.seq, t: m.t, value: toRecordValue(m.value) });
+      const value = port.sample(now);
+      if (value !== undefined) inputs[port.name] = value;
+    }
+    return inputs;
+  }
+
+  #publishRecord(record: unknown): void {
+    if (record === undefined || record === null) return;
+    if (typeof record !== "object") {
+      throw RuntimeError.of("UnknownOutputPort", { node: this.node.id, port: String(record), ports: this.#portList() });
+    }
+    for (const [port, value] of Object.entries(record)) if (value !== undefined) this.#emit(port, value);
+  }
+
+  #portList(): string {
+    const ports = Object.keys(this.node.outputs);
+    return ports.length > 0 ? ports.join(", ") : "none";
+  }
+
+  #emit(port: string, value: unknown): void {
+    const schema = this.node.outputs[port];
+    if (schema === undefined) throw RuntimeError.of("UnknownOutputPort", { node: this.node.id, port, ports: this.#portList() });
+    const outbounds = this.#outputs.get(port) ?? [];
+    if (this.#env.validate) {
+      const mismatch = explainMismatch(schema.schema, value);
+      if (mismatch) {
+        const channel = outbounds.map((o) => o.channel.id).join("', '") || `${this.node.id}.${port}`;
+        throw RuntimeError.of("MessageInvalid", { node: this.node.id, channel, path: mismatch.path || "/", detail: mismatch.detail });
+      }
+    }
+    this.stats.messagesOut++;
+    if (outbounds.length === 0) return;
+    const payload = Payload.ofValue(value, outbounds.length);
+    if (!isTransferable(value)) {
+      try {
+        payload.encoded();
+      } catch (error) {
+        throw RuntimeError.of("MessageNotSendable", { node: this.node.id, port, detail: (error as Error).message });
+      }
+    }
+    const t = this.#now;
+    for (const outbound of outbounds) {
+      const seq = this.#seq.get(outbound) ?? 0;
+      this.#seq.set(outbound, seq + 1);
+      this.#outbox.push({ outbound, envelope: { seq, t, payload } });
+    }
+  }
+}
+
+function decodeEnvelope(envelope: Envelope): unknown {
+  return envelope.payload.open();
+}
+
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | null)?.then === "function";
+}
+
+function iteratorOf(source: unknown): Iterator<unknown> | AsyncIterator<unknown> {
+  const s = source as { [Symbol.asyncIterator]?: () => AsyncIterator<unknown>; [Symbol.iterator]?: () => Iterator<unknown> } | null;
+  const asyncIt = s?.[Symbol.asyncIterator];
+  if (typeof asyncIt === "function") return asyncIt.call(s);
+  const it = s?.[Symbol.iterator];
+  if (typeof it === "function") return it.call(s);
+  throw new TypeError("source() must return an iterable or async iterable (write it as a generator function)");
+}
+
+/** Binary payloads that a thread engine may move instead of encoding. */
+export function isTransferable(value: unknown): boolean {
+  return value instanceof ArrayBuffer || ArrayBuffer.isView(value);
+}

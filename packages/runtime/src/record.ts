@@ -1,0 +1,84 @@
+import { createHash } from "node:crypto";
+import { closeSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import type { RecordEntry } from "./contract.js";
+
+/**
+ * A value as the record shows it: JSON as it is; binary (ArrayBuffer, typed arrays, Buffer) as
+ * `{"$binary": byteLength, "sha256": hex}` so a 4 MB frame is one short line and still proves
+ * it arrived intact; bigint as a string; Map/Set as arrays.
+ */
+export function toRecordValue(value: unknown): unknown {
+  if (value instanceof ArrayBuffer || ArrayBuffer.isView(value)) {
+    const bytes = value instanceof ArrayBuffer ? new Uint8Array(value) : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+    return { $binary: bytes.byteLength, sha256: createHash("sha256").update(bytes).digest("hex") };
+  }
+  if (typeof value === "bigint") return value.toString();
+  if (value instanceof Date) return value.toISOString();
+  if (value instanceof Map) return [...value].map(([k, v]) => [toRecordValue(k), toRecordValue(v)]);
+  if (value instanceof Set) return [...value].map(toRecordValue);
+  if (Array.isArray(value)) return value.map(toRecordValue);
+  if (value !== null && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = toRecordValue(v);
+    return out;
+  }
+  return value;
+}
+
+/** One JSON line per delivered message: {channel, seq, t, value}. */
+export function recordLine(entry: RecordEntry): string {
+  return `${JSON.stringify({ channel: entry.channel, seq: entry.seq, t: Math.round(entry.t * 1000) / 1000, value: entry.value })}\n`;
+}
+
+/**
+ * Writes `--record` files: to `<file>.partial`, renamed into place on `close()`, so a crashed
+ * run never leaves a half-written record under the final name (the partial file stays for
+ * inspection).
+ */
+export class RecordWriter {
+  readonly path: string;
+  readonly #partial: string;
+  #fd: number | undefined;
+  #buffer: string[] = [];
+  #size = 0;
+  count = 0;
+
+  constructor(path: string) {
+    this.path = path;
+    this.#partial = `${path}.partial`;
+    this.#fd = openSync(this.#partial, "w");
+  }
+
+  write(entries: readonly RecordEntry[]): void {
+    for (const e of entries) {
+      const line = recordLine(e);
+      this.#buffer.push(line);
+      this.#size += line.length;
+      this.count++;
+    }
+    if (this.#size > 1 << 20) this.#flush();
+  }
+
+  #flush(): void {
+    if (this.#fd === undefined || this.#buffer.length === 0) return;
+    writeSync(this.#fd, this.#buffer.join(""));
+    this.#buffer = [];
+    this.#size = 0;
+  }
+
+  close(): void {
+    if (this.#fd === undefined) return;
+    this.#flush();
+    closeSync(this.#fd);
+    this.#fd = undefined;
+    renameSync(this.#partial, this.path);
+  }
+
+  /** Discards the partial file (nothing was run). */
+  discard(): void {
+    if (this.#fd === undefined) return;
+    closeSync(this.#fd);
+    this.#fd = undefined;
+    rmSync(this.#partial, { force: true });
+  }
+}

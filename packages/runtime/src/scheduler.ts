@@ -1,0 +1,179 @@
+import type { IrChannel, IrNode } from "@flowc/ir";
+import type { NodeStatus } from "./contract.js";
+import { type HostEnv, NodeHost } from "./host.js";
+import { type LoadedNode, loadNode } from "./loader.js";
+import { type Inbound, MemoryQueue, type Outbound } from "./queue.js";
+
+/**
+ * Schedules the node hosts of one executor (all nodes on inline, one node or one fused chain
+ * on a thread or process). One `runOne` is one unit of work: flush blocked outboxes, then run
+ * the first node that can act, preferring nodes later in topological order — a message is
+ * carried as far downstream as it can go before a producer makes the next one. That makes
+ * inline runs deterministic and keeps `dropOldest` channels from overflowing needlessly.
+ */
+export class LocalScheduler {
+  readonly hosts: readonly NodeHost[];
+  readonly #reverse: readonly NodeHost[];
+  /** No step starts at or after this time (ms). */
+  deadline: number | undefined;
+  #stopped = false;
+
+  constructor(hosts: readonly NodeHost[], deadline?: number) {
+    this.hosts = hosts;
+    this.#reverse = [...hosts].reverse();
+    this.deadline = deadline;
+  }
+
+  /** Stops scheduling: no new step starts. */
+  halt(): void {
+    this.#stopped = true;
+  }
+
+  get halted(): boolean {
+    return this.#stopped;
+  }
+
+  /** Does one unit of work at `now`; false when nothing could be done. */
+  async runOne(now: number): Promise<boolean> {
+    if (this.#stopped) return false;
+    let progressed = false;
+    for (const host of this.#reverse) if (host.hasOutbox() && !host.ended && host.flush()) progressed = true;
+    if (this.deadline !== undefined && now >= this.deadline) return progressed;
+    for (const host of this.#reverse) {
+      const action = host.poll(now);
+      if (action) {
+        await host.run(action, now);
+        return true;
+      }
+    }
+    return progressed;
+  }
+
+  /** The earliest future tick of a node that could step then, if any. */
+  nextWakeAt(): number | undefined {
+    let next: number | undefined;
+    for (const host of this.hosts) {
+      if (host.ended || host.hasOutbox()) continue;
+      const t = host.nextTickAt();
+      if (t !== undefined && (next === undefined || t < next)) next = t;
+    }
+    return next;
+  }
+
+  allEnded(): boolean {
+    return this.hosts.every((h) => h.ended);
+  }
+
+  /** Ends every unfinished host (teardown runs) with the status `statusOf` gives it. */
+  async endAll(now: number, statusOf: (host: NodeHost) => NodeStatus): Promise<void> {
+    this.#stopped = true;
+    for (const host of this.hosts) if (!host.ended) await host.end(statusOf(host), now);
+  }
+}
+
+export interface ExecutorPlan {
+  /** The executor's nodes, in topological order. */
+  readonly nodes: readonly IrNode[];
+  /** Every channel of the flow; those touching these nodes are wired. */
+  readonly channels: readonly IrChannel[];
+  readonly baseDir: string;
+  /** Ends of channels whose other end is in another executor. */
+  readonly inbound: (channel: IrChannel) => Inbound;
+  readonly outbound: (channel: IrChannel) => Outbound;
+  /** Local queues, when the engine wants to watch them (e.g. to wake a waiting loop). */
+  readonly onLocalQueue?: (queue: MemoryQueue) => void;
+}
+
+/**
+ * Loads an executor's nodes and wires their channels: in-memory queues between two local
+ * nodes, the engine's transport ends otherwise. Throws the first load error (FLC3010–3012),
+ * tagged with the node id in `nodeId`.
+ */
+export async function buildHosts(plan: ExecutorPlan, env: HostEnv): Promise<NodeHost[]> {
+  const local = new Set(plan.nodes.map((n) => n.id));
+  const inputs = new Map<string, Map<string, Inbound[]>>();
+  const outputs = new Map<string, Map<string, Outbound[]>>();
+  const push = <T>(map: Map<string, Map<string, T[]>>, node: string, port: string, value: T) => {
+    let ports = map.get(node);
+    if (!ports) map.set(node, (ports = new Map()));
+    const list = ports.get(port);
+    if (list) list.push(value);
+    else ports.set(port, [value]);
+  };
+  for (const channel of plan.channels) {
+    const fromLocal = local.has(channel.from.node);
+    const toLocal = local.has(channel.to.node);
+    if (fromLocal && toLocal) {
+      const queue = new MemoryQueue(channel);
+      plan.onLocalQueue?.(queue);
+      push(outputs, channel.from.node, channel.from.port, queue);
+      push(inputs, channel.to.node, channel.to.port, queue);
+    } else if (toLocal) {
+      push(inputs, channel.to.node, channel.to.port, plan.inbound(channel));
+    } else if (fromLocal) {
+      push(outputs, channel.from.node, channel.from.port, plan.outbound(channel));
+    }
+  }
+  const loaded: LoadedNode[] = [];
+  for (const node of plan.nodes) {
+    try {
+      loaded.push(await loadNode(node, plan.baseDir));
+    } catch (error) {
+      throw Object.assign(error instanceof Error ? error : new Error(String(error)), { nodeId: node.id });
+    }
+  }
+  return plan.nodes.map(
+    (node, i) =>
+      new NodeHost(
+        node,
+        loaded[i] as LoadedNode,
+        { inputs: inputs.get(node.id) ?? new Map(), outputs: outputs.get(node.id) ?? new Map() },
+        env,
+      ),
+  );
+}
+
+/** How an executor loop sleeps until something changes (a message, room, a stop) or a timeout. */
+export interface Waiter {
+  /** A token taken before checking for work; `wait` returns early if anything changed since. */
+  token(): number;
+  wait(token: number, timeoutMs: number): void | Promise<void>;
+}
+
+export interface LoopOptions {
+  readonly now: () => number;
+  readonly waiter: Waiter;
+  /** True once the engine asked this executor to stop. */
+  readonly stopRequested: () => boolean;
+}
+
+/**
+ * Runs an executor until all its nodes ended or a stop is requested. Between bursts of work
+ * it sleeps on the waiter until the next tick, and it yields to the event loop regularly so
+ * asynchronous node code (timers, I/O) makes progress.
+ */
+export async function runExecutorLoop(scheduler: LocalScheduler, options: LoopOptions): Promise<"ended" | "stopped"> {
+  const { now, waiter, stopRequested } = options;
+  let lastYield = performance.now();
+  for (;;) {
+    if (stopRequested()) return "stopped";
+    const token = waiter.token();
+    const worked = await scheduler.runOne(now());
+    if (performance.now() - lastYield > 20) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      lastYield = performance.now();
+    }
+    if (worked) continue;
+    if (scheduler.allEnded()) return "ended";
+    const t = now();
+    let wake = scheduler.nextWakeAt();
+    const deadline = scheduler.deadline;
+    if (deadline !== undefined) wake = t >= deadline ? undefined : Math.min(wake ?? deadline, deadline);
+    const timeout = wake === undefined ? 50 : Math.min(50, Math.max(0, wake - t));
+    if (timeout > 0) await waiter.wait(token, timeout);
+    if (timeout >= 50 || performance.now() - lastYield > 20) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      lastYield = performance.now();
+    }
+  }
+}
