@@ -170,8 +170,15 @@ export class InlineExecution implements Execution {
     const until = options.timeoutMs === undefined ? Number.POSITIVE_INFINITY : performance.now() + options.timeoutMs;
     let lastYield = performance.now();
     while (this.#phase !== "ended") {
-      if (performance.now() >= until) return undefined;
-      await this.drive();
+      const left = until - performance.now();
+      if (left <= 0) return undefined;
+      if (left === Number.POSITIVE_INFINITY) await this.drive();
+      else {
+        // A step awaiting something that never comes must not hold `wait` past its timeout.
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([this.drive(), new Promise<void>((resolve) => (timer = setTimeout(resolve, left)))]);
+        clearTimeout(timer);
+      }
       if (performance.now() - lastYield > 10) {
         await yieldToEventLoop();
         lastYield = performance.now();

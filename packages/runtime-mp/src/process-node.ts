@@ -3,10 +3,10 @@ import { mkdirSync } from "node:fs";
 import { createConnection, createServer, type Socket } from "node:net";
 import { Worker } from "node:worker_threads";
 import type { IrChannel } from "@flowc/ir";
-import { FrameReader, type Waiter } from "@flowc/runtime";
+import type { Waiter } from "@flowc/runtime";
 import { type ExecutorTransport, runExecutor } from "./executor.js";
 import type { FromExecutor, InitMessage, ToExecutor } from "./protocol.js";
-import { HELLO, helloFrame, SocketInbound, SocketOutbound } from "./socket.js";
+import { acceptFrames, SocketInbound, SocketLink, SocketOutbound } from "./socket.js";
 
 export interface ProcessInit extends InitMessage {
   readonly socketDir: string;
@@ -25,6 +25,8 @@ const send = (message: FromExecutor) =>
 // watchdog thread that notices even while this thread is stuck in a node's step.
 const parentPid = process.ppid;
 process.on("disconnect", () => process.exit(1));
+// Ctrl-C reaches the whole process group: the parent coordinates a graceful stop, so children ignore SIGINT.
+process.on("SIGINT", () => {});
 const watchdog = new Worker(`setInterval(() => { if (process.ppid !== ${parentPid}) process.kill(${process.pid}, "SIGKILL"); }, 200);`, {
   eval: true,
 });
@@ -77,49 +79,48 @@ process.on("message", (message: ToExecutor | ProcessInit) => {
 });
 
 const init = await initialized;
-const inbound = new Map<string, SocketInbound>();
-const outbound = new Map<string, SocketOutbound>();
+const channelIndex = new Map(init.ir.channels.map((c, i) => [c.id, i]));
+const inbound = new Map<number, SocketInbound>();
+const outbound: SocketOutbound[] = [];
 const connections: Socket[] = [];
+const local = new Set(init.nodes);
+// One connection arrives from every executor that feeds this one.
+const producers = new Set(
+  init.ir.channels.filter((c) => local.has(c.to.node) && !local.has(c.from.node)).map((c) => init.executorOf[c.from.node]),
+);
+let helloCount = 0;
 let allInbound: () => void = () => {};
 const inboundConnected = new Promise<void>((resolve) => {
   allInbound = resolve;
 });
-let connectedCount = 0;
-const expectedInbound = init.ir.channels.filter((c) => init.nodes.includes(c.to.node) && !init.nodes.includes(c.from.node)).length;
-if (expectedInbound === 0) allInbound();
+if (producers.size === 0) allInbound();
 
 mkdirSync(init.socketDir, { recursive: true });
 const socketPath = `${init.socketDir}/${init.index}.sock`;
 const server = createServer((socket) => {
   connections.push(socket);
   socket.setNoDelay?.(true);
-  const reader = new FrameReader();
-  let handler: ((body: Uint8Array) => void) | undefined;
-  socket.on("data", (chunk: Buffer) =>
-    reader.push(chunk, (body) => {
-      if (handler) return handler(body);
-      if (body[0] !== HELLO) return;
-      const id = new TextDecoder().decode(body.subarray(1));
-      const queue = inbound.get(id);
-      if (!queue) return socket.destroy();
-      handler = queue.attach(socket);
-      if (++connectedCount === expectedInbound) allInbound();
-    }),
-  );
-  socket.on("error", () => {});
+  acceptFrames(socket, inbound, () => {
+    if (++helloCount === producers.size) allInbound();
+  });
 });
 await new Promise<void>((resolve) => server.listen(socketPath, resolve));
-send({ type: "listening", socket: socketPath });
+await send({ type: "listening", socket: socketPath });
 
+const indexOf = (c: IrChannel) => {
+  const i = channelIndex.get(c.id);
+  if (i === undefined) throw new Error(`unknown channel '${c.id}'`);
+  return i;
+};
 const transport: ExecutorTransport = {
   inbound: (c: IrChannel) => {
-    const q = new SocketInbound(c, notify);
-    inbound.set(c.id, q);
+    const q = new SocketInbound(c, indexOf(c), notify);
+    inbound.set(q.index, q);
     return q;
   },
   outbound: (c: IrChannel) => {
-    const o = new SocketOutbound(c, notify);
-    outbound.set(c.id, o);
+    const o = new SocketOutbound(c, indexOf(c), notify);
+    outbound.push(o);
     return o;
   },
   waiter,
@@ -127,16 +128,21 @@ const transport: ExecutorTransport = {
   peakMemory: () => process.resourceUsage().maxRSS * 1024,
   async connect() {
     const sockets = await socketsKnown;
+    const consumers = new Map<number, SocketOutbound[]>();
+    for (const o of outbound) {
+      const consumer = init.executorOf[o.channel.to.node];
+      if (consumer === undefined) throw new Error(`no executor for node '${o.channel.to.node}'`);
+      consumers.set(consumer, [...(consumers.get(consumer) ?? []), o]);
+    }
     await Promise.all(
-      [...outbound.values()].map(
-        (o) =>
+      [...consumers].map(
+        ([consumer, list]) =>
           new Promise<void>((resolve, reject) => {
-            const consumer = init.executorOf[o.channel.to.node];
-            const path = consumer === undefined ? undefined : sockets[String(consumer)];
-            if (path === undefined) return reject(new Error(`no socket for the consumer of channel '${o.channel.id}'`));
+            const path = sockets[String(consumer)];
+            if (path === undefined) return reject(new Error(`no socket for executor ${consumer}`));
             const socket = createConnection(path, () => {
-              socket.write(helloFrame(o.channel.id));
-              o.attach(socket);
+              const link = new SocketLink(socket, init.index);
+              for (const o of list) link.add(o);
               resolve();
             });
             socket.setNoDelay?.(true);

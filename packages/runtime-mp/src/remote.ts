@@ -57,7 +57,8 @@ export class RemoteExecution implements Execution {
   readonly #supervisor: RunSupervisor;
   readonly #executors: Executor[] = [];
   readonly #inbox: Incoming[] = [];
-  #notify: (() => void) | undefined;
+  /** Wakes everyone waiting in `#next` (wait() and stop() may both be waiting). */
+  readonly #waiters = new Set<() => void>();
   #bells: Doorbells | undefined;
   #socketDir: string | undefined;
   #phase: "building" | "built" | "running" | "stopping" | "ended" = "building";
@@ -242,9 +243,7 @@ export class RemoteExecution implements Execution {
 
   #push(item: Incoming): void {
     this.#inbox.push(item);
-    const notify = this.#notify;
-    this.#notify = undefined;
-    notify?.();
+    for (const wake of [...this.#waiters]) wake();
   }
 
   /** The next report, or undefined when `until` (performance.now() ms) passes first. */
@@ -252,16 +251,18 @@ export class RemoteExecution implements Execution {
     for (;;) {
       const item = this.#inbox.shift();
       if (item) return item;
+      // Once every executor has exited nothing more can arrive.
+      if (this.#executors.length > 0 && this.#executors.every((e) => e.exited)) return undefined;
       const wait = until - performance.now();
       if (wait <= 0) return undefined;
       await new Promise<void>((resolve) => {
-        // Unreferenced: executors keep the process alive while they run, a stray timer must not.
-        const timer = setTimeout(resolve, Math.min(wait, 2 ** 31 - 1));
-        timer.unref();
-        this.#notify = () => {
+        const done = () => {
           clearTimeout(timer);
+          this.#waiters.delete(done);
           resolve();
         };
+        const timer = setTimeout(done, Math.min(wait, 2 ** 31 - 1));
+        this.#waiters.add(done);
       });
     }
   }

@@ -98,7 +98,12 @@ class Ring {
     this.data = new Uint8Array(spec.sab, HEADER_BYTES);
     this.view = new DataView(spec.sab, HEADER_BYTES);
     this.size = this.data.byteLength;
+    // With every record at most size/(capacity+1) bytes, `capacity` records always fit, wasted
+    // space at the wrap included: the ring's limit is its message count, exactly like every
+    // other queue. Larger payloads travel over the side port.
+    this.maxRecord = Math.floor(this.size / (channel.capacity + 1)) - 1;
   }
+  readonly maxRecord: number;
   lock(): void {
     const h = this.header;
     let spins = 0;
@@ -177,7 +182,7 @@ export class RingOutbound implements Outbound {
     const big = !payload.owned && isMovable(value) ? value : undefined;
     if (big === undefined) {
       bytes = payload.encoded();
-      if (bytes.byteLength > ring.size / 4) kind = KIND_PORT;
+      if (RECORD_HEADER + bytes.byteLength > ring.maxRecord) kind = KIND_PORT;
     } else kind = KIND_PORT;
     const length = RECORD_HEADER + (kind === KIND_BYTES ? (bytes as Uint8Array).byteLength : 0);
     const h = ring.header;
@@ -308,6 +313,18 @@ export class RingInbound implements Inbound {
 
   size(): number {
     return Atomics.load(this.#ring.header, COUNT);
+  }
+
+  headTime(): number | undefined {
+    const ring = this.#ring;
+    if (Atomics.load(ring.header, COUNT) === 0) return undefined;
+    ring.lock();
+    try {
+      if (ring.header[COUNT] === 0) return undefined;
+      return ring.view.getFloat64(ring.recordAtTail().at + 8, true);
+    } finally {
+      ring.unlock();
+    }
   }
 
   drained(): boolean {

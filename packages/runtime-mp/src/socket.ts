@@ -3,9 +3,14 @@ import type { IrChannel } from "@flowc/ir";
 import { type Envelope, FrameReader, frame, MemoryQueue, type OfferResult, type Outbound, Payload } from "@flowc/runtime";
 
 /**
- * Channels between child processes: one Unix socket connection per channel, length-prefixed
- * frames. The consumer's end is a `MemoryQueue` with the channel's capacity and onFull policy,
- * filled as frames arrive. For `block` channels the producer holds at most `capacity`
+ * Channels between child processes: one Unix socket connection per (producer, consumer)
+ * executor pair carries all their channels, so messages one executor sends keep their order
+ * across channels (a "go" message never overtakes the data sent before it). Frames are
+ * length-prefixed; data frames carry the channel index, seq, send time and the MessagePack
+ * payload.
+ *
+ * The consumer's end of a channel is a `MemoryQueue` with the channel's capacity and onFull
+ * policy, filled as frames arrive. For `block` channels the producer holds at most `capacity`
  * unacknowledged messages and the consumer returns credit as it takes them, so the queue never
  * overflows and the producer really waits.
  */
@@ -13,22 +18,15 @@ import { type Envelope, FrameReader, frame, MemoryQueue, type OfferResult, type 
 const DATA = 0;
 const CLOSE = 1;
 const CREDIT = 2;
-export const HELLO = 3;
-const DATA_HEADER = 13; // u8 type, u32 seq, f64 t
-
-export function helloFrame(channelId: string): Uint8Array {
-  const id = new TextEncoder().encode(channelId);
-  const body = new Uint8Array(1 + id.byteLength);
-  body[0] = HELLO;
-  body.set(id, 1);
-  return frame(body);
-}
+const HELLO = 3;
+const DATA_HEADER = 15; // u8 type, u16 channel, u32 seq, f64 t
 
 /** Writes frames, coalescing the writes of one turn of the event loop into one syscall. */
 class Writer {
   #corked = false;
   constructor(readonly socket: Socket) {}
   write(bytes: Uint8Array): void {
+    if (this.socket.destroyed) return;
     if (!this.#corked) {
       this.#corked = true;
       this.socket.cork();
@@ -41,30 +39,53 @@ class Writer {
   }
 }
 
+/** The producer side of a connection to one consumer executor. */
+export class SocketLink {
+  readonly #writer: Writer;
+  readonly #byIndex = new Map<number, SocketOutbound>();
+  readonly #reader = new FrameReader();
+
+  constructor(socket: Socket, producer: number) {
+    this.#writer = new Writer(socket);
+    const hello = new Uint8Array(3);
+    hello[0] = HELLO;
+    new DataView(hello.buffer).setUint16(1, producer, true);
+    this.#writer.write(frame(hello));
+    socket.on("data", (chunk: Buffer) =>
+      this.#reader.push(chunk, (body) => {
+        if (body[0] !== CREDIT) return;
+        const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
+        this.#byIndex.get(view.getUint16(1, true))?.credit(view.getUint32(3, true));
+      }),
+    );
+  }
+
+  add(outbound: SocketOutbound): void {
+    this.#byIndex.set(outbound.index, outbound);
+    outbound.attach(this.#writer);
+  }
+}
+
 export class SocketOutbound implements Outbound {
-  readonly channel: IrChannel;
   #writer: Writer | undefined;
   #inflight = 0;
   readonly #block: boolean;
-  readonly #onRoom: () => void;
-  readonly #reader = new FrameReader();
 
-  constructor(channel: IrChannel, onRoom: () => void) {
-    this.channel = channel;
+  constructor(
+    readonly channel: IrChannel,
+    readonly index: number,
+    private readonly onRoom: () => void,
+  ) {
     this.#block = channel.onFull === "block";
-    this.#onRoom = onRoom;
   }
 
-  attach(socket: Socket): void {
-    this.#writer = new Writer(socket);
-    socket.on("data", (chunk: Buffer) =>
-      this.#reader.push(chunk, (body) => {
-        if (body[0] === CREDIT) {
-          this.#inflight -= new DataView(body.buffer, body.byteOffset + 1, 4).getUint32(0, true);
-          this.#onRoom();
-        }
-      }),
-    );
+  attach(writer: Writer): void {
+    this.#writer = writer;
+  }
+
+  credit(n: number): void {
+    this.#inflight -= n;
+    this.onRoom();
   }
 
   offer(envelope: Envelope): OfferResult {
@@ -76,8 +97,9 @@ export class SocketOutbound implements Outbound {
     const view = new DataView(out.buffer);
     view.setUint32(0, DATA_HEADER + bytes.byteLength, true);
     out[4] = DATA;
-    view.setUint32(5, envelope.seq, true);
-    view.setFloat64(9, envelope.t, true);
+    view.setUint16(5, this.index, true);
+    view.setUint32(7, envelope.seq, true);
+    view.setFloat64(11, envelope.t, true);
     out.set(bytes, 4 + DATA_HEADER);
     if (this.#block) this.#inflight++;
     writer.write(out);
@@ -85,7 +107,10 @@ export class SocketOutbound implements Outbound {
   }
 
   close(): void {
-    this.#writer?.write(frame(Uint8Array.of(CLOSE)));
+    const body = new Uint8Array(3);
+    body[0] = CLOSE;
+    new DataView(body.buffer).setUint16(1, this.index, true);
+    this.#writer?.write(frame(body));
   }
 }
 
@@ -95,7 +120,11 @@ export class SocketInbound extends MemoryQueue {
   #creditScheduled = false;
   readonly #block: boolean;
 
-  constructor(channel: IrChannel, onArrive: () => void) {
+  constructor(
+    channel: IrChannel,
+    readonly index: number,
+    onArrive: () => void,
+  ) {
     super(channel);
     this.#block = channel.onFull === "block";
     this.onArrive = onArrive;
@@ -112,29 +141,42 @@ export class SocketInbound extends MemoryQueue {
 
   #sendCredit(): void {
     this.#creditScheduled = false;
-    if (this.#credit === 0 || !this.#socket || this.#socket.destroyed) return;
-    const body = new Uint8Array(5);
+    const socket = this.#socket;
+    if (this.#credit === 0 || !socket || socket.destroyed) return;
+    const body = new Uint8Array(7);
     body[0] = CREDIT;
-    new DataView(body.buffer).setUint32(1, this.#credit, true);
+    const view = new DataView(body.buffer);
+    view.setUint16(1, this.index, true);
+    view.setUint32(3, this.#credit, true);
     this.#credit = 0;
-    this.#socket.write(frame(body));
+    socket.write(frame(body));
   }
 
-  /** Takes over a connection whose hello named this channel; returns the handler for its later frames. */
-  attach(socket: Socket): (body: Uint8Array) => void {
+  /** One data or close frame of this channel, from `socket`. */
+  receive(socket: Socket, body: Uint8Array): void {
     this.#socket = socket;
-    return (body: Uint8Array) => {
-      const type = body[0];
-      if (type === DATA) {
-        const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
-        const envelope = {
-          seq: view.getUint32(1, true),
-          t: view.getFloat64(5, true),
-          payload: Payload.ofBytes(body.subarray(DATA_HEADER)),
-        };
-        if (this.#block) this.force(envelope);
-        else this.offer(envelope);
-      } else if (type === CLOSE) this.close();
-    };
+    if (body[0] === CLOSE) {
+      this.close();
+      return;
+    }
+    const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
+    const envelope = { seq: view.getUint32(3, true), t: view.getFloat64(7, true), payload: Payload.ofBytes(body.subarray(DATA_HEADER)) };
+    if (this.#block) this.force(envelope);
+    else this.offer(envelope);
   }
+}
+
+/** Serves one executor's socket: each accepted connection is a producer; frames go to the channel they name. */
+export function acceptFrames(socket: Socket, inbound: ReadonlyMap<number, SocketInbound>, onHello: () => void): void {
+  const reader = new FrameReader();
+  socket.on("data", (chunk: Buffer) =>
+    reader.push(chunk, (body) => {
+      const type = body[0];
+      if (type === HELLO) return onHello();
+      if (type !== DATA && type !== CLOSE) return;
+      const index = new DataView(body.buffer, body.byteOffset, body.byteLength).getUint16(1, true);
+      inbound.get(index)?.receive(socket, body);
+    }),
+  );
+  socket.on("error", () => {});
 }

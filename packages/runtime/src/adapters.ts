@@ -51,9 +51,28 @@ export class InputPort {
     return n;
   }
 
-  /** Takes every waiting message (in merge order) and returns them; `decode` turns an envelope into its value. */
-  drain(decode: (envelope: Envelope) => unknown): readonly Taken[] {
+  /**
+   * Takes the messages this step consumes, in merge order: every waiting message, or with
+   * `one` only the oldest (a `latest`/`hold` port that triggers the node: each message gets
+   * its own step). `decode` turns an envelope into its value.
+   */
+  drain(decode: (envelope: Envelope) => unknown, one = false): readonly Taken[] {
     const taken: Taken[] = [];
+    if (one) {
+      let oldest: Inbound | undefined;
+      let oldestT = Number.POSITIVE_INFINITY;
+      for (const c of this.channels) {
+        const t = c.headTime();
+        if (t !== undefined && t < oldestT) {
+          oldest = c;
+          oldestT = t;
+        }
+      }
+      const e = oldest?.take();
+      if (oldest && e) taken.push({ channel: oldest.channel.id, seq: e.seq, t: e.t, value: decode(e) });
+      this.#current = taken;
+      return taken;
+    }
     for (const c of this.channels) {
       const id = c.channel.id;
       for (let e = c.take(); e !== undefined; e = c.take()) taken.push({ channel: id, seq: e.seq, t: e.t, value: decode(e) });

@@ -70,6 +70,8 @@ export class NodeHost {
   #fired: readonly string[] = [];
   #iterator: Iterator<unknown> | AsyncIterator<unknown> | undefined;
   readonly #ctx: Record<string, unknown>;
+  /** Trigger ports with a single-value adapter: each message is its own step. */
+  readonly #oneAtATime: ReadonlySet<string>;
 
   constructor(node: IrNode, loaded: LoadedNode, ports: HostPorts, env: HostEnv) {
     this.node = node;
@@ -78,6 +80,8 @@ export class NodeHost {
     this.#clock = new ClockState(node.clock);
     this.#inputs = Object.entries(node.inputs).map(([name, port]) => new InputPort(name, port.adapter, ports.inputs.get(name) ?? []));
     this.#outputs = ports.outputs;
+    const triggers = node.clock.kind === "trigger" || node.clock.kind === "hybrid" ? node.clock.on : [];
+    this.#oneAtATime = new Set(triggers.filter((p) => ["latest", "hold"].includes(node.inputs[p]?.adapter.kind ?? "")));
     for (const list of ports.outputs.values()) for (const o of list) this.#seq.set(o, 0);
     const log =
       (level: LogLevel) =>
@@ -240,7 +244,10 @@ export class NodeHost {
       }
       this.stats.cpuMs += performance.now() - t;
     }
-    if (status !== "STOPPED" && status !== "SKIPPED") for (const list of this.#outputs.values()) for (const o of list) o.close();
+    // End of stream downstream: after finishing, or after failing in isolation. A failure that
+    // stops the run closes nothing, so no downstream node finishes "successfully" in the race.
+    const closes = status === "SUCCEEDED" || (status === "FAILED" && this.node.onError === "isolate");
+    if (closes) for (const list of this.#outputs.values()) for (const o of list) o.close();
     this.#status = status;
     this.#error = error;
     this.#env.nodeEnded(this.node.id, status, error);
@@ -266,7 +273,7 @@ export class NodeHost {
     const inputs: Record<string, unknown> = {};
     const record = this.#env.record;
     for (const port of this.#inputs) {
-      const taken = port.drain(decodeEnvelope);
+      const taken = port.drain(decodeEnvelope, this.#oneAtATime.has(port.name));
       this.stats.messagesIn += taken.length;
       if (record) for (const m of taken) record({ channel: m.channel, seq: m.seq, t: m.t, value: toRecordValue(m.value) });
       const value = port.sample(now);

@@ -31,6 +31,8 @@ export interface Inbound {
   take(): Envelope | undefined;
   /** Messages waiting. */
   size(): number;
+  /** Send time of the oldest waiting message, or undefined when none waits. */
+  headTime(): number | undefined;
   /** The producer closed the channel and every message has been taken. */
   drained(): boolean;
   /** Messages lost to the onFull policy so far. */
@@ -117,6 +119,10 @@ export class MemoryQueue implements Inbound, Outbound {
 
   size(): number {
     return this.#count;
+  }
+
+  headTime(): number | undefined {
+    return this.#count === 0 ? undefined : this.#items[this.#head]?.t;
   }
 
   close(): void {

@@ -1,0 +1,234 @@
+// The conformance suite: every scenario runs on every registered runtime and mode, and the
+// record signatures and RunResult statuses must agree (docs/semantics.md is the contract).
+import { createHash } from "node:crypto";
+import type { RunResult } from "@flowc/runtime";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { childProcesses, stopEsbuild } from "../helpers/processes.js";
+import {
+  type Compiled,
+  compileScenario,
+  MODES,
+  node,
+  type Outcome,
+  removeCompiled,
+  run,
+  signature,
+  statuses,
+  valuesOn,
+} from "./harness.js";
+
+const NAMES = [
+  "chain",
+  "fanout",
+  "fanin",
+  "clocks",
+  "batch",
+  "failStop",
+  "failIsolate",
+  "block",
+  "dropOldest",
+  "dropNewest",
+  "params",
+  "binary",
+  "hangSync",
+  "hangAsync",
+] as const;
+type Name = (typeof NAMES)[number];
+const compiled = new Map<Name, Compiled>();
+const scenario = (name: Name) => compiled.get(name) as Compiled;
+
+/** The first mode's outcome per scenario: later modes must match it. */
+const reference = new Map<string, Outcome>();
+
+beforeAll(async () => {
+  for (const name of NAMES) compiled.set(name, await compileScenario(name));
+  expect(await stopEsbuild()).toEqual([]);
+}, 120_000);
+
+afterAll(() => {
+  removeCompiled();
+  expect(childProcesses(/process-node/)).toEqual([]);
+});
+
+function expectAllStatus(result: RunResult, status: string): void {
+  for (const n of result.nodes) expect(n.status, n.id).toBe(status);
+}
+
+describe.each(MODES)("$label", (mode) => {
+  it("chain: counter → ×2 → +10 gives 12, 14, 16, … and no step after the duration", async () => {
+    const out = await run(mode, scenario("chain"), { durationMs: 450 });
+    const values = valuesOn(out.records, "plus10.value->sink.value");
+    const expected = [12, 14, 16, 18, 20];
+    if (mode.exact) expect(values).toEqual(expected);
+    else {
+      expect(values.length).toBeGreaterThanOrEqual(4);
+      expect(values).toEqual(expected.slice(0, values.length));
+    }
+    expect(out.result.status).toBe("stopped");
+    expect(out.result.reason).toBe("duration");
+    expectAllStatus(out.result, "STOPPED");
+    // Ticks at 0, 100, …, 400 ms: five steps, never a sixth after the duration.
+    expect(node(out.result, "counter").steps).toBeLessThanOrEqual(5);
+    expect(out.events.map((e) => e.type)).toEqual(expect.arrayContaining(["built", "started", "nodeStarted", "stopping"]));
+  });
+
+  it("fan-out: both branches get every message, in order", async () => {
+    const out = await run(mode, scenario("fanout"));
+    expect(out.result.status).toBe("succeeded");
+    expectAllStatus(out.result, "SUCCEEDED");
+    const n = Array.from({ length: 50 }, (_, i) => i + 1);
+    expect(valuesOn(out.records, "double.value->a.value")).toEqual(n.map((x) => 2 * x));
+    expect(valuesOn(out.records, "square.value->b.value")).toEqual(n.map((x) => x * x));
+    compare("fanout", out);
+  });
+
+  it("fan-in with a window adapter: merged per channel in order, the window never exceeds its size", async () => {
+    const out = await run(mode, scenario("fanin"));
+    expect(out.result.status).toBe("succeeded");
+    const n = Array.from({ length: 40 }, (_, i) => i + 1);
+    expect(valuesOn(out.records, "left.value->win.values")).toEqual(n);
+    expect(valuesOn(out.records, "shift.value->win.values")).toEqual(n.map((x) => x + 1000));
+    expect(node(out.result, "win").messagesIn).toBe(80);
+    const sizes = valuesOn(out.records, "win.size->sizes.value") as number[];
+    expect(sizes.every((s) => s >= 1 && s <= 4)).toBe(true);
+    expect(sizes.at(-1)).toBe(4);
+  });
+
+  it("rate vs trigger vs hybrid", async () => {
+    const out = await run(mode, scenario("clocks"), { durationMs: 1000 });
+    const steps = (id: string) => node(out.result, id).steps;
+    const causes = valuesOn(out.records, "mixed.cause->m.value") as string[];
+    if (mode.exact) {
+      // rate(20) over 1 s: ticks at 0, 50, …, 950; rate(5): 0, 200, …, 800; hybrid(10): 10 ticks + 5 messages.
+      expect(steps("fast")).toBe(20);
+      expect(steps("triggered")).toBe(20);
+      expect(steps("slow")).toBe(5);
+      expect(steps("mixed")).toBe(15);
+      expect(causes.filter((c) => c === "tick")).toHaveLength(10);
+      expect(causes.filter((c) => c === "value")).toHaveLength(5);
+    } else {
+      expect(steps("fast")).toBeGreaterThanOrEqual(17);
+      expect(steps("fast")).toBeLessThanOrEqual(20);
+      expect(steps("triggered")).toBeGreaterThanOrEqual(steps("fast") - 1);
+      expect(steps("triggered")).toBeLessThanOrEqual(steps("fast"));
+      expect(steps("slow")).toBeGreaterThanOrEqual(4);
+      expect(steps("mixed")).toBeGreaterThanOrEqual(12);
+      expect(steps("mixed")).toBeLessThanOrEqual(15);
+      expect(causes.some((c) => c.includes("tick"))).toBe(true);
+      expect(causes.some((c) => c.includes("value"))).toBe(true);
+    }
+    // Trigger ≠ rate: the trigger node steps only when a message came.
+    expect(valuesOn(out.records, "triggered.cause->t.value").every((c) => c === "value")).toBe(true);
+  });
+
+  it("a finite batch DAG completes with per-node results", async () => {
+    const out = await run(mode, scenario("batch"));
+    expect(out.result.status).toBe("succeeded");
+    expect(out.result.reason).toBe("completed");
+    expect(statuses(out.result)).toEqual({
+      numbers: "SUCCEEDED",
+      double: "SUCCEEDED",
+      plus: "SUCCEEDED",
+      total: "SUCCEEDED",
+      sink: "SUCCEEDED",
+    });
+    expect(node(out.result, "numbers").messagesOut).toBe(200);
+    expect(node(out.result, "double").steps).toBe(200);
+    expect(node(out.result, "plus").messagesIn).toBe(200);
+    expect(node(out.result, "total").messagesIn).toBe(200);
+    const sums = valuesOn(out.records, "total.sum->sink.value") as number[];
+    expect(sums.reduce((a, b) => a + b, 0)).toBe(40_400);
+    for (const n of out.result.nodes) {
+      expect(n.durationMs).toBeGreaterThanOrEqual(0);
+      expect(n.error).toBeNull();
+    }
+    compare("batch", out, ["numbers.value->double.value", "double.value->plus.value", "plus.value->total.values"]);
+  });
+
+  it("a failing node under onError stop: the run fails, downstream never-run nodes are SKIPPED", async () => {
+    const out = await run(mode, scenario("failStop"), { durationMs: 10_000 });
+    expect(out.result.status).toBe("failed");
+    expect(out.result.reason).toBe("failure");
+    expect(statuses(out.result)).toEqual({ src: "STOPPED", boom: "FAILED", after: "SKIPPED", ok: "STOPPED" });
+    const boom = node(out.result, "boom");
+    expect(boom.error).toMatchObject({ nodeId: "boom", message: "boom at message 3" });
+    expect(boom.error?.stack).toContain("boom at message 3");
+    expect(node(out.result, "after").cause).toContain("'boom' failed");
+    expect(out.events).toContainEqual(expect.objectContaining({ type: "nodeFailed", node: "boom" }));
+  });
+
+  it("a failing node under onError isolate: the rest keeps running", async () => {
+    const out = await run(mode, scenario("failIsolate"), { durationMs: 500 });
+    expect(out.result.status).toBe("stopped");
+    expect(out.result.reason).toBe("duration");
+    expect(statuses(out.result)).toEqual({ src: "STOPPED", boom: "FAILED", after: "SUCCEEDED", ok: "STOPPED" });
+    expect(node(out.result, "ok").messagesIn).toBeGreaterThan(3);
+  });
+
+  it("block with a slow consumer and 100,000 messages: none lost, none duplicated, in order", async () => {
+    const out = await run(mode, scenario("block"));
+    expect(out.result.status).toBe("succeeded");
+    const seqs = out.records.filter((r) => r.channel === "flood.value->sink.values").map((r) => r.seq);
+    expect(seqs).toHaveLength(100_000);
+    let inOrder = true;
+    for (let i = 0; i < seqs.length; i++) if (seqs[i] !== i) inOrder = false;
+    expect(inOrder).toBe(true);
+    expect(node(out.result, "sink").dropped).toBe(0);
+    expect(node(out.result, "sink").messagesIn).toBe(100_000);
+  }, 120_000);
+
+  it("dropOldest keeps exactly the newest messages", async () => {
+    const out = await run(mode, scenario("dropOldest"));
+    expect(valuesOn(out.records, "gate.kept->sink.value")).toEqual([[15, 16, 17, 18, 19]]);
+    expect(signature(out.records, ["burst.data->gate.data"])).toEqual({
+      "burst.data->gate.data": [15, 16, 17, 18, 19].map((v) => [v, v]),
+    });
+    expect(node(out.result, "gate").dropped).toBe(15);
+  });
+
+  it("dropNewest keeps exactly the oldest messages", async () => {
+    const out = await run(mode, scenario("dropNewest"));
+    expect(valuesOn(out.records, "gate.kept->sink.value")).toEqual([[0, 1, 2, 3, 4]]);
+    expect(node(out.result, "gate").dropped).toBe(15);
+  });
+
+  it("params reach the node, validated", async () => {
+    const out = await run(mode, scenario("params"));
+    expect(valuesOn(out.records, "d.text->sink.value")).toEqual(["cam:3:a,b:-1-2.5"]);
+    const bad = scenario("params");
+    const ir = { ...bad.ir, nodes: bad.ir.nodes.map((n) => (n.id === "d" ? { ...n, params: { ...n.params, factor: 0 } } : n)) };
+    await expect(run(mode, { ir, baseDir: bad.baseDir })).rejects.toMatchObject({
+      diagnostic: { code: "FLC3043", message: expect.stringMatching(/node 'd'.*FLC3012.*\/factor/) },
+    });
+  });
+
+  it("a 4 MB binary payload arrives intact", async () => {
+    const out = await run(mode, scenario("binary"));
+    expect(valuesOn(out.records, "check.ok->sink.value")).toEqual([true]);
+    const frame = new Uint8Array(4 * 1024 * 1024);
+    for (let i = 0; i < frame.length; i++) frame[i] = (i * 31 + 7) & 0xff;
+    const sha256 = createHash("sha256").update(frame).digest("hex");
+    expect(valuesOn(out.records, "frame.frame->check.frame")).toEqual([{ $binary: frame.length, sha256 }]);
+  });
+
+  it("a node that hangs in step is stopped by the grace ladder", async () => {
+    const flow = mode.exact ? "hangAsync" : "hangSync"; // a spinning step cannot be interrupted on the calling thread
+    const started = performance.now();
+    const out = await run(mode, scenario(flow), { stopAfterMs: 300, graceMs: 300 });
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect(statuses(out.result)).toEqual({ src: "STOPPED", hang: "STOPPED" });
+    expect(out.events).toContainEqual(expect.objectContaining({ type: "warning", node: "hang", code: "FLC3041" }));
+    expect(childProcesses(/process-node/)).toEqual([]);
+  });
+});
+
+/** Later modes must deliver exactly what the first mode delivered on these channels. */
+function compare(name: string, out: Outcome, channels?: readonly string[]): void {
+  const first = reference.get(name);
+  if (!first) {
+    reference.set(name, out);
+    return;
+  }
+  expect(signature(out.records, channels)).toEqual(signature(first.records, channels));
+  expect(statuses(out.result)).toEqual(statuses(first.result));
+}

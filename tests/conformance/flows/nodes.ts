@@ -1,0 +1,153 @@
+// Node definitions of the conformance scenarios. Written once, run on every runtime and mode.
+import { many, node } from "@flowc/dsl";
+import { z } from "zod";
+
+/** Yields 1..count, then the stream ends. */
+export const Numbers = node("Numbers", {
+  params: { count: z.number().int() },
+  outputs: { value: z.number() },
+  source: function* ({ params }) {
+    for (let i = 1; i <= params.count; i++) yield { value: i };
+  },
+});
+
+/** Counts its ticks: 1, 2, 3, … */
+export const Ticks = node("Ticks", {
+  outputs: { value: z.number() },
+  state: () => ({ n: 0 }),
+  step: (_inputs, { state }) => ({ value: ++state.n }),
+});
+
+export const Affine = node("Affine", {
+  params: { mul: z.number(), add: z.number() },
+  inputs: { value: z.number() },
+  outputs: { value: z.number() },
+  step: ({ value }, { params }) => (value === undefined ? undefined : { value: value * params.mul + params.add }),
+});
+
+export const Square = node("Square", {
+  inputs: { value: z.number() },
+  outputs: { value: z.number() },
+  step: ({ value }) => (value === undefined ? undefined : { value: value * value }),
+});
+
+/** Sums what a window shows, and says how many values it saw. */
+export const WindowSum = node("WindowSum", {
+  inputs: { values: many(z.number()) },
+  outputs: { sum: z.number(), size: z.number() },
+  step: ({ values }) => (values ? { sum: values.reduce((a, b) => a + b, 0), size: values.length } : undefined),
+});
+
+/** Takes everything; records do the checking. */
+export const Sink = node("Sink", {
+  inputs: { value: z.unknown() },
+  step: () => undefined,
+});
+
+/** Takes lists; slow now and then (a 2 ms busy wait every 5,000 messages). */
+export const SlowSink = node("SlowSink", {
+  inputs: { values: many(z.number()) },
+  state: () => ({ seen: 0 }),
+  step: ({ values }, { state }) => {
+    for (const _ of values ?? []) {
+      if (++state.seen % 5000 === 0) {
+        const until = performance.now() + 2;
+        while (performance.now() < until) {}
+      }
+    }
+  },
+});
+
+/** Yields `count` numbers as fast as the channel takes them. */
+export const Flood = node("Flood", {
+  params: { count: z.number().int() },
+  outputs: { value: z.number() },
+  source: function* ({ params }) {
+    for (let i = 0; i < params.count; i++) yield { value: i };
+  },
+});
+
+/** One step: a burst of `count` data messages, then one "go". */
+export const Burst = node("Burst", {
+  params: { count: z.number().int() },
+  outputs: { data: z.number(), go: z.boolean() },
+  source: function* ({ params, emit }) {
+    for (let i = 0; i < params.count; i++) emit("data", i);
+    yield { go: true };
+  },
+});
+
+/** Runs when "go" arrives and reports what the data queue kept. */
+export const Gate = node("Gate", {
+  inputs: { data: many(z.number()), go: z.boolean() },
+  outputs: { kept: z.array(z.number()) },
+  step: ({ data, go }) => (go ? { kept: data ?? [] } : undefined),
+});
+
+/** Counts its steps, by cause. */
+export const Counter = node("Counter", {
+  inputs: { value: z.number() },
+  outputs: { cause: z.string() },
+  step: (_inputs, { fired }) => ({ cause: fired.join("+") }),
+});
+
+/** Throws on its `at`-th message. */
+export const Boom = node("Boom", {
+  params: { at: z.number().int() },
+  inputs: { value: z.number() },
+  outputs: { value: z.number() },
+  state: () => ({ n: 0 }),
+  step: ({ value }, { params, state }) => {
+    if (value === undefined) return undefined;
+    if (++state.n === params.at) throw new Error(`boom at message ${state.n}`);
+    return undefined;
+  },
+});
+
+/** Shows its params. */
+export const Describe = node("Describe", {
+  params: {
+    label: z.string(),
+    factor: z.number().int().min(1),
+    tags: z.array(z.string()),
+    limits: z.object({ lo: z.number(), hi: z.number() }),
+  },
+  outputs: { text: z.string() },
+  source: function* ({ params }) {
+    yield { text: `${params.label}:${params.factor}:${params.tags.join(",")}:${params.limits.lo}-${params.limits.hi}` };
+  },
+});
+
+/** One 4 MB frame with a known pattern. */
+export const Frame = node("Frame", {
+  outputs: { frame: z.instanceof(Uint8Array) },
+  source: function* () {
+    const frame = new Uint8Array(4 * 1024 * 1024);
+    for (let i = 0; i < frame.length; i++) frame[i] = (i * 31 + 7) & 0xff;
+    yield { frame };
+  },
+});
+
+/** Checks the frame's pattern and reports its size and whether it is intact. */
+export const FrameCheck = node("FrameCheck", {
+  inputs: { frame: z.instanceof(Uint8Array) },
+  outputs: { ok: z.boolean(), size: z.number() },
+  step: ({ frame }) => {
+    if (!frame) return undefined;
+    let ok = true;
+    for (let i = 0; i < frame.length; i++) if (frame[i] !== ((i * 31 + 7) & 0xff)) ok = false;
+    return { ok, size: frame.length };
+  },
+});
+
+/** Never returns from its second step: `mode` "sync" spins, "async" awaits forever. */
+export const Hang = node("Hang", {
+  params: { mode: z.enum(["sync", "async"]) },
+  inputs: { value: z.number() },
+  state: () => ({ n: 0 }),
+  step: async ({ value }, { params, state }) => {
+    if (value === undefined || ++state.n < 2) return;
+    if (params.mode === "sync") for (;;) {}
+    await new Promise(() => {});
+  },
+});

@@ -1,0 +1,162 @@
+// Conformance scenarios: each flow is run on every runtime and mode (tests/conformance).
+import { events, flow, free, hybrid, rate, trigger, window } from "@flowc/dsl";
+import {
+  Affine,
+  Boom,
+  Burst,
+  Counter,
+  Describe,
+  Flood,
+  Frame,
+  FrameCheck,
+  Gate,
+  Hang,
+  Numbers,
+  Sink,
+  SlowSink,
+  Square,
+  Ticks,
+  WindowSum,
+} from "./nodes.js";
+
+/** counter → ×2 → +10 → sink: 12, 14, 16, … */
+export const chain = flow("chain", ({ add, connect }) => {
+  const counter = add("counter", Ticks, { clock: rate(10) });
+  const double = add("double", Affine, { params: { mul: 2, add: 0 } });
+  const plus10 = add("plus10", Affine, { params: { mul: 1, add: 10 } });
+  const sink = add("sink", Sink);
+  connect(counter.out.value, double.in.value);
+  connect(double.out.value, plus10.in.value, { capacity: 8, onFull: "block" });
+  connect(plus10.out.value, sink.in.value);
+});
+
+/** One finite source feeding two branches. */
+export const fanout = flow("fanout", ({ add, connect }) => {
+  const numbers = add("numbers", Numbers, { params: { count: 50 }, clock: free() });
+  const double = add("double", Affine, { params: { mul: 2, add: 0 } });
+  const square = add("square", Square);
+  const a = add("a", Sink);
+  const b = add("b", Sink);
+  connect(numbers.out.value, double.in.value, { onFull: "block" });
+  connect(numbers.out.value, square.in.value, { onFull: "block" });
+  connect(double.out.value, a.in.value, { onFull: "block" });
+  connect(square.out.value, b.in.value, { onFull: "block" });
+});
+
+/** Two finite sources merged into one windowed input. */
+export const fanin = flow("fanin", ({ add, connect }) => {
+  const left = add("left", Numbers, { params: { count: 40 }, clock: free() });
+  const right = add("right", Numbers, { params: { count: 40 }, clock: free() });
+  const shift = add("shift", Affine, { params: { mul: 1, add: 1000 } });
+  const win = add("win", WindowSum, { inputs: { values: window({ size: 4 }) } });
+  const sums = add("sums", Sink);
+  const sizes = add("sizes", Sink);
+  connect(left.out.value, win.in.values, { onFull: "block" });
+  connect(right.out.value, shift.in.value, { onFull: "block" });
+  connect(shift.out.value, win.in.values, { onFull: "block" });
+  connect(win.out.sum, sums.in.value, { onFull: "block", capacity: 100 });
+  connect(win.out.size, sizes.in.value, { onFull: "block", capacity: 100 });
+});
+
+/** rate(20) source; a trigger node, and a hybrid(10 Hz) node fed by a rate(5) source. */
+export const clocks = flow("clocks", ({ add, connect }) => {
+  const fast = add("fast", Ticks, { clock: rate(20) });
+  const slow = add("slow", Ticks, { clock: rate(5) });
+  const triggered = add("triggered", Counter, { clock: trigger("value") });
+  const mixed = add("mixed", Counter, { clock: hybrid(10, "value") });
+  const t = add("t", Sink);
+  const m = add("m", Sink);
+  connect(fast.out.value, triggered.in.value, { capacity: 100 });
+  connect(slow.out.value, mixed.in.value, { capacity: 100 });
+  connect(triggered.out.cause, t.in.value, { capacity: 100 });
+  connect(mixed.out.cause, m.in.value, { capacity: 100 });
+});
+
+/** A finite DAG: every node finishes, the run succeeds. */
+export const batch = flow("batch", ({ add, connect }) => {
+  const numbers = add("numbers", Numbers, { params: { count: 200 }, clock: free() });
+  const double = add("double", Affine, { params: { mul: 2, add: 0 } });
+  const plus = add("plus", Affine, { params: { mul: 1, add: 1 } });
+  const total = add("total", WindowSum, { inputs: { values: events() } });
+  const sink = add("sink", Sink);
+  connect(numbers.out.value, double.in.value, { onFull: "block", capacity: 16 });
+  connect(double.out.value, plus.in.value, { onFull: "block", capacity: 16 });
+  connect(plus.out.value, total.in.values, { onFull: "block", capacity: 16 });
+  connect(total.out.sum, sink.in.value, { onFull: "block" });
+});
+
+/** A node that throws on its 3rd message (onError: stop). */
+export const failStop = flow("failStop", ({ add, connect }) => {
+  const src = add("src", Ticks, { clock: rate(20) });
+  const boom = add("boom", Boom, { params: { at: 3 } });
+  const after = add("after", Sink);
+  const ok = add("ok", Sink);
+  connect(src.out.value, boom.in.value);
+  connect(boom.out.value, after.in.value);
+  connect(src.out.value, ok.in.value);
+});
+
+/** The same, with onError: isolate. */
+export const failIsolate = flow("failIsolate", ({ add, connect }) => {
+  const src = add("src", Ticks, { clock: rate(20) });
+  const boom = add("boom", Boom, { params: { at: 3 }, onError: "isolate" });
+  const after = add("after", Sink);
+  const ok = add("ok", Sink);
+  connect(src.out.value, boom.in.value);
+  connect(boom.out.value, after.in.value);
+  connect(src.out.value, ok.in.value);
+});
+
+/** 100,000 messages through a block channel into a slow consumer. */
+export const block = flow("block", ({ add, connect }) => {
+  const flood = add("flood", Flood, { params: { count: 100_000 }, clock: free() });
+  const sink = add("sink", SlowSink, { inputs: { values: events() } });
+  connect(flood.out.value, sink.in.values, { capacity: 16, onFull: "block" });
+});
+
+/** A burst of 20 into a capacity-5 channel, read only after the burst. */
+export const dropOldest = flow("dropOldest", ({ add, connect }) => {
+  const burst = add("burst", Burst, { params: { count: 20 }, clock: free() });
+  const gate = add("gate", Gate, { clock: trigger("go"), inputs: { data: events() } });
+  const sink = add("sink", Sink);
+  connect(burst.out.data, gate.in.data, { capacity: 5, onFull: "dropOldest" });
+  connect(burst.out.go, gate.in.go);
+  connect(gate.out.kept, sink.in.value);
+});
+
+export const dropNewest = flow("dropNewest", ({ add, connect }) => {
+  const burst = add("burst", Burst, { params: { count: 20 }, clock: free() });
+  const gate = add("gate", Gate, { clock: trigger("go"), inputs: { data: events() } });
+  const sink = add("sink", Sink);
+  connect(burst.out.data, gate.in.data, { capacity: 5, onFull: "dropNewest" });
+  connect(burst.out.go, gate.in.go);
+  connect(gate.out.kept, sink.in.value);
+});
+
+export const params = flow("params", ({ add, connect }) => {
+  const d = add("d", Describe, { params: { label: "cam", factor: 3, tags: ["a", "b"], limits: { lo: -1, hi: 2.5 } }, clock: free() });
+  const sink = add("sink", Sink);
+  connect(d.out.text, sink.in.value);
+});
+
+export const binary = flow("binary", ({ add, connect }) => {
+  const frame = add("frame", Frame, { clock: free() });
+  const check = add("check", FrameCheck);
+  const sink = add("sink", Sink);
+  const raw = add("raw", Sink);
+  connect(frame.out.frame, check.in.frame);
+  connect(check.out.ok, sink.in.value);
+  connect(frame.out.frame, raw.in.value);
+});
+
+export const hangSync = flow("hangSync", ({ add, connect }) => {
+  const src = add("src", Ticks, { clock: rate(20) });
+  const hang = add("hang", Hang, { params: { mode: "sync" } });
+  connect(src.out.value, hang.in.value);
+});
+
+export const hangAsync = flow("hangAsync", ({ add, connect }) => {
+  const src = add("src", Ticks, { clock: rate(20) });
+  const hang = add("hang", Hang, { params: { mode: "async" } });
+  connect(src.out.value, hang.in.value);
+});
