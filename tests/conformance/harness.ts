@@ -19,6 +19,7 @@ export const MODES: readonly Mode[] = [
   { label: "mp/inline", runtime: mpRuntime, options: { isolation: "inline" }, exact: true },
   { label: "mp/thread", runtime: mpRuntime, options: { isolation: "thread" }, exact: false },
   { label: "mp/process", runtime: mpRuntime, options: { isolation: "process" }, exact: false },
+  { label: "mp/thread+fuse", runtime: mpRuntime, options: { isolation: "thread", fuse: true }, exact: false },
 ];
 
 export interface Compiled {

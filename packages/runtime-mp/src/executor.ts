@@ -12,6 +12,7 @@ import {
   runExecutorLoop,
   type Waiter,
 } from "@flowc/runtime";
+import { createPool } from "./pool.js";
 import { epochNow, type FromExecutor, type InitMessage } from "./protocol.js";
 
 /** What a thread or process provides to run an executor: channel ends, sleeping, stop, memory. */
@@ -71,6 +72,7 @@ export async function runExecutor(
         baseDir: init.baseDir,
         inbound: (c) => transport.inbound(c),
         outbound: (c) => transport.outbound(c),
+        parallel: (node) => createPool(node, init.baseDir),
       },
       env,
     );

@@ -38,20 +38,22 @@ const notify = () => {
   counter++;
   wake?.();
 };
+const waitFor = (token: number, timeoutMs: number): Promise<void> | undefined =>
+  token !== counter
+    ? undefined
+    : new Promise<void>((resolve) => {
+        const timer = setTimeout(done, timeoutMs);
+        wake = done;
+        function done() {
+          clearTimeout(timer);
+          wake = undefined;
+          resolve();
+        }
+      });
 const waiter: Waiter = {
   token: () => counter,
-  wait: (token, timeoutMs) =>
-    token !== counter
-      ? undefined
-      : new Promise<void>((resolve) => {
-          const timer = setTimeout(done, timeoutMs);
-          wake = done;
-          function done() {
-            clearTimeout(timer);
-            wake = undefined;
-            resolve();
-          }
-        }),
+  wait: waitFor,
+  waitAsync: async (token, timeoutMs) => waitFor(token, timeoutMs),
 };
 
 let stop = false;

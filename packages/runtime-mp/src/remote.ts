@@ -247,8 +247,9 @@ export class RemoteExecution implements Execution {
   }
 
   /** The next report, or undefined when `until` (performance.now() ms) passes first. */
-  async #next(until: number): Promise<Incoming | undefined> {
+  async #next(deadline: number | (() => number)): Promise<Incoming | undefined> {
     for (;;) {
+      const until = typeof deadline === "number" ? deadline : deadline();
       const item = this.#inbox.shift();
       if (item) return item;
       // Once every executor has exited nothing more can arrive.
@@ -295,9 +296,12 @@ export class RemoteExecution implements Execution {
     if (this.#phase === "ended") return this.#terminal();
     if (this.#phase === "built") await this.start();
     const duration = this.#options.durationMs;
-    let until = Number.POSITIVE_INFINITY;
-    if (this.#phase === "running" && duration !== undefined) until = this.#startedAt + duration;
-    if (this.#phase === "stopping" && this.#graceDeadline !== undefined) until = this.#graceDeadline;
+    // Re-evaluated on every wake-up: a stop that begins while we wait brings in the grace deadline.
+    const until = () => {
+      if (this.#phase === "running" && duration !== undefined) return this.#startedAt + duration;
+      if (this.#phase === "stopping" && this.#graceDeadline !== undefined) return this.#graceDeadline;
+      return Number.POSITIVE_INFINITY;
+    };
     const item = await this.#next(until);
     if (!item) {
       if (this.#phase === "running") this.#beginStop("duration", `the duration of ${(duration ?? 0) / 1000} s was reached`);
@@ -380,6 +384,7 @@ export class RemoteExecution implements Execution {
     this.#supervisor.beginStop(reason, detail);
     this.#phase = "stopping";
     this.#graceDeadline = performance.now() + this.#graceMs;
+    for (const wake of [...this.#waiters]) wake();
     this.#bells?.requestStop();
     for (const e of this.#executors) if (!e.done && !e.exited) e.post({ type: "stop" });
   }

@@ -54,6 +54,18 @@ export class Doorbells {
     Atomics.wait(this.ints, i, token, timeoutMs);
     Atomics.store(this.ints, i + 1, 0);
   }
+  /** `wait` without blocking the thread's event loop. */
+  async waitAsync(executor: number, token: number, timeoutMs: number): Promise<void> {
+    const i = executor * 2;
+    Atomics.store(this.ints, i + 1, 1);
+    // Atomics.waitAsync is in Node 20 (V8), though not in the ES2023 lib typings.
+    const waitAsync = (
+      Atomics as unknown as { waitAsync: (a: Int32Array, i: number, v: number, t: number) => { async: boolean; value: unknown } }
+    ).waitAsync;
+    const r = waitAsync(this.ints, i, token, timeoutMs);
+    if (r.async) await r.value;
+    Atomics.store(this.ints, i + 1, 0);
+  }
   get stopIndex(): number {
     return this.ints.length - 1;
   }

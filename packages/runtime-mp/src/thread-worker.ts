@@ -40,6 +40,7 @@ const transport: ExecutorTransport = {
   waiter: {
     token: () => bells.token(init.index),
     wait: (token, timeoutMs) => bells.wait(init.index, token, timeoutMs),
+    waitAsync: (token, timeoutMs) => bells.waitAsync(init.index, token, timeoutMs),
   },
   stopRequested: () => bells.stopRequested(),
   peakMemory: () => Math.max(peak, getHeapStatistics().used_heap_size),

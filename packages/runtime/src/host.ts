@@ -27,6 +27,28 @@ export interface HostPorts {
   readonly outputs: ReadonlyMap<string, readonly Outbound[]>;
 }
 
+/** What one step produced, when it ran elsewhere (a worker pool): its messages and log lines, in order. */
+export interface StepOutcome {
+  readonly emitted: readonly (readonly [string, unknown])[];
+  readonly logs: readonly (readonly [LogLevel, string])[];
+}
+
+/**
+ * Runs a stateless node's steps on a pool (`parallelism: N`): up to `size` steps in flight.
+ * The host keeps the order: outcomes are published in the order the steps were started.
+ */
+export interface ParallelSteps {
+  readonly size: number;
+  run(inputs: Record<string, unknown>, now: number, fired: readonly string[]): Promise<StepOutcome>;
+  close(): Promise<void>;
+}
+
+interface InFlight {
+  outcome?: StepOutcome;
+  error?: unknown;
+  readonly now: number;
+}
+
 export type HostAction = { readonly kind: "step"; readonly fired: Fired } | { readonly kind: "finish" };
 
 export interface HostStats {
@@ -70,11 +92,16 @@ export class NodeHost {
   #fired: readonly string[] = [];
   #iterator: Iterator<unknown> | AsyncIterator<unknown> | undefined;
   readonly #ctx: Record<string, unknown>;
+  readonly #parallel: ParallelSteps | undefined;
+  readonly #inflight: InFlight[] = [];
+  /** Called when a pooled step settles (the executor loop may be asleep). */
+  onSettle: (() => void) | undefined;
   /** Trigger ports with a single-value adapter: each message is its own step. */
   readonly #oneAtATime: ReadonlySet<string>;
 
-  constructor(node: IrNode, loaded: LoadedNode, ports: HostPorts, env: HostEnv) {
+  constructor(node: IrNode, loaded: LoadedNode, ports: HostPorts, env: HostEnv, parallel?: ParallelSteps) {
     this.node = node;
+    this.#parallel = parallel;
     this.#loaded = loaded;
     this.#env = env;
     this.#clock = new ClockState(node.clock);
@@ -152,7 +179,9 @@ export class NodeHost {
   poll(now: number): HostAction | undefined {
     if (this.#phase !== "ready" && this.#phase !== "running") return undefined;
     if (this.hasOutbox()) return undefined;
-    if (this.#inputs.length > 0 && this.#inputs.every((p) => p.drained())) return { kind: "finish" };
+    const inflight = this.#inflight.length;
+    if (this.#inputs.length > 0 && inflight === 0 && this.#inputs.every((p) => p.drained())) return { kind: "finish" };
+    if (this.#parallel && inflight >= this.#parallel.size) return undefined;
     const pending: string[] = [];
     for (const p of this.#inputs) if (p.pending()) pending.push(p.name);
     const fired = this.#clock.poll(now, pending);
@@ -190,6 +219,21 @@ export class NodeHost {
           return;
         }
         this.#publishRecord(r.value);
+      } else if (spec.step && this.#parallel) {
+        const entry: InFlight = { now };
+        this.#inflight.push(entry);
+        this.#parallel.run(this.#sampleInputs(now), now, this.#fired).then(
+          (outcome) => {
+            entry.outcome = outcome;
+            this.onSettle?.();
+          },
+          (error: unknown) => {
+            entry.error = error ?? new Error("the pooled step failed");
+            this.onSettle?.();
+          },
+        );
+        this.stats.cpuMs += performance.now() - t;
+        return;
       } else if (spec.step) {
         const inputs = this.#sampleInputs(now);
         const out = spec.step(inputs, this.#ctx);
@@ -203,6 +247,48 @@ export class NodeHost {
     }
     this.stats.cpuMs += performance.now() - t;
     this.flush();
+  }
+
+  /** Whether the oldest pooled step has finished and can be published. */
+  hasSettled(): boolean {
+    const head = this.#inflight[0];
+    return head !== undefined && (head.outcome !== undefined || head.error !== undefined);
+  }
+
+  /** Whether pooled steps are in flight. */
+  hasInFlight(): boolean {
+    return this.#inflight.length > 0;
+  }
+
+  /**
+   * Publishes the outcomes of pooled steps that finished, in the order the steps started (a
+   * later step that finished first waits). Returns whether anything settled. A failed step
+   * fails the node.
+   */
+  async settle(): Promise<boolean> {
+    let settled = false;
+    while (this.#inflight.length > 0 && this.#phase !== "ended") {
+      const head = this.#inflight[0] as InFlight;
+      if (head.outcome === undefined && head.error === undefined) break;
+      this.#inflight.shift();
+      settled = true;
+      this.#now = head.now;
+      if (head.error !== undefined) {
+        await this.#fail(head.error, head.now);
+        return true;
+      }
+      try {
+        const outcome = head.outcome as StepOutcome;
+        for (const [level, message] of outcome.logs) this.#env.log(this.node.id, level, message);
+        for (const [port, value] of outcome.emitted) this.#emit(port, value);
+        this.stats.steps++;
+      } catch (error) {
+        await this.#fail(error, head.now);
+        return true;
+      }
+      this.flush();
+    }
+    return settled;
   }
 
   /** Offers outbox messages in order until a `block` channel is full. Returns whether anything was sent. */
@@ -230,6 +316,8 @@ export class NodeHost {
     if (this.#phase === "ended") return;
     const wasSetUp = this.#phase === "ready" || this.#phase === "running";
     this.#phase = "ended";
+    this.#inflight.length = 0;
+    await this.#parallel?.close();
     this.stats.endedAt = now;
     const teardown = this.#loaded.spec.teardown;
     if (teardown && wasSetUp) {

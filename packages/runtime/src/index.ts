@@ -21,7 +21,16 @@ export type {
 export { RuntimeError, RuntimeSetupError, toNodeError } from "./errors.js";
 export { EventBus } from "./events.js";
 export { FrameReader, frame } from "./framing.js";
-export { type HostAction, type HostEnv, type HostPorts, type HostStats, isTransferable, NodeHost } from "./host.js";
+export {
+  type HostAction,
+  type HostEnv,
+  type HostPorts,
+  type HostStats,
+  isTransferable,
+  NodeHost,
+  type ParallelSteps,
+  type StepOutcome,
+} from "./host.js";
 export { type LoadedNode, loadNode } from "./loader.js";
 export { Payload } from "./payload.js";
 export { type Envelope, type Inbound, MemoryQueue, type OfferResult, type Outbound, onFullAction } from "./queue.js";

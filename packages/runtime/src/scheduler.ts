@@ -1,6 +1,6 @@
 import type { IrChannel, IrNode } from "@flowc/ir";
 import type { NodeStatus } from "./contract.js";
-import { type HostEnv, NodeHost } from "./host.js";
+import { type HostEnv, NodeHost, type ParallelSteps } from "./host.js";
 import { type LoadedNode, loadNode } from "./loader.js";
 import { type Inbound, MemoryQueue, type Outbound } from "./queue.js";
 
@@ -37,7 +37,11 @@ export class LocalScheduler {
   async runOne(now: number): Promise<boolean> {
     if (this.#stopped) return false;
     let progressed = false;
-    for (const host of this.#reverse) if (host.hasOutbox() && !host.ended && host.flush()) progressed = true;
+    for (const host of this.#reverse) {
+      if (host.ended) continue;
+      if (host.hasInFlight() && (await host.settle())) progressed = true;
+      if (host.hasOutbox() && host.flush()) progressed = true;
+    }
     if (this.deadline !== undefined && now >= this.deadline) return progressed;
     for (const host of this.#reverse) {
       const action = host.poll(now);
@@ -58,6 +62,11 @@ export class LocalScheduler {
       if (t !== undefined && (next === undefined || t < next)) next = t;
     }
     return next;
+  }
+
+  /** Whether a pooled step is in flight: the loop must wait asynchronously for it. */
+  awaitingPool(): boolean {
+    return this.hosts.some((h) => !h.ended && h.hasInFlight());
   }
 
   allEnded(): boolean {
@@ -82,6 +91,8 @@ export interface ExecutorPlan {
   readonly outbound: (channel: IrChannel) => Outbound;
   /** Local queues, when the engine wants to watch them (e.g. to wake a waiting loop). */
   readonly onLocalQueue?: (queue: MemoryQueue) => void;
+  /** A pool for the steps of a node with `parallelism` > 1, or undefined to run them in place. */
+  readonly parallel?: (node: IrNode) => ParallelSteps | undefined;
 }
 
 /**
@@ -129,6 +140,7 @@ export async function buildHosts(plan: ExecutorPlan, env: HostEnv): Promise<Node
         loaded[i] as LoadedNode,
         { inputs: inputs.get(node.id) ?? new Map(), outputs: outputs.get(node.id) ?? new Map() },
         env,
+        node.parallelism > 1 && (loaded[i] as LoadedNode).spec.step ? plan.parallel?.(node) : undefined,
       ),
   );
 }
@@ -138,6 +150,8 @@ export interface Waiter {
   /** A token taken before checking for work; `wait` returns early if anything changed since. */
   token(): number;
   wait(token: number, timeoutMs: number): void | Promise<void>;
+  /** Like `wait` without blocking the thread (used while pooled steps are in flight). */
+  waitAsync?(token: number, timeoutMs: number): Promise<void>;
 }
 
 export interface LoopOptions {
@@ -170,7 +184,21 @@ export async function runExecutorLoop(scheduler: LocalScheduler, options: LoopOp
     const deadline = scheduler.deadline;
     if (deadline !== undefined) wake = t >= deadline ? undefined : Math.min(wake ?? deadline, deadline);
     const timeout = wake === undefined ? 50 : Math.min(50, Math.max(0, wake - t));
-    if (timeout > 0) await waiter.wait(token, timeout);
+    if (timeout > 0) {
+      if (scheduler.awaitingPool()) {
+        // A pooled step settles through this thread's event loop: never block it.
+        let settled: () => void = () => {};
+        const pooled = new Promise<void>((resolve) => {
+          settled = resolve;
+        });
+        for (const h of scheduler.hosts) h.onSettle = settled;
+        if (scheduler.hosts.some((h) => h.hasSettled())) settled();
+        const timer = setTimeout(settled, timeout);
+        await Promise.race([pooled, waiter.waitAsync ? waiter.waitAsync(token, timeout) : pooled]);
+        clearTimeout(timer);
+        for (const h of scheduler.hosts) h.onSettle = undefined;
+      } else await waiter.wait(token, timeout);
+    }
     if (timeout >= 50 || performance.now() - lastYield > 20) {
       await new Promise<void>((resolve) => setImmediate(resolve));
       lastYield = performance.now();

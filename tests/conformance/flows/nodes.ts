@@ -151,3 +151,15 @@ export const Hang = node("Hang", {
     await new Promise(() => {});
   },
 });
+
+/** A stateless step that costs about 1 ms: worth running on a pool. */
+export const Work = node("Work", {
+  inputs: { value: z.number() },
+  outputs: { value: z.number() },
+  step: ({ value }) => {
+    if (value === undefined) return undefined;
+    const until = performance.now() + 1;
+    while (performance.now() < until) {}
+    return { value: value * 2 };
+  },
+});

@@ -17,6 +17,7 @@ import {
   Square,
   Ticks,
   WindowSum,
+  Work,
 } from "./nodes.js";
 
 /** counter → ×2 → +10 → sink: 12, 14, 16, … */
@@ -159,4 +160,13 @@ export const hangAsync = flow("hangAsync", ({ add, connect }) => {
   const src = add("src", Ticks, { clock: rate(20) });
   const hang = add("hang", Hang, { params: { mode: "async" } });
   connect(src.out.value, hang.in.value);
+});
+
+/** A stateless node on a pool of 4: every message once, in order. */
+export const parallel = flow("parallel", ({ add, connect }) => {
+  const numbers = add("numbers", Numbers, { params: { count: 300 }, clock: free() });
+  const work = add("work", Work, { parallelism: 4 });
+  const sink = add("sink", Sink);
+  connect(numbers.out.value, work.in.value, { onFull: "block", capacity: 16 });
+  connect(work.out.value, sink.in.value, { onFull: "block", capacity: 16 });
 });

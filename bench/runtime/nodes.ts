@@ -1,0 +1,97 @@
+// Node definitions of the runtime benchmark (bench/runtime.bench.ts).
+import { many, node } from "@flowc/dsl";
+import { z } from "zod";
+
+const epochNow = () => performance.timeOrigin + performance.now();
+
+/** Emits `count` frames of `size` bytes, the send time (epoch ms, f64) in the first 8 bytes. */
+export const Pinger = node("Pinger", {
+  params: { size: z.number().int(), count: z.number().int() },
+  outputs: { frame: z.instanceof(Uint8Array) },
+  state: () => ({ n: 0 }),
+  step: (_inputs, { params, state }) => {
+    if (state.n >= params.count) return undefined;
+    state.n++;
+    const frame = new Uint8Array(Math.max(8, params.size));
+    new DataView(frame.buffer).setFloat64(0, epochNow(), true);
+    return { frame };
+  },
+});
+
+/** Measures each frame's one-way latency (µs); logs them all as JSON after `count`. */
+export const LatencySink = node("LatencySink", {
+  params: { count: z.number().int() },
+  inputs: { frame: z.instanceof(Uint8Array) },
+  state: () => ({ latencies: [] as number[] }),
+  step: ({ frame }, { params, state, log }) => {
+    if (!frame) return;
+    const sent = new DataView(frame.buffer, frame.byteOffset, 8).getFloat64(0, true);
+    state.latencies.push((epochNow() - sent) * 1000);
+    if (state.latencies.length === params.count) log.info(JSON.stringify({ latencies: state.latencies }));
+  },
+});
+
+/** Emits `count` small numbers, `batch` per step. */
+export const Flood = node("Flood", {
+  params: { count: z.number().int(), batch: z.number().int() },
+  outputs: { value: z.number() },
+  source: function* ({ params, emit }) {
+    let sent = 0;
+    while (sent < params.count) {
+      const n = Math.min(params.batch, params.count - sent);
+      for (let i = 0; i < n; i++) emit("value", sent++);
+      yield {};
+    }
+  },
+});
+
+/** Counts arrivals; logs {count, firstMs, lastMs} (epoch) when `count` arrived. */
+export const CountSink = node("CountSink", {
+  params: { count: z.number().int() },
+  inputs: { values: many(z.number()) },
+  state: () => ({ n: 0, first: 0 }),
+  step: ({ values }, { params, state, log }) => {
+    if (!values) return;
+    if (state.n === 0) state.first = epochNow();
+    state.n += values.length;
+    if (state.n >= params.count) log.info(JSON.stringify({ count: state.n, firstMs: state.first, lastMs: epochNow() }));
+  },
+});
+
+/** Emits its send time (epoch ms). */
+export const Clock = node("Clock", {
+  params: { count: z.number().int() },
+  outputs: { sent: z.number() },
+  state: () => ({ n: 0 }),
+  step: (_inputs, { params, state, log }) => {
+    if (state.n === 0) log.info(JSON.stringify({ firstStep: epochNow() }));
+    if (state.n >= params.count) return undefined;
+    state.n++;
+    return { sent: epochNow() };
+  },
+});
+
+/** Busy for `ms` milliseconds, then passes the value on. */
+export const Busy = node("Busy", {
+  params: { ms: z.number() },
+  inputs: { sent: z.number() },
+  outputs: { sent: z.number() },
+  step: ({ sent }, { params }) => {
+    if (sent === undefined) return undefined;
+    const until = performance.now() + params.ms;
+    while (performance.now() < until) {}
+    return { sent };
+  },
+});
+
+/** End-to-end latency (µs) from the Clock's send time; logs them after `count`. */
+export const EndToEnd = node("EndToEnd", {
+  params: { count: z.number().int() },
+  inputs: { sent: z.number() },
+  state: () => ({ latencies: [] as number[] }),
+  step: ({ sent }, { params, state, log }) => {
+    if (sent === undefined) return;
+    state.latencies.push((epochNow() - sent) * 1000);
+    if (state.latencies.length === params.count) log.info(JSON.stringify({ latencies: state.latencies }));
+  },
+});

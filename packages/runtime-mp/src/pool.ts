@@ -1,0 +1,27 @@
+import type { IrNode } from "@flowc/ir";
+import type { ParallelSteps, StepOutcome } from "@flowc/runtime";
+import Tinypool from "tinypool";
+import type { PoolTask } from "./pool-worker.js";
+
+const fromSource = import.meta.url.endsWith(".ts");
+const workerFile = new URL(fromSource ? "../dist/pool-worker.js" : "./pool-worker.js", import.meta.url);
+
+/**
+ * `parallelism: N` on a tinypool pool of N worker threads. tinypool: zero dependencies, kept
+ * up to date, worker_threads or child_process runtimes; the design card's worker-threads-pool
+ * is unmaintained since 2018 and starts a worker per call. The pool runs the stateless
+ * node's `step` on copies of the inputs; the node host keeps the message order.
+ */
+export function createPool(node: IrNode, baseDir: string): ParallelSteps {
+  const pool = new Tinypool({ filename: workerFile.href, minThreads: node.parallelism, maxThreads: node.parallelism, idleTimeout: 60_000 });
+  return {
+    size: node.parallelism,
+    run(inputs: Record<string, unknown>, now: number, fired: readonly string[]): Promise<StepOutcome> {
+      const task: PoolTask = { node, baseDir, inputs, now, fired };
+      return pool.run(task) as Promise<StepOutcome>;
+    },
+    async close() {
+      await pool.destroy();
+    },
+  };
+}
