@@ -154,14 +154,25 @@ if (kind === "port") {
 }
 `;
 
-async function baseline(kind: "port" | "sab", size: number, count: number, spacing: number): Promise<{ latencies: number[]; firstMs: number; lastMs: number }> {
+async function baseline(
+  kind: "port" | "sab",
+  size: number,
+  count: number,
+  spacing: number,
+): Promise<{ latencies: number[]; firstMs: number; lastMs: number }> {
   const { port1, port2 } = new MessageChannel();
   const sab = new SharedArrayBuffer(16 + 8 * 4096);
   const common = { kind, size, count, spacing, sab };
-  const receiver = new Worker(BASELINE, { eval: true, workerData: { ...common, role: "recv", port: port2 }, transferList: [port2 as never] });
+  const receiver = new Worker(BASELINE, {
+    eval: true,
+    workerData: { ...common, role: "recv", port: port2 },
+    transferList: [port2 as never],
+  });
   await new Promise((r) => setTimeout(r, 100));
   const sender = new Worker(BASELINE, { eval: true, workerData: { ...common, role: "send", port: port1 }, transferList: [port1 as never] });
-  const result = await new Promise<{ latencies: number[]; firstMs: number; lastMs: number }>((resolve) => receiver.once("message", resolve));
+  const result = await new Promise<{ latencies: number[]; firstMs: number; lastMs: number }>((resolve) =>
+    receiver.once("message", resolve),
+  );
   await Promise.all([sender.terminate(), receiver.terminate()]);
   return result;
 }
@@ -171,7 +182,13 @@ interface Report {
   machine: { cpus: number; model: string; node: string };
   hop: Record<string, { thread: Stats; process?: Stats; port: Stats; sab?: Stats }>;
   throughput: { threadBatched: number; threadPerStep: number; processBatched: number; port: number; sab: number };
-  chain: { directMsPerMessage: number; inlineMsPerMessage: number; inlineOverheadPct: number; threadEndToEndMs: Stats; threadOverheadPct: number };
+  chain: {
+    directMsPerMessage: number;
+    inlineMsPerMessage: number;
+    inlineOverheadPct: number;
+    threadEndToEndMs: Stats;
+    threadOverheadPct: number;
+  };
   firstStep: { threadMs: number; processMs: number; threadBringUpMs: number; processBringUpMs: number };
 }
 
@@ -188,16 +205,24 @@ async function measureHops(report: Report): Promise<void> {
       if (size === 8) entry.sab = stats((await baseline("sab", 8, HOPS, 5)).latencies);
     }
     report.hop[label] = entry;
-    console.error(`hop ${label}: thread p50 ${entry.thread.p50} µs, port p50 ${entry.port.p50} µs${entry.process ? `, process p50 ${entry.process.p50} µs` : ""}`);
+    console.error(
+      `hop ${label}: thread p50 ${entry.thread.p50} µs, port p50 ${entry.port.p50} µs${entry.process ? `, process p50 ${entry.process.p50} µs` : ""}`,
+    );
   }
 }
 
 async function measureThroughput(report: Report): Promise<void> {
   const N = 2_000_000;
   const rate = (d: Record<string, unknown>) => Math.round((d.count as number) / (((d.lastMs as number) - (d.firstMs as number)) / 1000));
-  report.throughput.threadBatched = rate((await runFlow("throughput", { flood: { count: N, batch: 1000 }, sink: { count: N } }, "thread", "count")).data);
-  report.throughput.threadPerStep = rate((await runFlow("throughput", { flood: { count: N / 4, batch: 1 }, sink: { count: N / 4 } }, "thread", "count")).data);
-  report.throughput.processBatched = rate((await runFlow("throughput", { flood: { count: N / 2, batch: 1000 }, sink: { count: N / 2 } }, "process", "count")).data);
+  report.throughput.threadBatched = rate(
+    (await runFlow("throughput", { flood: { count: N, batch: 1000 }, sink: { count: N } }, "thread", "count")).data,
+  );
+  report.throughput.threadPerStep = rate(
+    (await runFlow("throughput", { flood: { count: N / 4, batch: 1 }, sink: { count: N / 4 } }, "thread", "count")).data,
+  );
+  report.throughput.processBatched = rate(
+    (await runFlow("throughput", { flood: { count: N / 2, batch: 1000 }, sink: { count: N / 2 } }, "process", "count")).data,
+  );
   const port = await baseline("port", 8, N / 2, 0);
   report.throughput.port = Math.round(N / 2 / ((port.lastMs - port.firstMs) / 1000));
   const sab = await baseline("sab", 8, N, 0);
@@ -217,7 +242,8 @@ async function measureChain(report: Report): Promise<void> {
   const direct = (performance.now() - t) / N;
   // Inline: every stage on this thread, logical clock: the wall time is the steps plus flowc's overhead.
   const { ir, baseDir } = await flowNamed("chain");
-  const execution = await mpRuntime.build(ir, { baseDir, options: { isolation: "inline" } });
+  // 200 ticks 10 ms apart: a logical duration of 2 s covers them all.
+  const execution = await mpRuntime.build(ir, { baseDir, durationMs: N * 10, options: { isolation: "inline" } });
   await execution.start();
   const ti = performance.now();
   const result = await execution.wait();
@@ -309,15 +335,22 @@ async function main(): Promise<void> {
     },
     firstStep: { threadMs: 0, processMs: 0, threadBringUpMs: 0, processBringUpMs: 0 },
   };
+  // BENCH_ONLY=hop,throughput runs some sections (for investigating; the report is then partial).
+  const only = process.env.BENCH_ONLY?.split(",");
+  const want = (name: string) => !only || only.includes(name);
   try {
-    await measureFirstStep(report);
-    await measureHops(report);
-    await measureThroughput(report);
-    await measureChain(report);
+    if (want("first")) await measureFirstStep(report);
+    if (want("hop")) await measureHops(report);
+    if (want("throughput")) await measureThroughput(report);
+    if (want("chain")) await measureChain(report);
   } finally {
     rmSync(out, { recursive: true, force: true });
     const { stop } = await import("esbuild");
     await stop();
+  }
+  if (only) {
+    console.log(JSON.stringify(report, null, 2));
+    return;
   }
   const results = join(here, "results");
   mkdirSync(results, { recursive: true });

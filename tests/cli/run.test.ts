@@ -155,6 +155,13 @@ describe("flowc run", () => {
     expect(duration.code).toBe(2);
   });
 
+  it("--print-ir prints the canonical IR before the run", async () => {
+    const r = await flowc(["run", demoIr, "--duration", "1", "--config", inline, "--print-ir"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.startsWith(readFileSync(demoIr, "utf8"))).toBe(true);
+    expect(r.stdout).toContain("[sink] final value 12");
+  });
+
   it("flowc runtimes lists the runtimes with modes and option schemas", async () => {
     const text = await flowc(["runtimes"]);
     expect(text.code).toBe(0);
@@ -191,6 +198,27 @@ describe("flowc run lifecycle", () => {
     expect(await run.exited).toBe(130);
     expect(run.err()).toContain("SIGINT: stopping");
     expect(run.err()).toContain("stopping: interrupted by a signal");
+    expect(alive(children)).toEqual([]);
+  });
+
+  it("a second SIGINT kills a run whose node never returns", async () => {
+    const hang = await flowc(["build", "tests/conformance/flows/scenarios.flow.ts", "--flow", "hangSync", "-o", join(dir, "hang")]);
+    expect(hang.code, hang.stderr).toBe(0);
+    writeFileSync(join(dir, "slow-grace.json"), JSON.stringify({ runtimes: { mp: { isolation: "process", graceMs: 60_000 } } }));
+    const run = start(["run", join(dir, "hang/hangSync.ir.json"), "--config", join(dir, "slow-grace.json")]);
+    await run.waitFor(/started/);
+    await new Promise((r) => setTimeout(r, 300));
+    const children = childrenOf(run.child.pid as number);
+    run.child.kill("SIGINT");
+    await run.waitFor(/stopping: interrupted/);
+    const t = Date.now();
+    run.child.kill("SIGINT");
+    expect(await run.exited).toBe(130);
+    expect(Date.now() - t).toBeLessThan(5000);
+    expect(run.err()).toContain("SIGINT: killing");
+    expect(run.err()).toContain("FLC3041");
+    const until = Date.now() + 2000;
+    while (alive(children).length > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
     expect(alive(children)).toEqual([]);
   });
 

@@ -33,6 +33,7 @@ const NAMES = [
   "hangSync",
   "hangAsync",
   "parallel",
+  "invalid",
 ] as const;
 type Name = (typeof NAMES)[number];
 const compiled = new Map<Name, Compiled>();
@@ -204,6 +205,21 @@ describe.each(MODES)("$label", (mode) => {
     await expect(run(mode, { ir, baseDir: bad.baseDir })).rejects.toMatchObject({
       diagnostic: { code: "FLC3043", message: expect.stringMatching(/node 'd'.*FLC3012.*\/factor/) },
     });
+  });
+
+  it("validate: true stops a message that breaks its port schema, naming channel and path", async () => {
+    const off = await run(mode, scenario("invalid"));
+    expect(off.result.status).toBe("succeeded");
+    expect(valuesOn(off.records, "liar.reading->sink.value")).toHaveLength(2);
+    const on = await run(mode, scenario("invalid"), { extra: { validate: true } });
+    expect(on.result.status).toBe("failed");
+    const liar = node(on.result, "liar");
+    expect(liar.status).toBe("FAILED");
+    expect(liar.error).toMatchObject({ code: "FLC3020", nodeId: "liar" });
+    expect(liar.error?.message).toContain("channel 'liar.reading->sink.value'");
+    expect(liar.error?.message).toContain("at /level: expected number");
+    // The bad message never leaves; the good one may or may not be taken before the run stops.
+    for (const v of valuesOn(on.records, "liar.reading->sink.value")) expect(v).toEqual({ id: 1, level: 0.5 });
   });
 
   it("a 4 MB binary payload arrives intact", async () => {

@@ -11,6 +11,15 @@ export const MpOptions = z
       ),
     fuse: z.boolean().default(false).describe("Run each fusable chain of nodes (see `flowc inspect`) in one executor."),
     validate: z.boolean().default(false).describe("Check every message against its output port's schema (FLC3020)."),
+    spinUs: z
+      .number()
+      .int()
+      .min(0)
+      .max(1_000_000)
+      .default(0)
+      .describe(
+        "Thread mode: how long an idle executor polls for work before it sleeps (µs). Helps latency only when every executor has a free core; on small machines polling steals the producer's CPU (see bench/results/runtime.md).",
+      ),
     graceMs: z
       .number()
       .int()

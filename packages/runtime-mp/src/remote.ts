@@ -33,7 +33,10 @@ interface Executor {
   post(message: ToExecutor): void;
   kill(): void;
   done: boolean;
+  /** The thread or process is gone (set by its exit event). */
   exited: boolean;
+  /** Its exit has been handled: every report it sent before exiting was handled first. */
+  settled: boolean;
   /** Killed by flowc (after "done", or by the grace ladder). */
   killed: boolean;
   /** Killed because it did not stop in time. */
@@ -83,11 +86,11 @@ export class RemoteExecution implements Execution {
   static async create(
     ir: Ir,
     options: BuildOptions,
-    mp: { isolation: "thread" | "process"; fuse: boolean; validate: boolean },
+    mp: { isolation: "thread" | "process"; fuse: boolean; validate: boolean; spinUs: number },
   ): Promise<RemoteExecution> {
     const execution = new RemoteExecution(ir, options, mp.isolation);
     try {
-      await execution.#bringUp(mp.fuse, mp.validate);
+      await execution.#bringUp(mp.fuse, mp.validate, mp.spinUs);
     } catch (error) {
       await execution.#killAll();
       execution.#cleanup();
@@ -108,7 +111,7 @@ export class RemoteExecution implements Execution {
     return analyze(this.#ir).order.map((id) => [id]);
   }
 
-  async #bringUp(fuseChains: boolean, validate: boolean): Promise<void> {
+  async #bringUp(fuseChains: boolean, validate: boolean, spinUs: number): Promise<void> {
     const ir = this.#ir;
     const groups = this.#groups(fuseChains);
     const executorOf: Record<string, number> = {};
@@ -147,7 +150,7 @@ export class RemoteExecution implements Execution {
         transfer[to]?.push(port2);
       }
       groups.forEach((nodes, i) => {
-        const init: ThreadInit = { ...base(i, nodes), bells: bells.sab, rings: rings[i] ?? {} };
+        const init: ThreadInit = { ...base(i, nodes), bells: bells.sab, spinUs, rings: rings[i] ?? {} };
         const worker = new Worker(entry("thread-worker"), {
           workerData: init,
           transferList: transfer[i] ?? [],
@@ -160,6 +163,7 @@ export class RemoteExecution implements Execution {
           pid: undefined,
           done: false,
           exited: false,
+          settled: false,
           killed: false,
           forced: false,
           post: (m) => worker.postMessage(m),
@@ -191,6 +195,7 @@ export class RemoteExecution implements Execution {
           pid: child.pid,
           done: false,
           exited: false,
+          settled: false,
           killed: false,
           forced: false,
           post: (m) => {
@@ -307,7 +312,9 @@ export class RemoteExecution implements Execution {
       if (this.#phase === "running") this.#beginStop("duration", `the duration of ${(duration ?? 0) / 1000} s was reached`);
       else if (this.#phase === "stopping") this.#killStragglers();
     } else this.#handle(item);
-    if (this.#executors.every((e) => e.done || e.exited)) this.#finish();
+    // Only once every report is handled: an executor that exited on its own may still have its
+    // "done" waiting in the inbox.
+    if (this.#executors.every((e) => e.done || e.settled)) this.#finish();
     return this.#ended() ? this.#terminal() : "continue";
   }
 
@@ -315,6 +322,7 @@ export class RemoteExecution implements Execution {
     const executor = item.executor;
     if ("exit" in item) {
       if (!executor.exited) return; // an uncaught error; the exit follows
+      executor.settled = true;
       if (!executor.done) this.#executorDied(executor, item.exit);
       return;
     }

@@ -56,6 +56,6 @@ export const mpRuntime: Runtime = {
     const validate = mp.validate || options.validate === true;
     const withGrace = { ...options, graceMs: options.graceMs ?? mp.graceMs };
     if (mp.isolation === "inline") return InlineExecution.create(ir, withGrace, validate, "mp");
-    return RemoteExecution.create(ir, withGrace, { isolation: mp.isolation, fuse: mp.fuse, validate });
+    return RemoteExecution.create(ir, withGrace, { isolation: mp.isolation, fuse: mp.fuse, validate, spinUs: mp.spinUs });
   },
 };

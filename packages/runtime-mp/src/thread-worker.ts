@@ -7,6 +7,7 @@ import { Doorbells, RingInbound, RingOutbound, type RingSpec } from "./ring.js";
 
 export interface ThreadInit extends InitMessage {
   readonly bells: SharedArrayBuffer;
+  readonly spinUs: number;
   readonly rings: Readonly<Record<string, { readonly spec: RingSpec; readonly port: MessagePort }>>;
 }
 
@@ -14,6 +15,7 @@ const port = parentPort;
 if (!port) throw new Error("thread-worker.js runs inside a worker thread");
 const init = workerData as ThreadInit;
 const bells = new Doorbells(init.bells);
+bells.spinMs = init.spinUs / 1000;
 let peak = getHeapStatistics().used_heap_size;
 const sampler = setInterval(() => {
   peak = Math.max(peak, getHeapStatistics().used_heap_size);

@@ -73,9 +73,14 @@ export class InputPort {
       this.#current = taken;
       return taken;
     }
+    const batch: Envelope[] = [];
     for (const c of this.channels) {
       const id = c.channel.id;
-      for (let e = c.take(); e !== undefined; e = c.take()) taken.push({ channel: id, seq: e.seq, t: e.t, value: decode(e) });
+      if (c.drainAll) {
+        batch.length = 0;
+        c.drainAll(batch);
+        for (const e of batch) taken.push({ channel: id, seq: e.seq, t: e.t, value: decode(e) });
+      } else for (let e = c.take(); e !== undefined; e = c.take()) taken.push({ channel: id, seq: e.seq, t: e.t, value: decode(e) });
     }
     // Stable sort: channel order breaks ties, and one channel's messages stay in sequence.
     if (this.channels.length > 1) taken.sort((a, b) => a.t - b.t);

@@ -37,6 +37,8 @@ export interface Inbound {
   drained(): boolean;
   /** Messages lost to the onFull policy so far. */
   dropped(): number;
+  /** Optional: takes every waiting message at once (cheaper than repeated `take` on shared memory). */
+  drainAll?(into: Envelope[]): void;
 }
 
 /**

@@ -179,6 +179,13 @@ export async function runExecutorLoop(scheduler: LocalScheduler, options: LoopOp
     }
     if (worked) continue;
     if (scheduler.allEnded()) return "ended";
+    // Idle: let the event loop run now (asynchronous node code, messages from the engine) rather
+    // than right after waking up, which would delay the message that woke us.
+    if (performance.now() - lastYield > 1) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      lastYield = performance.now();
+      continue;
+    }
     const t = now();
     let wake = scheduler.nextWakeAt();
     const deadline = scheduler.deadline;
@@ -198,10 +205,6 @@ export async function runExecutorLoop(scheduler: LocalScheduler, options: LoopOp
         clearTimeout(timer);
         for (const h of scheduler.hosts) h.onSettle = undefined;
       } else await waiter.wait(token, timeout);
-    }
-    if (timeout >= 50 || performance.now() - lastYield > 20) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      lastYield = performance.now();
     }
   }
 }

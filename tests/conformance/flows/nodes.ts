@@ -163,3 +163,12 @@ export const Work = node("Work", {
     return { value: value * 2 };
   },
 });
+
+/** Sends a value its port schema does not allow (the types are bypassed on purpose). */
+export const Liar = node("Liar", {
+  outputs: { reading: z.object({ id: z.number().int(), level: z.number() }) },
+  source: function* () {
+    yield { reading: { id: 1, level: 0.5 } };
+    yield { reading: { id: 2, level: "high" } as unknown as { id: number; level: number } };
+  },
+});

@@ -11,6 +11,7 @@ import {
   FrameCheck,
   Gate,
   Hang,
+  Liar,
   Numbers,
   Sink,
   SlowSink,
@@ -169,4 +170,11 @@ export const parallel = flow("parallel", ({ add, connect }) => {
   const sink = add("sink", Sink);
   connect(numbers.out.value, work.in.value, { onFull: "block", capacity: 16 });
   connect(work.out.value, sink.in.value, { onFull: "block", capacity: 16 });
+});
+
+/** A message that breaks its port schema: caught with validate: true. */
+export const invalid = flow("invalid", ({ add, connect }) => {
+  const liar = add("liar", Liar, { clock: free() });
+  const sink = add("sink", Sink);
+  connect(liar.out.reading, sink.in.value);
 });
