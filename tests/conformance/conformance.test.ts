@@ -111,14 +111,18 @@ describe.each(MODES)("$label", (mode) => {
     } else {
       expect(steps("fast")).toBeGreaterThanOrEqual(17);
       expect(steps("fast")).toBeLessThanOrEqual(20);
-      expect(steps("triggered")).toBeGreaterThanOrEqual(steps("fast") - 1);
+      // Messages sent just before the duration may still wait when it passes (no step starts after it).
+      expect(steps("triggered")).toBeGreaterThanOrEqual(steps("fast") - 3);
       expect(steps("triggered")).toBeLessThanOrEqual(steps("fast"));
       expect(steps("slow")).toBeGreaterThanOrEqual(4);
-      // A tick and a message due together may share one step ("value+tick") on wall clocks.
+      // A tick and a message due together may share one step ("value+tick") on wall clocks, and
+      // the output of a step right at the duration may not be taken by the sink any more.
       const ticks = causes.filter((c) => c.includes("tick")).length;
-      expect(ticks).toBeGreaterThanOrEqual(9);
+      expect(ticks).toBeGreaterThanOrEqual(8);
       expect(ticks).toBeLessThanOrEqual(10);
-      expect(causes.filter((c) => c.includes("value")).length).toBe(node(out.result, "mixed").messagesIn);
+      const valueSteps = causes.filter((c) => c.includes("value")).length;
+      expect(valueSteps).toBeLessThanOrEqual(node(out.result, "mixed").messagesIn);
+      expect(valueSteps).toBeGreaterThanOrEqual(node(out.result, "mixed").messagesIn - 1);
       expect(node(out.result, "mixed").messagesIn).toBeGreaterThanOrEqual(4);
       expect(steps("mixed")).toBeLessThanOrEqual(15);
     }

@@ -3,7 +3,7 @@ import { Command, CommanderError, Option } from "commander";
 import { buildCommand, checkCommand } from "./commands/build.js";
 import { graphCommand } from "./commands/graph.js";
 import { inspectCommand } from "./commands/inspect.js";
-import { runCommand } from "./commands/run.js";
+import { type RunOptions, runCommand } from "./commands/run.js";
 import { runtimesCommand } from "./commands/runtimes.js";
 import { schemaCommand } from "./commands/schema.js";
 import { validateCommand } from "./commands/validate.js";
@@ -95,22 +95,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .option("--print-ir", "print the canonical IR JSON on stdout before running")
     .option("--flow <name>", "the flow to run when the file exports several")
     .option("--json", "print the RunResult as JSON, as the last line on stdout")
-    .action(
-      async (
-        entry: string,
-        options: {
-          runtime?: string;
-          duration?: string;
-          config?: string;
-          record?: string;
-          printIr?: boolean;
-          json?: boolean;
-          flow?: string;
-        },
-      ) => {
-        exitCode = await runCommand(io, entry, options);
-      },
-    );
+    .action(async (entry: string, options: RunOptions) => {
+      exitCode = await runCommand(io, entry, options);
+    });
 
   program
     .command("runtimes")

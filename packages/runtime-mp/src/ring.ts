@@ -281,37 +281,18 @@ export class RingInbound implements Inbound {
   }
 
   take(): Envelope | undefined {
-    const ring = this.#ring;
-    const h = ring.header;
-    if (Atomics.load(h, COUNT) === 0) return undefined;
-    let seq: number;
-    let t: number;
-    let side: number;
-    let bytes: Uint8Array | undefined;
-    let wakeProducer = false;
-    ring.lock();
-    try {
-      if (h[COUNT] === 0) return undefined;
-      const { at, length } = ring.recordAtTail();
-      const v = ring.view;
-      seq = v.getUint32(at + 4, true);
-      t = v.getFloat64(at + 8, true);
-      side = v.getUint32(at + 16, true);
-      if (side === 0) bytes = ring.data.slice(at + RECORD_HEADER, at + length);
-      ring.dropTail();
-      if (h[PRODUCER_WAITING] !== 0) {
-        h[PRODUCER_WAITING] = 0;
-        wakeProducer = true;
-      }
-    } finally {
-      ring.unlock();
-    }
-    if (wakeProducer) ring.bells.ring(ring.spec.producer);
-    return { seq, t, payload: bytes !== undefined ? Payload.ofBytes(bytes) : this.#receiveSide(side) };
+    const into: Envelope[] = [];
+    this.#takeUpTo(1, into);
+    return into[0];
   }
 
   /** Takes every waiting message under one lock (a drain-all step), oldest first. */
   drainAll(into: Envelope[]): void {
+    this.#takeUpTo(Number.POSITIVE_INFINITY, into);
+  }
+
+  /** Moves up to `max` records out of the ring under one lock, then wakes a producer waiting for room. */
+  #takeUpTo(max: number, into: Envelope[]): void {
     const ring = this.#ring;
     const h = ring.header;
     if (Atomics.load(h, COUNT) === 0) return;
@@ -320,7 +301,7 @@ export class RingInbound implements Inbound {
     ring.lock();
     try {
       const v = ring.view;
-      while ((h[COUNT] as number) > 0) {
+      while ((h[COUNT] as number) > 0 && raw.length < max) {
         const { at, length } = ring.recordAtTail();
         const side = v.getUint32(at + 16, true);
         raw.push({

@@ -2,19 +2,8 @@ import type { Ir } from "@flowc/ir";
 import type { NodeError, NodeResult, NodeStatus, RunResult, RunStatus, RuntimeEvent, StopReason } from "./contract.js";
 import type { EventBus } from "./events.js";
 
-/** What an executor reports about a node when it ends (or when the run gives up on it). */
-export interface NodeReport {
-  readonly id: string;
-  readonly status: NodeStatus;
-  readonly steps: number;
-  readonly messagesIn: number;
-  readonly messagesOut: number;
-  readonly dropped: number;
-  readonly durationMs: number;
-  readonly cpuMs: number;
-  readonly peakMemoryBytes: number | null;
-  readonly error: NodeError | null;
-}
+/** What an executor reports about a node when it ends (or when the run gives up on it); the supervisor adds the cause. */
+export type NodeReport = Omit<NodeResult, "cause">;
 
 /**
  * The engine-independent half of a run: node states, the failure policy, the stop reason, and
