@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { descriptorToIr, parseDescriptor } from "@flowc/runtime-dataflow";
 import { afterAll, describe, expect, it } from "vitest";
 import { stopEsbuild } from "../helpers/processes.js";
 import { flowc, flowcProcess } from "./helpers.js";
@@ -50,13 +51,28 @@ describe("flowc build", () => {
     );
   });
 
+  it("--target dataflow also writes a Dora-dialect descriptor that reads back to the same IR", async () => {
+    const out = join(scratch, "dataflow");
+    const r = await flowc(["build", demo, "--target", "dataflow", "-o", out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain("demo.dataflow.yml");
+    const yaml = readFileSync(join(out, "demo.dataflow.yml"), "utf8");
+    expect(yaml).toContain("args: nodes/demo.flow.mjs Counter");
+    const parsed = parseDescriptor(yaml);
+    expect(parsed.diagnostics).toEqual([]);
+    const back = descriptorToIr(parsed.descriptor as never);
+    expect(`${JSON.stringify(back.ir, null, 2)}\n`).toBe(
+      `${JSON.stringify(JSON.parse(readFileSync(join(out, "demo.ir.json"), "utf8")), null, 2)}\n`,
+    );
+  });
+
   it("rejects bad arguments with exit 2", async () => {
     expect((await flowc(["build", "missing.flow.ts"])).code).toBe(2);
     expect((await flowc(["build", "README.md"])).stderr).toContain("FLC4004");
     expect((await flowc(["build", demo, "--format", "yaml"])).stderr).toContain("Unknown IR format 'yaml'");
     const target = await flowc(["build", demo, "--target", "wasm"]);
     expect(target.code).toBe(2);
-    expect(target.stderr).toContain("FLC4001: Unknown build target 'wasm'; this flowc builds: ir.");
+    expect(target.stderr).toContain("FLC4001: Unknown build target 'wasm'; this flowc builds: ir, dataflow.");
     expect((await flowc(["build", demo, "--target", "ir", "--print-ir"])).code).toBe(0);
   });
 });

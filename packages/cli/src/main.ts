@@ -35,7 +35,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .option("-o, --out <dir>", "output directory (default .flowc-out)")
     .option("--print-ir", "print the canonical IR JSON on stdout (writes files only with -o)")
     .addOption(new Option("--format <format>", "IR file format: json or msgpack").default("json"))
-    .addOption(new Option("--target <target>", "what to build: ir").default("ir"))
+    .addOption(new Option("--target <target>", "what to build: ir, or dataflow (also a Dora-dialect descriptor)").default("ir"))
     .option("--flow <name>", "the flow to build when the file exports several")
     .option("--json", "print {ok, name, files, diagnostics} as JSON on stdout")
     .action(

@@ -63,8 +63,11 @@ export interface AnyHandle {
 
 type AdapterFor<S> = S extends Many ? ListAdapter : SingleAdapter;
 type OptionalKeys<T> = { [K in keyof T]-?: undefined extends T[K] ? K : never }[keyof T];
-type ParamsInput<P extends Shape> = { readonly [K in Exclude<keyof Params<P>, OptionalKeys<Params<P>>>]: Params<P>[K] } & {
-  readonly [K in OptionalKeys<Params<P>>]?: Params<P>[K];
+/** What `add` takes for params: each schema's input type, so params with a `.default()` are optional. */
+type ParamsIn<P extends Shape> = { readonly [K in keyof P]: z.input<P[K]> };
+type RequiredParams<P extends Shape> = Exclude<keyof ParamsIn<P>, OptionalKeys<ParamsIn<P>>>;
+type ParamsInput<P extends Shape> = { readonly [K in RequiredParams<P>]: ParamsIn<P>[K] } & {
+  readonly [K in OptionalKeys<ParamsIn<P>>]?: ParamsIn<P>[K];
 };
 
 interface AddOptionsBase<I extends InputShape> {
@@ -81,12 +84,10 @@ interface AddOptionsBase<I extends InputShape> {
 }
 
 export type AddOptions<P extends Shape, I extends InputShape> = AddOptionsBase<I> &
-  (Exclude<keyof Params<P>, OptionalKeys<Params<P>>> extends never
-    ? { readonly params?: ParamsInput<P> }
-    : { readonly params: ParamsInput<P> });
+  (RequiredParams<P> extends never ? { readonly params?: ParamsInput<P> } : { readonly params: ParamsInput<P> });
 
 type OptionsArgs<P extends Shape, I extends InputShape> =
-  Exclude<keyof Params<P>, OptionalKeys<Params<P>>> extends never ? [options?: AddOptions<P, I>] : [options: AddOptions<P, I>];
+  RequiredParams<P> extends never ? [options?: AddOptions<P, I>] : [options: AddOptions<P, I>];
 
 export interface FlowApi {
   /** Adds a node instance; the id must be unique in the flow. */

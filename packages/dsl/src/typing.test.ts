@@ -14,6 +14,11 @@ const Scale = node("Scale", {
   inputs: { value: z.number() },
   step: () => undefined,
 });
+const Gain = node("Gain", {
+  params: { gain: z.number().default(1), offset: z.number().default(0) },
+  inputs: { value: z.number() },
+  step: () => undefined,
+});
 const Lists = node("Lists", { inputs: { values: many(z.number()) }, step: ({ values }) => void values?.length });
 const Wide = node("Wide", { inputs: { value: z.union([z.number(), z.string()]) }, step: () => undefined });
 
@@ -23,6 +28,8 @@ export const typed = flow("typed", ({ add, connect }) => {
   const wide = add("wide", Wide);
   const lists = add("lists", Lists, { inputs: { values: window({ size: 3 }) } });
   add("scale", Scale, { params: { factor: 2 } });
+  add("gain", Gain); // every param has a default: no options needed
+  add("gain2", Gain, { params: { offset: 3 } });
 
   connect(text.out.n, num.in.value);
   connect(text.out.text, wide.in.value); // string into number | string: fine
@@ -46,6 +53,8 @@ export const illTyped = flow("ill-typed", ({ add, connect }) => {
   add("scale2", Scale);
   // @ts-expect-error wrong param type
   add("scale3", Scale, { params: { factor: "2" } });
+  // @ts-expect-error a defaulted param still has its type
+  add("gain3", Gain, { params: { gain: "loud" } });
   // @ts-expect-error trigger on a port the node does not have
   add("num2", Num, { clock: trigger("valu") });
   // @ts-expect-error a list input needs window or events
@@ -57,7 +66,7 @@ export const illTyped = flow("ill-typed", ({ add, connect }) => {
 describe("DSL typing", () => {
   it("the typed flow is collected as written (errors above are compile-time only)", () => {
     const collected = collectFlow(typed);
-    expect(collected.nodes.map((n) => n.id)).toEqual(["text", "num", "wide", "lists", "scale"]);
+    expect(collected.nodes.map((n) => n.id)).toEqual(["text", "num", "wide", "lists", "scale", "gain", "gain2"]);
     expect(collected.connections.length).toBe(3);
   });
 });

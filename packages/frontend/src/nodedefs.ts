@@ -109,9 +109,13 @@ export function readNodeDef(
   const params = new Map<string, ParamInfo>();
   const paramShape = defType.getProperty("params")?.getTypeAtLocation(declaration);
   for (const param of paramShape?.getProperties() ?? []) {
-    const valueType = param.getTypeAtLocation(declaration).getProperty("_output")?.getTypeAtLocation(declaration);
+    const paramType = param.getTypeAtLocation(declaration);
+    const valueType = paramType.getProperty("_output")?.getTypeAtLocation(declaration);
     if (!valueType) continue;
-    const optional = valueType.isUndefined() || (valueType.isUnion() && valueType.getUnionTypes().some((t) => t.isUndefined()));
+    // Optional when the *input* type admits undefined: `.optional()`, and `.default(x)` too
+    // (the runtime fills the default in when it validates the params).
+    const inputType = paramType.getProperty("_input")?.getTypeAtLocation(declaration) ?? valueType;
+    const optional = inputType.isUndefined() || (inputType.isUnion() && inputType.getUnionTypes().some((t) => t.isUndefined()));
     params.set(param.getName(), {
       name: param.getName(),
       type: valueType,

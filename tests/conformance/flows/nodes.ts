@@ -19,7 +19,7 @@ export const Ticks = node("Ticks", {
 });
 
 export const Affine = node("Affine", {
-  params: { mul: z.number(), add: z.number() },
+  params: { mul: z.number().default(1), add: z.number().default(0) },
   inputs: { value: z.number() },
   outputs: { value: z.number() },
   step: ({ value }, { params }) => (value === undefined ? undefined : { value: value * params.mul + params.add }),

@@ -24,8 +24,8 @@ import {
 /** counter → ×2 → +10 → sink: 12, 14, 16, … */
 export const chain = flow("chain", ({ add, connect }) => {
   const counter = add("counter", Ticks, { clock: rate(10) });
-  const double = add("double", Affine, { params: { mul: 2, add: 0 } });
-  const plus10 = add("plus10", Affine, { params: { mul: 1, add: 10 } });
+  const double = add("double", Affine, { params: { mul: 2 } });
+  const plus10 = add("plus10", Affine, { params: { add: 10 } });
   const sink = add("sink", Sink);
   connect(counter.out.value, double.in.value);
   connect(double.out.value, plus10.in.value, { capacity: 8, onFull: "block" });
@@ -35,7 +35,7 @@ export const chain = flow("chain", ({ add, connect }) => {
 /** One finite source feeding two branches. */
 export const fanout = flow("fanout", ({ add, connect }) => {
   const numbers = add("numbers", Numbers, { params: { count: 50 }, clock: free() });
-  const double = add("double", Affine, { params: { mul: 2, add: 0 } });
+  const double = add("double", Affine, { params: { mul: 2 } });
   const square = add("square", Square);
   const a = add("a", Sink);
   const b = add("b", Sink);
@@ -49,7 +49,7 @@ export const fanout = flow("fanout", ({ add, connect }) => {
 export const fanin = flow("fanin", ({ add, connect }) => {
   const left = add("left", Numbers, { params: { count: 40 }, clock: free() });
   const right = add("right", Numbers, { params: { count: 40 }, clock: free() });
-  const shift = add("shift", Affine, { params: { mul: 1, add: 1000 } });
+  const shift = add("shift", Affine, { params: { add: 1000 } });
   const win = add("win", WindowSum, { inputs: { values: window({ size: 4 }) } });
   const sums = add("sums", Sink);
   const sizes = add("sizes", Sink);
@@ -77,8 +77,8 @@ export const clocks = flow("clocks", ({ add, connect }) => {
 /** A finite DAG: every node finishes, the run succeeds. */
 export const batch = flow("batch", ({ add, connect }) => {
   const numbers = add("numbers", Numbers, { params: { count: 200 }, clock: free() });
-  const double = add("double", Affine, { params: { mul: 2, add: 0 } });
-  const plus = add("plus", Affine, { params: { mul: 1, add: 1 } });
+  const double = add("double", Affine, { params: { mul: 2 } });
+  const plus = add("plus", Affine, { params: { add: 1 } });
   const total = add("total", WindowSum, { inputs: { values: events() } });
   const sink = add("sink", Sink);
   connect(numbers.out.value, double.in.value, { onFull: "block", capacity: 16 });

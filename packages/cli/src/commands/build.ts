@@ -1,13 +1,15 @@
-import { resolve } from "node:path";
+import { renameSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { type CompileResult, compile, emit } from "@flowc/frontend";
 import { createDiagnostic, type Diagnostic, diagnosticsToJson, encodeJson, hasErrors } from "@flowc/ir";
+import { descriptorToYaml, lowerToDescriptor } from "@flowc/runtime-dataflow";
 import { displayPath, readInputFile } from "../files.js";
 import { type CliIo, ExitCode } from "../io.js";
 import { report } from "../report.js";
 
 export const DEFAULT_OUT_DIR = ".flowc-out";
-/** Build targets this flowc can write (the dataflow runtime adds "dataflow"). */
-export const BUILD_TARGETS = ["ir"] as const;
+/** Build targets: the IR (and node bundles), or also a Dora-dialect dataflow descriptor. */
+export const BUILD_TARGETS = ["ir", "dataflow"] as const;
 const FLOW_FILE = /\.(m|c)?tsx?$/;
 
 /** Checks the entry argument and compiles it; undefined plus diagnostics when it cannot be read. */
@@ -63,6 +65,12 @@ export async function buildCommand(io: CliIo, entry: string, options: BuildOptio
     diagnostics.push(...emitted.diagnostics);
     files = emitted.files.map((f) => displayPath(io.cwd, f));
     if (hasErrors(emitted.diagnostics)) return report(io, diagnostics, { json: options.json === true });
+    if (target === "dataflow") {
+      // Next to the IR: the descriptor's `args` name the node modules relative to it.
+      const yamlFile = join(outDir, `${result.ir.name}.dataflow.yml`);
+      writeFileAtomic(yamlFile, descriptorToYaml(lowerToDescriptor(result.ir)));
+      files = [...files, displayPath(io.cwd, yamlFile)];
+    }
   }
   if (options.json) {
     io.stdout(`${JSON.stringify({ ok: true, name: result.ir.name, files, diagnostics: diagnosticsToJson(diagnostics) }, null, 2)}\n`);
@@ -72,8 +80,10 @@ export async function buildCommand(io: CliIo, entry: string, options: BuildOptio
   if (options.printIr) io.stdout(encodeJson(result.ir));
   if (files.length > 0) {
     const ir = files.find((f) => f.endsWith(`.ir.${format}`));
+    const yaml = files.find((f) => f.endsWith(".dataflow.yml"));
+    const modules = files.length - 1 - (yaml ? 1 : 0);
     io.stderr(
-      `flowc: built '${result.ir.name}' (${result.ir.nodes.length} nodes, ${result.ir.channels.length} channels): ${ir} + ${files.length - 1} node module${files.length === 2 ? "" : "s"}\n`,
+      `flowc: built '${result.ir.name}' (${result.ir.nodes.length} nodes, ${result.ir.channels.length} channels): ${ir}${yaml ? ` + ${yaml}` : ""} + ${modules} node module${modules === 1 ? "" : "s"}\n`,
     );
   }
   return ExitCode.Ok;
@@ -89,4 +99,11 @@ export function checkCommand(io: CliIo, entry: string, options: { json?: boolean
     `${displayPath(io.cwd, entry)}: flow '${result.ir.name}' is valid (${result.ir.nodes.length} nodes, ${result.ir.channels.length} channels)\n`,
   );
   return ExitCode.Ok;
+}
+
+/** Writes through a temporary file and a rename, so a crash never leaves half a file. */
+function writeFileAtomic(file: string, text: string): void {
+  const temp = `${file}.${process.pid}.tmp`;
+  writeFileSync(temp, text);
+  renameSync(temp, file);
 }

@@ -435,6 +435,44 @@ export const catalogue = {
     doc: "An executor failed while starting (spawn, module load, setup); nothing ran.",
   },
 
+  DescriptorYamlSyntax: {
+    code: 3101,
+    severity: "error",
+    message: "The dataflow descriptor is not valid YAML: {detail}.",
+    doc: "A Dora-dialect descriptor could not be parsed as YAML.",
+  },
+  DescriptorUnknownKey: {
+    code: 3102,
+    severity: "error",
+    message: "Unknown key '{key}' in {where}.",
+    doc: "Descriptors are closed, as in Dora: a key the dialect does not define is an error, not ignored.",
+    hint: "Check the spelling; 0.x descriptors spell `deploy` as `_unstable_deploy` (both are accepted).",
+  },
+  DescriptorInvalid: {
+    code: 3103,
+    severity: "error",
+    message: "{detail}",
+    doc: "A descriptor value has the wrong type or is out of range (a node without id or path, a negative queue size).",
+  },
+  DescriptorBadInput: {
+    code: 3104,
+    severity: "error",
+    message: "Input '{input}' of node '{node}' is '{value}': {detail}.",
+    doc: "An input string is neither `node/output` nor a timer (`dora/timer/millis/N`, `dora/timer/hz/F`, …).",
+  },
+  DescriptorUnsupported: {
+    code: 3105,
+    severity: "error",
+    message: "'{key}' in {where} is Dora syntax flowc does not run: {detail}.",
+    doc: "The descriptor uses a Dora feature flowc's dataflow runtime does not implement (operators, ROS 2 bridges, build steps).",
+  },
+  DescriptorUnknownSource: {
+    code: 3106,
+    severity: "error",
+    message: "Input '{input}' of node '{node}' reads '{source}', {detail}.",
+    doc: "An input names a node or output that the descriptor does not declare.",
+  },
+
   UsageError: {
     code: 4001,
     severity: "error",

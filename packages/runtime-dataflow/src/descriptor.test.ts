@@ -1,0 +1,162 @@
+import { encodeJson, type Ir } from "@flowc/ir";
+import { loadValid, testChannel, testIr, testNode, testSource } from "@flowc/ir/testing";
+import { describe, expect, it } from "vitest";
+import { parseInputSource, timerFor } from "./inputs.js";
+import { descriptorToYaml, lowerToDescriptor } from "./lower.js";
+import { parseDescriptor } from "./parse.js";
+import { descriptorToIr } from "./to-ir.js";
+
+function roundTrip(ir: Ir): Ir {
+  const yaml = descriptorToYaml(lowerToDescriptor(ir));
+  const parsed = parseDescriptor(yaml);
+  expect(parsed.diagnostics).toEqual([]);
+  const back = descriptorToIr(parsed.descriptor as never);
+  expect(back.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+  return back.ir as Ir;
+}
+
+describe("IR → Dora-dialect descriptor → IR", () => {
+  it("loses nothing: adapters, onFull, params, schemas, clocks, placement, fan-in", () => {
+    const ir = loadValid(
+      testIr(
+        [
+          testSource("cam", {
+            clock: { kind: "rate", hz: 30, onLag: "drop" },
+            params: { device: "/dev/video0", size: [640, 480] },
+            placement: "robot",
+          }),
+          testSource("lidar", { clock: { kind: "rate", hz: 10, onLag: "warn" } }),
+          testNode("fuse", {
+            inputs: { value: { schema: { type: "number" }, adapter: { kind: "window", size: 4 } } },
+            clock: { kind: "hybrid", hz: 2, onLag: "catchUp", on: ["value"] },
+            onError: "isolate",
+          }),
+        ],
+        [
+          testChannel("cam.value", "fuse.value", { capacity: 3, onFull: "dropNewest" }),
+          testChannel("lidar.value", "fuse.value", { capacity: 100, onFull: "block" }),
+        ],
+      ),
+    );
+    expect(encodeJson(roundTrip(ir))).toBe(encodeJson(ir));
+  });
+
+  it("writes Dora's fields: runner path and args, short and long inputs, timers, outputs, deploy", () => {
+    const ir = loadValid(
+      testIr(
+        [testSource("a", { clock: { kind: "rate", hz: 1, onLag: "warn" }, placement: "m1" }), testNode("b"), testNode("c")],
+        [testChannel("a.value", "b.value"), testChannel("b.value", "c.value", { capacity: 8, onFull: "block" })],
+      ),
+    );
+    const yaml = descriptorToYaml(lowerToDescriptor(ir));
+    expect(yaml).toContain("- id: a\n    path: flowc-node\n    args: ");
+    expect(yaml).toContain("tick: dora/timer/millis/1000");
+    expect(yaml).toContain("value: a/value\n");
+    expect(yaml).toMatch(/value:\n\s+source: b\/value\n\s+queue_size: 8\n\s+queue_policy: backpressure/);
+    expect(yaml).toMatch(/deploy:\n\s+machine: m1/);
+    expect(yaml).toMatch(/outputs:\n\s+- value/);
+  });
+
+  it("timers: millis when whole, hz otherwise; the grammar of input strings", () => {
+    expect(timerFor(100)).toBe("dora/timer/millis/10");
+    expect(timerFor(3)).toBe("dora/timer/hz/3");
+    expect(parseInputSource("dora/timer/secs/2")).toEqual({ kind: "timer", periodMs: 2000, text: "dora/timer/secs/2" });
+    expect(parseInputSource("dora/timer/hz/2.5")).toMatchObject({ periodMs: 400 });
+    expect(parseInputSource("cam/image")).toEqual({ kind: "node", node: "cam", output: "image" });
+    for (const bad of ["dora/timer/millis/0", "dora/timer/millis/1.5", "dora/timer/hz/-1", "dora/logs", "cam", "a/b/c", "/x"]) {
+      expect(typeof parseInputSource(bad), bad).toBe("string");
+    }
+  });
+});
+
+describe("parsing the dialect", () => {
+  const both = (deploy: string) => `nodes:
+  - id: src
+    path: ./nodes/src.ts
+    ${deploy}:
+      machine: A
+    inputs:
+      tick: dora/timer/millis/100
+    outputs:
+      - value
+  - id: sink
+    path: flowc-node
+    args: ./nodes/sink.mjs Sink
+    inputs:
+      value:
+        source: src/value
+        queue_size: 4
+        queue_policy: backpressure
+`;
+
+  it("accepts 0.x `_unstable_deploy` and 1.0 `deploy`, and builds IR for hand-written JS/TS nodes", () => {
+    for (const spelling of ["_unstable_deploy", "deploy"]) {
+      const parsed = parseDescriptor(both(spelling));
+      expect(parsed.diagnostics).toEqual([]);
+      expect(parsed.descriptor?.nodes[0]?.deploy).toEqual({ machine: "A" });
+      const { ir, diagnostics } = descriptorToIr(parsed.descriptor as never, "hand");
+      expect(diagnostics).toEqual([]);
+      expect(ir?.nodes[0]).toMatchObject({
+        id: "src",
+        type: "src",
+        impl: { module: "./nodes/src.ts", export: "default" },
+        clock: { kind: "rate", hz: 10 },
+        placement: "A",
+      });
+      expect(ir?.nodes[1]).toMatchObject({
+        id: "sink",
+        impl: { module: "./nodes/sink.mjs", export: "Sink" },
+        clock: { kind: "trigger", on: ["value"] },
+      });
+      expect(ir?.channels).toEqual([
+        {
+          id: "src.value->sink.value",
+          from: { node: "src", port: "value" },
+          to: { node: "sink", port: "value" },
+          capacity: 4,
+          onFull: "block",
+        },
+      ]);
+    }
+  });
+
+  it("rejects unknown keys, bad input strings and unsupported Dora features with codes and line numbers", () => {
+    const text = `nodes:
+  - id: a
+    path: flowc-node
+    outputz: [x]
+    inputs:
+      tick: dora/timer/millis/0
+      other: nowhere
+  - id: b
+    path: flowc-node
+    operators: []
+`;
+    const { descriptor, diagnostics } = parseDescriptor(text, "flow.yml");
+    expect(descriptor).toBeUndefined();
+    expect(diagnostics.map((d) => [d.code, d.line, d.column])).toEqual([
+      ["FLC3102", 4, 5],
+      ["FLC3104", 6, 13],
+      ["FLC3104", 7, 14],
+      ["FLC3105", 10, 5],
+    ]);
+    expect(diagnostics[0]?.message).toBe("Unknown key 'outputz' in node 'a'.");
+    expect(diagnostics[1]?.message).toContain("the timer period '0' must be a positive integer");
+    expect(diagnostics[3]?.message).toContain("'operators' in node 'b' is Dora syntax flowc does not run");
+    expect(diagnostics.every((d) => d.file === "flow.yml")).toBe(true);
+  });
+
+  it("reports YAML syntax errors, missing fields, duplicate ids and unknown sources", () => {
+    expect(parseDescriptor("nodes:\n  - id: a\n   path: x\n").diagnostics[0]?.code).toBe("FLC3101");
+    const missing = parseDescriptor("nodes:\n  - id: a\n  - path: x\n  - id: a\n    path: y\n");
+    expect(missing.diagnostics.map((d) => [d.code, d.line])).toEqual([
+      ["FLC3103", 2],
+      ["FLC3103", 3],
+      ["FLC3103", 4],
+    ]);
+    const parsed = parseDescriptor("nodes:\n  - id: a\n    path: flowc-node\n    inputs:\n      v: b/out\n      w: a/nope\n");
+    const { diagnostics } = descriptorToIr(parsed.descriptor as never);
+    expect(diagnostics.map((d) => d.code)).toEqual(["FLC3106", "FLC3106"]);
+    expect(diagnostics[1]?.message).toContain("declares no output 'nope'");
+  });
+});
