@@ -18,16 +18,16 @@ export const Pinger = node("Pinger", {
   },
 });
 
-/** Measures each frame's one-way latency (µs); logs them all as JSON after `count`. */
+/** Measures each frame's one-way latency (µs); logs them all as JSON after `count` (the first `skip` are warm-up). */
 export const LatencySink = node("LatencySink", {
-  params: { count: z.number().int() },
+  params: { count: z.number().int(), skip: z.number().int().default(0) },
   inputs: { frame: z.instanceof(Uint8Array) },
   state: () => ({ latencies: [] as number[] }),
   step: ({ frame }, { params, state, log }) => {
     if (!frame) return;
     const sent = new DataView(frame.buffer, frame.byteOffset, 8).getFloat64(0, true);
     state.latencies.push((epochNow() - sent) * 1000);
-    if (state.latencies.length === params.count) log.info(JSON.stringify({ latencies: state.latencies }));
+    if (state.latencies.length === params.count) log.info(JSON.stringify({ latencies: state.latencies.slice(params.skip) }));
   },
 });
 
@@ -86,12 +86,12 @@ export const Busy = node("Busy", {
 
 /** End-to-end latency (µs) from the Clock's send time; logs them after `count`. */
 export const EndToEnd = node("EndToEnd", {
-  params: { count: z.number().int() },
+  params: { count: z.number().int(), skip: z.number().int().default(0) },
   inputs: { sent: z.number() },
   state: () => ({ latencies: [] as number[] }),
   step: ({ sent }, { params, state, log }) => {
     if (sent === undefined) return;
     state.latencies.push((epochNow() - sent) * 1000);
-    if (state.latencies.length === params.count) log.info(JSON.stringify({ latencies: state.latencies }));
+    if (state.latencies.length === params.count) log.info(JSON.stringify({ latencies: state.latencies.slice(params.skip) }));
   },
 });

@@ -1,15 +1,5 @@
 import type { z } from "zod";
-import {
-  type AnyNodeDef,
-  type InputShape,
-  isMany,
-  isNodeDef,
-  type Many,
-  type NodeDef,
-  type Params,
-  type Shape,
-  type ValueOf,
-} from "./node.js";
+import { type AnyNodeDef, type InputShape, isMany, isNodeDef, type Many, type NodeDef, type Shape, type ValueOf } from "./node.js";
 import type { Clock, ListAdapter, SingleAdapter } from "./timing.js";
 
 // Phantom members give port references variance: an output produces T (covariant), an input
