@@ -162,6 +162,22 @@ describe("flowc run", () => {
     expect(r.stdout).toContain("[sink] final value 12");
   });
 
+  it("runs Dora-dialect descriptors: hand-written with TS nodes, and the one flowc build --target dataflow writes", async () => {
+    const hand = await flowc(["run", "examples/dataflow/dataflow.yml", "--duration", "3", "--config", inline, "--json"]);
+    expect(hand.code, hand.stderr).toBe(0);
+    expect(hand.stdout.split("\n").slice(0, 3)).toEqual(["[show] squared 1", "[show] squared 4", "[show] squared 9"]);
+    expect(JSON.parse(hand.stdout.trim().split("\n").at(-1) as string)).toMatchObject({ flow: "dataflow", status: "stopped" });
+    const built = await flowc(["build", "examples/demo.flow.ts", "--target", "dataflow", "-o", join(dir, "df")]);
+    expect(built.code).toBe(0);
+    const fromYaml = await flowc(["run", join(dir, "df/demo.dataflow.yml"), "--duration", "2", "--config", inline]);
+    expect(fromYaml.code, fromYaml.stderr).toBe(0);
+    expect(fromYaml.stdout).toBe("[sink] final value 12\n[sink] final value 14\n");
+    writeFileSync(join(dir, "bad.yml"), "nodes:\n  - id: a\n    path: flowc-node\n    inputs:\n      x: dora/timer/millis/0\n");
+    const bad = await flowc(["run", join(dir, "bad.yml")]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("bad.yml(5,10): error FLC3104: Input 'x' of node 'a' is 'dora/timer/millis/0'");
+  });
+
   it("flowc runtimes lists the runtimes with modes and option schemas", async () => {
     const text = await flowc(["runtimes"]);
     expect(text.code).toBe(0);

@@ -1,6 +1,6 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, relative, resolve } from "node:path";
 import { emit } from "@flowc/frontend";
 import { createDiagnostic, type Diagnostic, encodeJson, hasErrors, type Ir } from "@flowc/ir";
 import {
@@ -14,7 +14,8 @@ import {
   resolveRuntime,
   runtimeOptions,
 } from "@flowc/runtime";
-import { displayPath, irFormatOf, readIrFile } from "../files.js";
+import { descriptorToIr, parseDescriptor } from "@flowc/runtime-dataflow";
+import { displayPath, irFormatOf, readInputFile, readIrFile } from "../files.js";
 import { type CliIo, ExitCode } from "../io.js";
 import { report } from "../report.js";
 import { defaultRegistry } from "../runtimes.js";
@@ -31,6 +32,61 @@ export interface RunOptions {
 }
 
 const FLOW_FILE = /\.(m|c)?tsx?$/;
+const DESCRIPTOR_FILE = /\.ya?ml$/i;
+
+/**
+ * A Dora-dialect descriptor: parsed (FLC31xx with lines), turned into IR, and its hand-written
+ * nodes — JS/TS modules using @flowc/dsl — bundled with esbuild into a temporary directory, as
+ * `flowc build` bundles a flow's nodes. Nodes flowc wrote keep pointing at their bundles.
+ */
+async function loadDescriptor(
+  io: CliIo,
+  entry: string,
+): Promise<Loaded | { diagnostics: readonly Diagnostic[]; sources?: ReadonlyMap<string, string> }> {
+  const read = readInputFile(io.cwd, entry, "dataflow descriptor");
+  if ("diagnostics" in read) return read;
+  const text = read.bytes.toString("utf8");
+  const sources = new Map([[read.file, text]]);
+  const parsed = parseDescriptor(text, read.file);
+  if (!parsed.descriptor) return { diagnostics: parsed.diagnostics, sources };
+  const name =
+    basename(entry)
+      .replace(/(\.dataflow)?\.ya?ml$/i, "")
+      .replace(/[^A-Za-z0-9_.-]/g, "_") || "dataflow";
+  const converted = descriptorToIr(parsed.descriptor, parsed.descriptor._flowc?.name ?? name);
+  if (!converted.ir) return { diagnostics: converted.diagnostics.map((d) => ({ ...d, file: read.file })), sources };
+  const yamlDir = dirname(resolve(io.cwd, entry));
+  const temp = mkdtempSync(join(tmpdir(), "flowc-run-"));
+  const modules = new Map<string, { file: string; exports: Set<string>; output: string }>();
+  const nodes = converted.ir.nodes.map((node) => {
+    const file = resolve(yamlDir, node.impl.module);
+    if (!FLOW_FILE.test(file) && !/\.(m|c)?jsx?$/.test(file)) return node;
+    const hand = parsed.descriptor?.nodes.find((n) => n.id === node.id);
+    if (hand?._flowc) return { ...node, impl: { ...node.impl, module: relative(temp, file).split("\\").join("/") } };
+    let plan = modules.get(file);
+    if (!plan) {
+      plan = { file, exports: new Set(), output: `nodes/${modules.size}-${basename(file).replace(/\.[^.]+$/, "")}.mjs` };
+      modules.set(file, plan);
+    }
+    plan.exports.add(node.impl.export);
+    return { ...node, impl: { module: plan.output, export: node.impl.export } };
+  });
+  const ir = { ...converted.ir, nodes };
+  const emitted = await emit({
+    ir,
+    modules: [...modules.values()].map((m) => ({ file: m.file, resolveDir: dirname(m.file), output: m.output, exports: [...m.exports] })),
+    outDir: temp,
+    format: "json",
+    projectRoot: yamlDir,
+    displayRoot: io.cwd,
+  });
+  if (hasErrors(emitted.diagnostics)) {
+    rmSync(temp, { recursive: true, force: true });
+    return { diagnostics: emitted.diagnostics };
+  }
+  report(io, converted.diagnostics);
+  return { ir, baseDir: temp, temp };
+}
 
 /** A flow to run: its IR and the directory its node modules resolve against. */
 interface Loaded {
@@ -66,8 +122,16 @@ async function loadEntry(
     if (result.diagnostics.length > 0) report(io, result.diagnostics);
     return { ir: result.ir, baseDir: temp, temp };
   }
+  if (DESCRIPTOR_FILE.test(entry)) return loadDescriptor(io, entry);
   if (!irFormatOf(entry)) {
-    return { diagnostics: [createDiagnostic("UnknownFileKind", { path: entry, expected: ".ts (a flow file), .ir.json or .ir.msgpack" })] };
+    return {
+      diagnostics: [
+        createDiagnostic("UnknownFileKind", {
+          path: entry,
+          expected: ".ts (a flow file), .ir.json, .ir.msgpack or .yml (a Dora-dialect dataflow)",
+        }),
+      ],
+    };
   }
   const read = readIrFile(io.cwd, entry);
   if (!read.ok) return { diagnostics: read.diagnostics, sources: read.sources };
