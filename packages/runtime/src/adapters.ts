@@ -58,6 +58,13 @@ export class InputPort {
    */
   drain(decode: (envelope: Envelope) => unknown, one = false): readonly Taken[] {
     const taken: Taken[] = [];
+    if (one && this.channels.length === 1) {
+      const c = this.channels[0] as Inbound;
+      const e = c.take();
+      if (e) taken.push({ channel: c.channel.id, seq: e.seq, t: e.t, value: decode(e) });
+      this.#current = taken;
+      return taken;
+    }
     if (one) {
       let oldest: Inbound | undefined;
       let oldestT = Number.POSITIVE_INFINITY;
