@@ -2,7 +2,7 @@
 // fails when a committed copy is stale.
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { configJsonSchema } from "@flowc/cli";
+import { builtinConfigJsonSchema } from "@flowc/cli";
 import { compile } from "@flowc/frontend";
 import { catalogue, encodeJson, formatCode, irJsonSchema } from "@flowc/ir";
 
@@ -58,7 +58,7 @@ function diagnosticsDoc(): string {
 export function generatedFiles(): GeneratedFile[] {
   return [
     { path: "packages/ir/schema/ir.v1.schema.json", content: json(irJsonSchema()) },
-    { path: "packages/cli/schema/config.schema.json", content: json(configJsonSchema()) },
+    { path: "packages/cli/schema/config.schema.json", content: json(builtinConfigJsonSchema()) },
     { path: "docs/diagnostics.md", content: diagnosticsDoc() },
     { path: "examples/demo.ir.json", content: demoIr() },
   ];

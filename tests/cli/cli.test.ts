@@ -2,6 +2,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { encodeMsgpack, irJsonSchema, loadIr } from "@flowc/ir";
+import { Ajv2020 } from "ajv/dist/2020.js";
 import { afterAll, describe, expect, it } from "vitest";
 import { flowc, flowcProcess, root } from "./helpers.js";
 
@@ -167,6 +168,14 @@ describe("flowc schema", () => {
     expect(JSON.parse((await flowc(["schema", "ir"])).stdout).title).toBe("flowc IR v1");
     const config = JSON.parse((await flowc(["schema", "config"])).stdout);
     expect(config.properties.runtime.type).toBe("string");
+    // The built-in runtimes' options are part of it, so editors check them.
+    const ajv = new Ajv2020({ strict: false });
+    const validate = ajv.compile(config);
+    expect(
+      validate({ runtime: "mp", runtimes: { mp: { isolation: "process", graceMs: 100 }, custom: { module: "./x.mjs", anything: 1 } } }),
+    ).toBe(true);
+    expect(validate({ runtimes: { mp: { isolation: "fiber" } } })).toBe(false);
+    expect(validate({ runtimes: { mp: { isolaton: "thread" } } })).toBe(false);
   });
 
   it("rejects unknown schema names with exit 2", async () => {

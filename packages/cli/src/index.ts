@@ -5,3 +5,4 @@ export { type InspectSummary, summarize } from "./commands/inspect.js";
 export { type GraphFormat, toDot, toMermaid } from "./graph-render.js";
 export { type CliIo, ExitCode, processIo } from "./io.js";
 export { main } from "./main.js";
+export { builtinConfigJsonSchema, defaultRegistry } from "./runtimes.js";

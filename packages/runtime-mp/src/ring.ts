@@ -171,24 +171,27 @@ class Ring {
   }
 }
 
-/** The producer's end of a ring. */
-export class RingOutbound implements Outbound {
-  readonly #ring: Ring;
-  readonly #action: ReturnType<typeof onFullAction>;
-  readonly #port: MessagePort | undefined;
+/** What both ends of a ring hold: the shared ring and the channel's side port for large payloads. */
+abstract class RingEnd {
+  protected readonly ring: Ring;
+  protected readonly port: MessagePort | undefined;
   constructor(
     readonly channel: IrChannel,
     spec: RingSpec,
     bells: Doorbells,
     port: MessagePort | undefined,
   ) {
-    this.#ring = new Ring(channel, spec, bells);
-    this.#action = onFullAction(channel.onFull);
-    this.#port = port;
+    this.ring = new Ring(channel, spec, bells);
+    this.port = port;
   }
+}
+
+/** The producer's end of a ring. */
+export class RingOutbound extends RingEnd implements Outbound {
+  readonly #action = onFullAction(this.channel.onFull);
 
   offer(envelope: Envelope): OfferResult {
-    const ring = this.#ring;
+    const ring = this.ring;
     const payload = envelope.payload;
     let bytes: Uint8Array | undefined;
     let kind = KIND_BYTES;
@@ -233,7 +236,7 @@ export class RingOutbound implements Outbound {
   }
 
   #sendSide(id: number, big: ArrayBufferView | ArrayBuffer | undefined, bytes: Uint8Array | undefined, payload: Payload): void {
-    const port = this.#port;
+    const port = this.port;
     if (!port) throw new Error(`channel '${this.channel.id}' has no side port for large payloads`);
     if (big !== undefined) {
       // Moved when this channel is the payload's only carrier and the buffer is whole and unshared; copied otherwise.
@@ -245,7 +248,7 @@ export class RingOutbound implements Outbound {
 
   /** Writes a record; `side` is 0 for inline bytes, else the id of the side message carrying the payload. */
   #writeRecord(place: number, length: number, envelope: Envelope, side: number, bytes: Uint8Array | undefined): void {
-    const ring = this.#ring;
+    const ring = this.ring;
     const v = ring.view;
     v.setUint32(place, length, true);
     v.setUint32(place + 4, envelope.seq, true);
@@ -258,7 +261,7 @@ export class RingOutbound implements Outbound {
   }
 
   close(): void {
-    const ring = this.#ring;
+    const ring = this.ring;
     ring.lock();
     ring.header[CLOSED] = 1;
     ring.unlock();
@@ -267,19 +270,7 @@ export class RingOutbound implements Outbound {
 }
 
 /** The consumer's end of a ring. */
-export class RingInbound implements Inbound {
-  readonly #ring: Ring;
-  readonly #port: MessagePort | undefined;
-  constructor(
-    readonly channel: IrChannel,
-    spec: RingSpec,
-    bells: Doorbells,
-    port: MessagePort | undefined,
-  ) {
-    this.#ring = new Ring(channel, spec, bells);
-    this.#port = port;
-  }
-
+export class RingInbound extends RingEnd implements Inbound {
   take(): Envelope | undefined {
     const into: Envelope[] = [];
     this.#takeUpTo(1, into);
@@ -293,7 +284,7 @@ export class RingInbound implements Inbound {
 
   /** Moves up to `max` records out of the ring under one lock, then wakes a producer waiting for room. */
   #takeUpTo(max: number, into: Envelope[]): void {
-    const ring = this.#ring;
+    const ring = this.ring;
     const h = ring.header;
     if (Atomics.load(h, COUNT) === 0) return;
     const raw: { seq: number; t: number; side: number; bytes: Uint8Array | undefined }[] = [];
@@ -329,7 +320,7 @@ export class RingInbound implements Inbound {
    * id order; messages of records evicted by dropOldest have smaller ids and are skipped.
    */
   #receiveSide(id: number): Payload {
-    const port = this.#port;
+    const port = this.port;
     if (!port) throw new Error(`channel '${this.channel.id}' has no side port`);
     for (;;) {
       const got = receiveMessageOnPort(port) as { message: { id: number; value?: unknown; bytes?: Uint8Array } } | undefined;
@@ -340,11 +331,11 @@ export class RingInbound implements Inbound {
   }
 
   size(): number {
-    return Atomics.load(this.#ring.header, COUNT);
+    return Atomics.load(this.ring.header, COUNT);
   }
 
   headTime(): number | undefined {
-    const ring = this.#ring;
+    const ring = this.ring;
     if (Atomics.load(ring.header, COUNT) === 0) return undefined;
     ring.lock();
     try {
@@ -356,12 +347,12 @@ export class RingInbound implements Inbound {
   }
 
   drained(): boolean {
-    const h = this.#ring.header;
+    const h = this.ring.header;
     return Atomics.load(h, CLOSED) !== 0 && Atomics.load(h, COUNT) === 0;
   }
 
   dropped(): number {
-    return Atomics.load(this.#ring.header, DROPPED);
+    return Atomics.load(this.ring.header, DROPPED);
   }
 }
 

@@ -26,12 +26,28 @@ export const FlowcConfig = z
   .describe("flowc configuration (flowc.config.json)");
 export type FlowcConfig = z.output<typeof FlowcConfig>;
 
-export function configJsonSchema(): Record<string, unknown> {
-  return {
+/**
+ * The JSON Schema of flowc.config.json (`flowc schema config`). `runtimes` maps runtime names to
+ * their options' JSON Schemas (each runtime's `describe().optionsSchema`), so editors check
+ * `runtimes.<name>` for the runtimes this flowc knows; other names stay free-form.
+ */
+export function configJsonSchema(runtimes: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {}): Record<string, unknown> {
+  const schema: Record<string, unknown> = {
     $id: "https://flowc.dev/schema/config.schema.json",
     title: "flowc configuration",
     ...(z.toJSONSchema(FlowcConfig, { io: "input", target: "draft-2020-12" }) as Record<string, unknown>),
   };
+  const properties = schema.properties as Record<string, Record<string, unknown>> | undefined;
+  const runtimesProperty = properties?.runtimes;
+  if (runtimesProperty && Object.keys(runtimes).length > 0) {
+    runtimesProperty.properties = Object.fromEntries(
+      Object.entries(runtimes).map(([name, options]) => {
+        const { $schema: _drop, ...rest } = options as Record<string, unknown>;
+        return [name, rest];
+      }),
+    );
+  }
+  return schema;
 }
 
 /** The nearest flowc.config.json in `cwd` or a parent directory. */

@@ -1,9 +1,9 @@
 import { createDiagnostic, irJsonSchema } from "@flowc/ir";
-import { configJsonSchema } from "@flowc/runtime";
 import { type CliIo, ExitCode } from "../io.js";
 import { report } from "../report.js";
+import { builtinConfigJsonSchema } from "../runtimes.js";
 
-const SCHEMAS: Record<string, () => Record<string, unknown>> = { ir: irJsonSchema, config: configJsonSchema };
+const SCHEMAS: Record<string, () => Record<string, unknown>> = { ir: irJsonSchema, config: builtinConfigJsonSchema };
 
 export function schemaCommand(io: CliIo, name = "ir"): ExitCode {
   const make = SCHEMAS[name];
