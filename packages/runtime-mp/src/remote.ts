@@ -70,7 +70,6 @@ export class RemoteExecution implements Execution {
   #graceMs = 5000;
   #result: RunResult | undefined;
   readonly #reports = new Map<string, NodeReport>();
-  readonly #unfinished = new Set<string>();
   #driving: Promise<DriveState> | undefined;
   #childPeak = 0;
 
@@ -80,7 +79,6 @@ export class RemoteExecution implements Execution {
     this.#isolation = isolation;
     this.#supervisor = new RunSupervisor(ir, "mp", this.events);
     this.#graceMs = options.graceMs ?? 5000;
-    for (const n of ir.nodes) this.#unfinished.add(n.id);
   }
 
   static async create(
@@ -337,11 +335,10 @@ export class RemoteExecution implements Execution {
         break;
       case "ended":
         if (m.status === "STOPPED" || m.status === "SKIPPED") break; // settled when the executor reports
-        this.#unfinished.delete(m.node);
         if (this.#supervisor.nodeEnded(m.node, m.status, m.error) === "stop") {
           this.#beginStop("failure", `node '${m.node}' failed: ${m.error?.message ?? "unknown error"}`);
         }
-        if (this.#unfinished.size === 0 && this.#phase === "running") this.#beginStop("completed", "every node finished");
+        if (this.#supervisor.allEnded() && this.#phase === "running") this.#beginStop("completed", "every node finished");
         break;
       case "done":
         executor.done = true;
@@ -359,7 +356,6 @@ export class RemoteExecution implements Execution {
     let status = report.status;
     if (status === "STOPPED") {
       status = this.#supervisor.statusForUnfinished(report.id, report.steps > 0);
-      this.#unfinished.delete(report.id);
       this.#supervisor.nodeEnded(report.id, status, null);
     }
     this.#reports.set(report.id, { ...report, status });
@@ -372,19 +368,17 @@ export class RemoteExecution implements Execution {
       if (executor.killed) {
         // Killed by the grace ladder.
         const status = this.#supervisor.statusForUnfinished(id, this.#supervisor.hasStarted(id));
-        this.#unfinished.delete(id);
         this.#supervisor.nodeEnded(id, status, null);
         this.#reports.set(id, emptyReport(id, status, null));
         continue;
       }
       const error = RuntimeError.of("ExecutorDied", { node: id, detail: how });
       const nodeError = { nodeId: id, message: error.message, stack: null, code: error.diagnostic.code };
-      this.#unfinished.delete(id);
       this.#reports.set(id, emptyReport(id, "FAILED", nodeError));
       if (this.#supervisor.nodeEnded(id, "FAILED", nodeError) === "stop")
         this.#beginStop("failure", `node '${id}' failed: ${error.message}`);
     }
-    if (this.#unfinished.size === 0 && this.#phase === "running") this.#beginStop("completed", "every node finished");
+    if (this.#supervisor.allEnded() && this.#phase === "running") this.#beginStop("completed", "every node finished");
   }
 
   #beginStop(reason: StopReason, detail: string): void {

@@ -9,13 +9,6 @@ export class EventBus<E extends { readonly type: string }> {
     return () => this.#listeners.delete(listener);
   }
 
-  /** Subscribes to one event type. */
-  on<T extends E["type"]>(type: T, listener: (event: Extract<E, { type: T }>) => void): () => void {
-    return this.subscribe((event) => {
-      if (event.type === type) listener(event as Extract<E, { type: T }>);
-    });
-  }
-
   emit(event: E): void {
     if (event.type !== "log") this.#history.push(event);
     for (const listener of this.#listeners) {

@@ -132,20 +132,11 @@ export class MemoryQueue implements Inbound, Outbound {
     this.onArrive?.();
   }
 
-  closed(): boolean {
-    return this.#closed;
-  }
-
   drained(): boolean {
     return this.#closed && this.#count === 0;
   }
 
   dropped(): number {
     return this.#dropped;
-  }
-
-  /** Adds drops that happened elsewhere (a producer-side discard on another transport). */
-  addDropped(n: number): void {
-    this.#dropped += n;
   }
 }

@@ -89,8 +89,6 @@ export interface ExecutorPlan {
   /** Ends of channels whose other end is in another executor. */
   readonly inbound: (channel: IrChannel) => Inbound;
   readonly outbound: (channel: IrChannel) => Outbound;
-  /** Local queues, when the engine wants to watch them (e.g. to wake a waiting loop). */
-  readonly onLocalQueue?: (queue: MemoryQueue) => void;
   /** A pool for the steps of a node with `parallelism` > 1, or undefined to run them in place. */
   readonly parallel?: (node: IrNode) => ParallelSteps | undefined;
 }
@@ -116,7 +114,6 @@ export async function buildHosts(plan: ExecutorPlan, env: HostEnv): Promise<Node
     const toLocal = local.has(channel.to.node);
     if (fromLocal && toLocal) {
       const queue = new MemoryQueue(channel);
-      plan.onLocalQueue?.(queue);
       push(outputs, channel.from.node, channel.from.port, queue);
       push(inputs, channel.to.node, channel.to.port, queue);
     } else if (toLocal) {
