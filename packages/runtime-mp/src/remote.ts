@@ -9,6 +9,9 @@ import {
   type DriveState,
   EventBus,
   type Execution,
+  epochNow,
+  type FromExecutor,
+  type InitMessage,
   type NodeReport,
   peakRssBytes,
   type RunResult,
@@ -16,10 +19,10 @@ import {
   RuntimeError,
   type RuntimeEvent,
   type StopReason,
+  type ToExecutor,
 } from "@flowc/runtime";
 import { bringUpError, warning } from "./common.js";
 import type { ProcessInit } from "./process-node.js";
-import { epochNow, type FromExecutor, type InitMessage, type ToExecutor } from "./protocol.js";
 import { createRing, Doorbells, type RingSpec } from "./ring.js";
 import type { ThreadInit } from "./thread-worker.js";
 

@@ -1,8 +1,8 @@
 // Entry of a worker thread executor (isolation "thread"): one node or one fused chain.
 import { getHeapStatistics } from "node:v8";
 import { type MessagePort, parentPort, workerData } from "node:worker_threads";
-import { type ExecutorTransport, runExecutor } from "./executor.js";
-import type { FromExecutor, InitMessage, ToExecutor } from "./protocol.js";
+import type { FromExecutor, InitMessage, ToExecutor } from "@flowc/runtime";
+import { type ExecutorTransport, runExecutor } from "@flowc/runtime";
 import { Doorbells, RingInbound, RingOutbound, type RingSpec } from "./ring.js";
 
 export interface ThreadInit extends InitMessage {

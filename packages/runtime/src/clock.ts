@@ -13,6 +13,16 @@ export interface LagReport {
 }
 
 /**
+ * An external timer that releases a periodic clock's ticks (the dataflow daemon's timers).
+ * `released()` is the scheduled time (ms since the start) of the latest tick that arrived; a
+ * tick becomes due only once it is released, and the executor sleeps until a tick arrives
+ * instead of timing the tick itself.
+ */
+export interface TickGate {
+  released(): number;
+}
+
+/**
  * A node's clock (docs/semantics.md, "Clocks"): decides whether a step is due at `now` and
  * keeps the rate schedule. Ticks are at 0, 1/hz, 2/hz, … ms after the start (phase-locked:
  * a late step does not shift later ticks).
@@ -24,8 +34,11 @@ export class ClockState {
   #nextTick = 0;
   #lastWarn = Number.NEGATIVE_INFINITY;
 
-  constructor(clock: IrClock) {
+  readonly #gate: TickGate | undefined;
+
+  constructor(clock: IrClock, gate?: TickGate) {
     this.clock = clock;
+    this.#gate = gate;
     this.#triggers = new Set(clock.kind === "trigger" || clock.kind === "hybrid" ? clock.on : []);
     this.#intervalMs = clock.kind === "rate" || clock.kind === "hybrid" ? 1000 / clock.hz : 0;
   }
@@ -36,12 +49,15 @@ export class ClockState {
 
   /** The next tick time (ms), or undefined for clocks without ticks. */
   nextTickAt(): number | undefined {
-    return this.periodic ? this.#nextTick : undefined;
+    if (!this.periodic) return undefined;
+    // Gated: the tick's arrival wakes the executor; until then there is nothing to time.
+    if (this.#gate && this.#gate.released() < this.#nextTick) return undefined;
+    return this.#nextTick;
   }
 
   /** Whether the clock fires at `now`, given which input ports have messages waiting. */
   poll(now: number, pendingPorts: readonly string[]): Fired | undefined {
-    const tick = this.periodic && now >= this.#nextTick;
+    const tick = this.periodic && now >= this.#nextTick && (this.#gate === undefined || this.#gate.released() >= this.#nextTick);
     if (this.clock.kind === "free") return { tick: false, ports: pendingPorts };
     const triggered = pendingPorts.some((p) => this.#triggers.has(p));
     if (tick || triggered) return { tick, ports: pendingPorts };

@@ -1,7 +1,7 @@
 import { format } from "node:util";
 import type { IrNode } from "@flowc/ir";
 import { InputPort } from "./adapters.js";
-import { ClockState, type Fired } from "./clock.js";
+import { ClockState, type Fired, type TickGate } from "./clock.js";
 import type { LogLevel, NodeError, NodeStatus, RecordEntry } from "./contract.js";
 import { RuntimeError, toNodeError } from "./errors.js";
 import type { LoadedNode } from "./loader.js";
@@ -18,6 +18,8 @@ export interface HostEnv {
   /** Delivered messages, when recording. */
   readonly record: ((entry: RecordEntry) => void) | undefined;
   readonly validate: boolean;
+  /** An external timer for a periodic clock (the dataflow daemon's), or undefined to time ticks locally. */
+  readonly tickGate?: (node: IrNode) => TickGate | undefined;
 }
 
 export interface HostPorts {
@@ -104,7 +106,7 @@ export class NodeHost {
     this.#parallel = parallel;
     this.#loaded = loaded;
     this.#env = env;
-    this.#clock = new ClockState(node.clock);
+    this.#clock = new ClockState(node.clock, env.tickGate?.(node));
     this.#inputs = Object.entries(node.inputs).map(([name, port]) => new InputPort(name, port.adapter, ports.inputs.get(name) ?? []));
     this.#outputs = ports.outputs;
     const triggers = node.clock.kind === "trigger" || node.clock.kind === "hybrid" ? node.clock.on : [];

@@ -1,5 +1,5 @@
 export { InputPort, type Taken } from "./adapters.js";
-export { ClockState, type Fired } from "./clock.js";
+export { ClockState, type Fired, type TickGate } from "./clock.js";
 export { decodeValue, encodeValue } from "./codec.js";
 export { CONFIG_FILE_NAME, type ConfigResult, configJsonSchema, FlowcConfig, findConfig, loadConfig } from "./config.js";
 export type {
@@ -20,6 +20,10 @@ export type {
 } from "./contract.js";
 export { RuntimeError, RuntimeSetupError, toNodeError } from "./errors.js";
 export { EventBus } from "./events.js";
+export { type ExecutorTransport, runExecutor } from "./executor/executor.js";
+export { epochNow, type FromExecutor, type InitMessage, type ToExecutor } from "./executor/protocol.js";
+export { type LargePayloads, SocketInbound, SocketOutbound } from "./executor/socket.js";
+export { guardAgainstOrphaning, SocketTransport, type SocketTransportOptions } from "./executor/socket-transport.js";
 export { FrameReader, frame } from "./framing.js";
 export {
   type HostAction,

@@ -1,10 +1,10 @@
 import type { IrNode } from "@flowc/ir";
-import type { ParallelSteps, StepOutcome } from "@flowc/runtime";
 import Tinypool from "tinypool";
+import type { ParallelSteps, StepOutcome } from "../host.js";
 import type { PoolTask } from "./pool-worker.js";
 
 const fromSource = import.meta.url.endsWith(".ts");
-const workerFile = new URL(fromSource ? "../dist/pool-worker.js" : "./pool-worker.js", import.meta.url);
+const workerFile = new URL(fromSource ? "../../dist/executor/pool-worker.js" : "./pool-worker.js", import.meta.url);
 
 /**
  * `parallelism: N` on a tinypool pool of N worker threads. tinypool: zero dependencies, kept

@@ -1,5 +1,6 @@
 import type { Ir } from "@flowc/ir";
-import type { NodeError, NodeReport, NodeStatus, RecordEntry, RuntimeEvent } from "@flowc/runtime";
+import type { NodeError, NodeStatus, RecordEntry, RuntimeEvent } from "../contract.js";
+import type { NodeReport } from "../supervisor.js";
 
 /** Main → executor: what to run. Transport details are added by the engine (rings or sockets). */
 export interface InitMessage {

@@ -1,6 +1,8 @@
 import type { Socket } from "node:net";
 import type { IrChannel } from "@flowc/ir";
-import { type Envelope, FrameReader, frame, MemoryQueue, type OfferResult, type Outbound, Payload } from "@flowc/runtime";
+import { FrameReader, frame } from "../framing.js";
+import { Payload } from "../payload.js";
+import { type Envelope, MemoryQueue, type OfferResult, type Outbound } from "../queue.js";
 
 /**
  * Channels between child processes: one Unix socket connection per (producer, consumer)
@@ -19,7 +21,20 @@ const DATA = 0;
 const CLOSE = 1;
 const CREDIT = 2;
 const HELLO = 3;
+/** Like DATA, but the body is the name of a shared-memory object holding the payload. */
+const LARGE = 4;
 const DATA_HEADER = 15; // u8 type, u16 channel, u32 seq, f64 t
+
+/**
+ * Where payloads of `threshold` bytes or more travel instead of the socket (the dataflow
+ * engine's shared memory). `put` stores a payload once however many channels carry it and
+ * returns a name per call; `take` returns the bytes and releases that name.
+ */
+export interface LargePayloads {
+  readonly threshold: number;
+  put(payload: Payload, bytes: Uint8Array): string;
+  take(name: string): Uint8Array;
+}
 
 /** Writes frames, coalescing the writes of one turn of the event loop into one syscall. */
 class Writer {
@@ -47,6 +62,9 @@ export class SocketLink {
 
   constructor(socket: Socket, producer: number) {
     this.#writer = new Writer(socket);
+    socket.on("close", () => {
+      for (const o of this.#byIndex.values()) o.detach(this.#writer);
+    });
     const hello = new Uint8Array(3);
     hello[0] = HELLO;
     new DataView(hello.buffer).setUint16(1, producer, true);
@@ -75,12 +93,26 @@ export class SocketOutbound implements Outbound {
     readonly channel: IrChannel,
     readonly index: number,
     private readonly onRoom: () => void,
+    private readonly large?: LargePayloads,
   ) {
     this.#block = channel.onFull === "block";
   }
 
   attach(writer: Writer): void {
     this.#writer = writer;
+    this.#inflight = 0;
+    this.onRoom();
+  }
+
+  /** The consumer went away (its process died): messages are lost until it is connected again. */
+  detach(writer: Writer): void {
+    if (this.#writer !== writer) return;
+    this.#writer = undefined;
+    this.#inflight = 0;
+  }
+
+  get connected(): boolean {
+    return this.#writer !== undefined;
   }
 
   credit(n: number): void {
@@ -91,12 +123,17 @@ export class SocketOutbound implements Outbound {
   offer(envelope: Envelope): OfferResult {
     if (this.#block && this.#inflight >= this.channel.capacity) return "full";
     const writer = this.#writer;
-    if (!writer) throw new Error(`channel '${this.channel.id}' is not connected`);
-    const bytes = envelope.payload.encoded();
+    if (!writer) return "accepted"; // the consumer is gone: the message is lost (docs/semantics.md, "Restarts")
+    let bytes = envelope.payload.encoded();
+    let type = DATA;
+    if (this.large && bytes.byteLength >= this.large.threshold) {
+      bytes = new TextEncoder().encode(this.large.put(envelope.payload, bytes));
+      type = LARGE;
+    }
     const out = new Uint8Array(4 + DATA_HEADER + bytes.byteLength);
     const view = new DataView(out.buffer);
     view.setUint32(0, DATA_HEADER + bytes.byteLength, true);
-    out[4] = DATA;
+    out[4] = type;
     view.setUint16(5, this.index, true);
     view.setUint32(7, envelope.seq, true);
     view.setFloat64(11, envelope.t, true);
@@ -124,6 +161,7 @@ export class SocketInbound extends MemoryQueue {
     channel: IrChannel,
     readonly index: number,
     onArrive: () => void,
+    private readonly large?: LargePayloads,
   ) {
     super(channel);
     this.#block = channel.onFull === "block";
@@ -160,7 +198,12 @@ export class SocketInbound extends MemoryQueue {
       return;
     }
     const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
-    const envelope = { seq: view.getUint32(3, true), t: view.getFloat64(7, true), payload: Payload.ofBytes(body.subarray(DATA_HEADER)) };
+    let bytes = body.subarray(DATA_HEADER);
+    if (body[0] === LARGE) {
+      if (!this.large) throw new Error(`channel '${this.channel.id}' received a shared-memory payload but has no store`);
+      bytes = this.large.take(new TextDecoder().decode(bytes));
+    }
+    const envelope = { seq: view.getUint32(3, true), t: view.getFloat64(7, true), payload: Payload.ofBytes(bytes) };
     if (this.#block) this.force(envelope);
     else this.offer(envelope);
   }
@@ -173,7 +216,7 @@ export function acceptFrames(socket: Socket, inbound: ReadonlyMap<number, Socket
     reader.push(chunk, (body) => {
       const type = body[0];
       if (type === HELLO) return onHello();
-      if (type !== DATA && type !== CLOSE) return;
+      if (type !== DATA && type !== CLOSE && type !== LARGE) return;
       const index = new DataView(body.buffer, body.byteOffset, body.byteLength).getUint16(1, true);
       inbound.get(index)?.receive(socket, body);
     }),

@@ -1,7 +1,10 @@
 // A tinypool worker running the steps of one stateless node (parallelism > 1).
 import { format } from "node:util";
 import type { IrNode } from "@flowc/ir";
-import { type LoadedNode, type LogLevel, loadNode, RuntimeError, type StepOutcome } from "@flowc/runtime";
+import type { LogLevel } from "../contract.js";
+import { RuntimeError } from "../errors.js";
+import type { StepOutcome } from "../host.js";
+import { type LoadedNode, loadNode } from "../loader.js";
 
 export interface PoolTask {
   readonly node: IrNode;

@@ -1,17 +1,11 @@
-import type { IrChannel } from "@flowc/ir";
-import {
-  buildHosts,
-  type HostEnv,
-  type Inbound,
-  LocalScheduler,
-  type NodeHost,
-  nodeReport,
-  type Outbound,
-  type RecordEntry,
-  RuntimeError,
-  runExecutorLoop,
-  type Waiter,
-} from "@flowc/runtime";
+import type { IrChannel, IrNode } from "@flowc/ir";
+import type { TickGate } from "../clock.js";
+import type { RecordEntry } from "../contract.js";
+import { RuntimeError } from "../errors.js";
+import type { HostEnv, NodeHost } from "../host.js";
+import type { Inbound, Outbound } from "../queue.js";
+import { buildHosts, LocalScheduler, runExecutorLoop, type Waiter } from "../scheduler.js";
+import { nodeReport } from "../usage.js";
 import { createPool } from "./pool.js";
 import { epochNow, type FromExecutor, type InitMessage } from "./protocol.js";
 
@@ -25,6 +19,8 @@ export interface ExecutorTransport {
   peakMemory(): number | null;
   /** Called between bring-up and "ready" (the process transport connects its sockets here). */
   connect?(): Promise<void>;
+  /** External timers for periodic clocks (the dataflow daemon's), by node. */
+  tickGate?(node: IrNode): TickGate | undefined;
 }
 
 /**
@@ -62,6 +58,7 @@ export async function runExecutor(
         }
       : undefined,
     validate: init.validate,
+    tickGate: (node) => transport.tickGate?.(node),
   };
   let hosts: NodeHost[];
   try {

@@ -1,0 +1,198 @@
+import { mkdirSync, rmSync } from "node:fs";
+import { createConnection, createServer, type Server, type Socket } from "node:net";
+import { dirname } from "node:path";
+import { Worker } from "node:worker_threads";
+import type { IrChannel } from "@flowc/ir";
+import type { Waiter } from "../scheduler.js";
+import type { ExecutorTransport } from "./executor.js";
+import { acceptFrames, type LargePayloads, SocketInbound, SocketLink, SocketOutbound } from "./socket.js";
+
+export interface SocketTransportOptions {
+  /** Every channel of the flow; a channel's index in this list is its number on the wire. */
+  readonly channels: readonly IrChannel[];
+  /** The nodes this executor runs. */
+  readonly nodes: readonly string[];
+  /** The socket every executor listens on, by node (deterministic, so peers can be found). */
+  readonly socketOf: (node: string) => string;
+  /** Which executor this is, sent in the hello frame. */
+  readonly index: number;
+  /** Payloads at or above its threshold travel through it instead of the socket. */
+  readonly large?: LargePayloads;
+}
+
+/**
+ * The executor transport between OS processes: the executor listens on its own Unix socket;
+ * it connects once to every executor that consumes one of its channels (channels to the same
+ * consumer share the connection, so their order is kept). Wakes the executor loop when a
+ * message or credit arrives.
+ */
+export class SocketTransport implements ExecutorTransport {
+  readonly #options: SocketTransportOptions;
+  readonly #index: Map<string, number>;
+  readonly #local: ReadonlySet<string>;
+  readonly #inbound = new Map<number, SocketInbound>();
+  readonly #outbound: SocketOutbound[] = [];
+  readonly #connections = new Set<Socket>();
+  readonly #producers: ReadonlySet<string>;
+  #server: Server | undefined;
+  #hellos = 0;
+  #allInbound: () => void = () => {};
+  readonly #inboundConnected: Promise<void>;
+  #counter = 0;
+  #wake: (() => void) | undefined;
+  #stop = false;
+  readonly waiter: Waiter;
+
+  constructor(options: SocketTransportOptions) {
+    this.#options = options;
+    this.#index = new Map(options.channels.map((c, i) => [c.id, i]));
+    this.#local = new Set(options.nodes);
+    const local = this.#local;
+    // One connection arrives from every socket that feeds this executor.
+    this.#producers = new Set(
+      options.channels.filter((c) => local.has(c.to.node) && !local.has(c.from.node)).map((c) => options.socketOf(c.from.node)),
+    );
+    this.#inboundConnected = new Promise<void>((resolve) => {
+      this.#allInbound = resolve;
+    });
+    if (this.#producers.size === 0) this.#allInbound();
+    const waitFor = (token: number, timeoutMs: number): Promise<void> | undefined =>
+      token !== this.#counter
+        ? undefined
+        : new Promise<void>((resolve) => {
+            const done = () => {
+              clearTimeout(timer);
+              this.#wake = undefined;
+              resolve();
+            };
+            const timer = setTimeout(done, timeoutMs);
+            this.#wake = done;
+          });
+    this.waiter = { token: () => this.#counter, wait: waitFor, waitAsync: async (token, timeoutMs) => waitFor(token, timeoutMs) };
+  }
+
+  /** Wakes the executor loop: something changed (a message, room, a stop, a timer tick). */
+  readonly notify = (): void => {
+    this.#counter++;
+    this.#wake?.();
+  };
+
+  requestStop(): void {
+    this.#stop = true;
+    this.notify();
+  }
+
+  stopRequested(): boolean {
+    return this.#stop;
+  }
+
+  peakMemory(): number {
+    return process.resourceUsage().maxRSS * 1024;
+  }
+
+  #indexOf(c: IrChannel): number {
+    const i = this.#index.get(c.id);
+    if (i === undefined) throw new Error(`unknown channel '${c.id}'`);
+    return i;
+  }
+
+  inbound(c: IrChannel): SocketInbound {
+    const q = new SocketInbound(c, this.#indexOf(c), this.notify, this.#options.large);
+    this.#inbound.set(q.index, q);
+    return q;
+  }
+
+  outbound(c: IrChannel): SocketOutbound {
+    const o = new SocketOutbound(c, this.#indexOf(c), this.notify, this.#options.large);
+    this.#outbound.push(o);
+    return o;
+  }
+
+  /** Starts listening (a stale socket file from a dead predecessor is replaced). */
+  async listen(): Promise<string> {
+    const path = this.#options.socketOf(this.#options.nodes[0] ?? "");
+    mkdirSync(dirname(path), { recursive: true });
+    rmSync(path, { force: true });
+    const server = createServer((socket) => {
+      this.#connections.add(socket);
+      socket.on("close", () => this.#connections.delete(socket));
+      socket.setNoDelay?.(true);
+      acceptFrames(socket, this.#inbound, () => {
+        if (++this.#hellos === this.#producers.size) this.#allInbound();
+      });
+    });
+    this.#server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(path, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+    return path;
+  }
+
+  /**
+   * Connects to the consumers of this executor's channels (all of them, or only those of
+   * `only`), then, unless `awaitProducers` is false, waits until every producer connected here.
+   */
+  async connect(options: { only?: string; awaitProducers?: boolean } = {}): Promise<void> {
+    const byPath = new Map<string, SocketOutbound[]>();
+    for (const o of this.#outbound) {
+      if (options.only !== undefined && o.channel.to.node !== options.only) continue;
+      const path = this.#options.socketOf(o.channel.to.node);
+      byPath.set(path, [...(byPath.get(path) ?? []), o]);
+    }
+    await Promise.all([...byPath].map(([path, list]) => this.#link(path, list)));
+    if (options.awaitProducers !== false) await this.#inboundConnected;
+  }
+
+  #link(path: string, list: readonly SocketOutbound[]): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const socket = createConnection(path, () => {
+        socket.off("error", reject);
+        socket.on("error", () => {});
+        const link = new SocketLink(socket, this.#options.index);
+        for (const o of list) link.add(o);
+        resolve();
+      });
+      socket.setNoDelay?.(true);
+      socket.once("error", reject);
+      this.#connections.add(socket);
+      socket.on("close", () => this.#connections.delete(socket));
+    });
+  }
+
+  /** Ends the inputs fed by `node` (it ended without closing them, and will not come back). */
+  closeInputsFrom(node: string): void {
+    for (const q of this.#inbound.values()) if (q.channel.from.node === node) q.close();
+    this.notify();
+  }
+
+  /** Lets the last frames (end-of-stream markers) leave, bounded by `timeoutMs`, then closes everything. */
+  async close(timeoutMs = 2000): Promise<void> {
+    await Promise.race([
+      Promise.all(
+        [...this.#connections].map((s) => new Promise<void>((resolve) => (s.writableEnded || s.destroyed ? resolve() : s.end(resolve)))),
+      ),
+      new Promise((resolve) => setTimeout(resolve, timeoutMs).unref()),
+    ]);
+    for (const s of this.#connections) s.destroy();
+    this.#server?.close();
+  }
+}
+
+/**
+ * Orphan protection for a child executor: exit when the parent's IPC channel closes, and
+ * SIGKILL ourselves from a watchdog thread when the parent process is gone — that thread
+ * notices even while the main thread is stuck in a node's step.
+ */
+export function guardAgainstOrphaning(intervalMs = 200): void {
+  const parentPid = process.ppid;
+  process.on("disconnect", () => process.exit(1));
+  const watchdog = new Worker(
+    `setInterval(() => { if (process.ppid !== ${parentPid}) process.kill(${process.pid}, "SIGKILL"); }, ${intervalMs});`,
+    { eval: true },
+  );
+  watchdog.unref();
+}
