@@ -1,10 +1,12 @@
 import { configJsonSchema, RuntimeRegistry } from "@flowc/runtime";
+import { dataflowRuntime } from "@flowc/runtime-dataflow";
 import { mpRuntime } from "@flowc/runtime-mp";
 
 /** The runtimes this flowc ships; the config may add more by module. */
 export function defaultRegistry(): RuntimeRegistry {
   const registry = new RuntimeRegistry();
   registry.register(mpRuntime);
+  registry.register(dataflowRuntime);
   return registry;
 }
 

@@ -1,6 +1,7 @@
 import { analyze, type Ir } from "@flowc/ir";
 import {
   type BuildOptions,
+  bringUpError,
   buildHosts,
   type DriveState,
   EventBus,
@@ -15,8 +16,9 @@ import {
   RunSupervisor,
   type RuntimeEvent,
   type StopReason,
+  warningEvent,
 } from "@flowc/runtime";
-import { bringUpError, describeStuck, warning, yieldToEventLoop } from "./common.js";
+import { describeStuck, yieldToEventLoop } from "./common.js";
 
 /**
  * Every node on the calling thread, on a logical clock: `drive()` runs one step, or advances
@@ -157,7 +159,7 @@ export class InlineExecution implements Execution {
     this.#phase = "ended";
     const supervisor = this.#supervisor;
     supervisor.beginStop(reason, detail);
-    if (reason === "deadlock") this.events.emit(warning(null, "Deadlock", { detail }));
+    if (reason === "deadlock") this.events.emit(warningEvent(null, "Deadlock", { detail }));
     await this.#scheduler.endAll(this.#now, (host) => supervisor.statusForUnfinished(host.id, host.stats.steps > 0));
     for (const host of this.#scheduler.hosts) supervisor.report(nodeReport(host, null));
     this.#flushRecords();
@@ -207,7 +209,7 @@ export class InlineExecution implements Execution {
       if (timedOut) {
         this.#driving = undefined;
         for (const host of this.#scheduler.hosts) {
-          if (!host.ended && host.started) this.events.emit(warning(host.id, "StopTimeout", { node: host.id, grace }));
+          if (!host.ended && host.started) this.events.emit(warningEvent(host.id, "StopTimeout", { node: host.id, grace }));
         }
       }
     }

@@ -6,9 +6,11 @@ import { MessageChannel, type MessagePort, Worker } from "node:worker_threads";
 import { analyze, fuse, type Ir, isFusedNode } from "@flowc/ir";
 import {
   type BuildOptions,
+  bringUpError,
   type DriveState,
   EventBus,
   type Execution,
+  emptyReport,
   epochNow,
   type FromExecutor,
   type InitMessage,
@@ -20,8 +22,9 @@ import {
   type RuntimeEvent,
   type StopReason,
   type ToExecutor,
+  warningEvent,
 } from "@flowc/runtime";
-import { bringUpError, warning } from "./common.js";
+
 import type { ProcessInit } from "./process-node.js";
 import { createRing, Doorbells, type RingSpec } from "./ring.js";
 import type { ThreadInit } from "./thread-worker.js";
@@ -398,7 +401,7 @@ export class RemoteExecution implements Execution {
     for (const e of this.#executors) {
       if (e.done || e.exited) continue;
       for (const id of e.nodes)
-        if (!this.#reports.has(id)) this.events.emit(warning(id, "StopTimeout", { node: id, grace: this.#graceMs }));
+        if (!this.#reports.has(id)) this.events.emit(warningEvent(id, "StopTimeout", { node: id, grace: this.#graceMs }));
       e.forced = true;
       e.kill();
     }
@@ -457,8 +460,4 @@ export class RemoteExecution implements Execution {
   pids(): number[] {
     return this.#executors.map((e) => e.pid).filter((p): p is number => p !== undefined);
   }
-}
-
-function emptyReport(id: string, status: NodeReport["status"], error: NodeReport["error"]): NodeReport {
-  return { id, status, steps: 0, messagesIn: 0, messagesOut: 0, dropped: 0, durationMs: 0, cpuMs: 0, peakMemoryBytes: null, error };
 }

@@ -1,24 +1,12 @@
-import { createDiagnostic, type Diagnostic, type Ir, jsonPointer } from "@flowc/ir";
-import type { BuildOptions, Execution, Runtime, RuntimeDescription } from "@flowc/runtime";
+import { createDiagnostic, type Diagnostic, type Ir } from "@flowc/ir";
+import { type BuildOptions, type Execution, parseRuntimeOptions, type Runtime, type RuntimeDescription } from "@flowc/runtime";
 import { z } from "zod";
 import { InlineExecution } from "./inline.js";
 import { MpOptions } from "./options.js";
 import { RemoteExecution } from "./remote.js";
 
-function parseOptions(
-  raw: Readonly<Record<string, unknown>> | undefined,
-): { ok: true; options: MpOptions } | { ok: false; diagnostics: Diagnostic[] } {
-  const parsed = MpOptions.safeParse(raw ?? {});
-  if (parsed.success) return { ok: true, options: parsed.data };
-  return {
-    ok: false,
-    diagnostics: parsed.error.issues.map((issue) =>
-      createDiagnostic("RuntimeOptionsInvalid", {
-        runtime: "mp",
-        detail: `${jsonPointer(issue.path.map(String)) || "/"}: ${issue.message}`,
-      }),
-    ),
-  };
+function parseOptions(raw: Readonly<Record<string, unknown>> | undefined) {
+  return parseRuntimeOptions("mp", MpOptions, raw);
 }
 
 /** The multiprocessing runtime: inline, worker threads (default) or child processes. */

@@ -90,3 +90,19 @@ export function loadConfig(cwd: string, explicit?: string): ConfigResult {
   }
   return { ok: true, config: parsed.data, path };
 }
+
+/** Checks a runtime's options (`runtimes.<name>`) against its zod schema; FLC3003 per issue. */
+export function parseRuntimeOptions<S extends z.ZodType>(
+  runtime: string,
+  schema: S,
+  raw: Readonly<Record<string, unknown>> | undefined,
+): { ok: true; options: z.output<S> } | { ok: false; diagnostics: Diagnostic[] } {
+  const parsed = schema.safeParse(raw ?? {});
+  if (parsed.success) return { ok: true, options: parsed.data };
+  return {
+    ok: false,
+    diagnostics: parsed.error.issues.map((issue) =>
+      createDiagnostic("RuntimeOptionsInvalid", { runtime, detail: `${jsonPointer(issue.path.map(String)) || "/"}: ${issue.message}` }),
+    ),
+  };
+}

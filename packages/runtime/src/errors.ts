@@ -1,5 +1,5 @@
 import { createDiagnostic, type Diagnostic, type DiagnosticArgs, type DiagnosticName } from "@flowc/ir";
-import type { NodeError } from "./contract.js";
+import type { NodeError, RuntimeEvent } from "./contract.js";
 
 /** An error flowc raises at run time: it carries its catalogue diagnostic (code, message, hint). */
 export class RuntimeError extends Error {
@@ -41,4 +41,18 @@ function safeString(value: unknown): string {
   } catch {
     return String(value);
   }
+}
+
+/** A bring-up failure (spawn, module load, params, setup) as FLC3043, naming the node (`error.nodeId`). */
+export function bringUpError(runtime: string, error: unknown): RuntimeError {
+  const nodeId = (error as { nodeId?: string }).nodeId ?? "?";
+  const inner =
+    error instanceof RuntimeError ? `${error.diagnostic.code} ${error.message}` : error instanceof Error ? error.message : String(error);
+  return RuntimeError.of("BringUpFailed", { runtime, node: nodeId, detail: inner }, { cause: error });
+}
+
+/** A warning event from a catalogue entry. */
+export function warningEvent<N extends DiagnosticName>(node: string | null, name: N, args: DiagnosticArgs<N>): RuntimeEvent {
+  const d = createDiagnostic(name, args);
+  return { type: "warning", node, code: d.code, message: d.message };
 }

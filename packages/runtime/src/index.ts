@@ -1,7 +1,7 @@
 export { InputPort, type Taken } from "./adapters.js";
 export { ClockState, type Fired, type TickGate } from "./clock.js";
 export { decodeValue, encodeValue } from "./codec.js";
-export { CONFIG_FILE_NAME, type ConfigResult, configJsonSchema, FlowcConfig, findConfig, loadConfig } from "./config.js";
+export { CONFIG_FILE_NAME, type ConfigResult, configJsonSchema, FlowcConfig, findConfig, loadConfig, parseRuntimeOptions } from "./config.js";
 export type {
   BuildOptions,
   DriveState,
@@ -18,7 +18,7 @@ export type {
   RuntimeEvent,
   StopReason,
 } from "./contract.js";
-export { RuntimeError, RuntimeSetupError, toNodeError } from "./errors.js";
+export { bringUpError, RuntimeError, RuntimeSetupError, toNodeError, warningEvent } from "./errors.js";
 export { EventBus } from "./events.js";
 export { type ExecutorTransport, runExecutor } from "./executor/executor.js";
 export { epochNow, type FromExecutor, type InitMessage, type ToExecutor } from "./executor/protocol.js";
@@ -50,5 +50,5 @@ export {
 } from "./registry.js";
 export { buildHosts, type ExecutorPlan, LocalScheduler, type LoopOptions, runExecutorLoop, type Waiter } from "./scheduler.js";
 export { type NodeReport, RunSupervisor } from "./supervisor.js";
-export { nodeReport, peakRssBytes } from "./usage.js";
+export { emptyReport, nodeReport, peakRssBytes } from "./usage.js";
 export { explainMismatch } from "./validate.js";

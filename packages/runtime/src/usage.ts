@@ -23,3 +23,8 @@ export function nodeReport(host: NodeHost, peakMemoryBytes: number | null, statu
     error: host.error,
   };
 }
+
+/** The report of a node that never reported itself (its executor died, or never ran it). */
+export function emptyReport(id: string, status: NodeReport["status"], error: NodeReport["error"]): NodeReport {
+  return { id, status, steps: 0, messagesIn: 0, messagesOut: 0, dropped: 0, durationMs: 0, cpuMs: 0, peakMemoryBytes: null, error };
+}

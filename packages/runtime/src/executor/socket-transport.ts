@@ -34,6 +34,8 @@ export class SocketTransport implements ExecutorTransport {
   readonly #outbound: SocketOutbound[] = [];
   readonly #connections = new Set<Socket>();
   readonly #producers: ReadonlySet<string>;
+  /** Open connections by the producer index their hello frame named. */
+  readonly #fromProducer = new Map<number, Socket>();
   #server: Server | undefined;
   #hellos = 0;
   #allInbound: () => void = () => {};
@@ -117,7 +119,11 @@ export class SocketTransport implements ExecutorTransport {
       this.#connections.add(socket);
       socket.on("close", () => this.#connections.delete(socket));
       socket.setNoDelay?.(true);
-      acceptFrames(socket, this.#inbound, () => {
+      acceptFrames(socket, this.#inbound, (producer) => {
+        this.#fromProducer.set(producer, socket);
+        socket.on("close", () => {
+          if (this.#fromProducer.get(producer) === socket) this.#fromProducer.delete(producer);
+        });
         if (++this.#hellos === this.#producers.size) this.#allInbound();
       });
     });
@@ -135,15 +141,23 @@ export class SocketTransport implements ExecutorTransport {
   /**
    * Connects to the consumers of this executor's channels (all of them, or only those of
    * `only`), then, unless `awaitProducers` is false, waits until every producer connected here.
+   * With `tolerateMissing`, a consumer that does not listen is skipped (its channels drop
+   * messages until it is connected).
    */
-  async connect(options: { only?: string; awaitProducers?: boolean } = {}): Promise<void> {
+  async connect(options: { only?: string; awaitProducers?: boolean; tolerateMissing?: boolean } = {}): Promise<void> {
     const byPath = new Map<string, SocketOutbound[]>();
     for (const o of this.#outbound) {
       if (options.only !== undefined && o.channel.to.node !== options.only) continue;
       const path = this.#options.socketOf(o.channel.to.node);
       byPath.set(path, [...(byPath.get(path) ?? []), o]);
     }
-    await Promise.all([...byPath].map(([path, list]) => this.#link(path, list)));
+    await Promise.all(
+      [...byPath].map(([path, list]) => {
+        const linked = this.#link(path, list);
+        // A consumer that is gone (ended, or restarting) is connected when it tells us.
+        return options.tolerateMissing ? linked.catch(() => {}) : linked;
+      }),
+    );
     if (options.awaitProducers !== false) await this.#inboundConnected;
   }
 
@@ -163,10 +177,18 @@ export class SocketTransport implements ExecutorTransport {
     });
   }
 
-  /** Ends the inputs fed by `node` (it ended without closing them, and will not come back). */
-  closeInputsFrom(node: string): void {
-    for (const q of this.#inbound.values()) if (q.channel.from.node === node) q.close();
-    this.notify();
+  /**
+   * Ends the inputs fed by `node`, executor `producer` (it ended without closing them and will
+   * not come back) — once its connection has delivered everything it carried.
+   */
+  closeInputsFrom(node: string, producer: number): void {
+    const close = () => {
+      for (const q of this.#inbound.values()) if (q.channel.from.node === node) q.close();
+      this.notify();
+    };
+    const socket = this.#fromProducer.get(producer);
+    if (socket && !socket.destroyed) socket.once("close", close);
+    else close();
   }
 
   /** Lets the last frames (end-of-stream markers) leave, bounded by `timeoutMs`, then closes everything. */

@@ -210,12 +210,12 @@ export class SocketInbound extends MemoryQueue {
 }
 
 /** Serves one executor's socket: each accepted connection is a producer; frames go to the channel they name. */
-export function acceptFrames(socket: Socket, inbound: ReadonlyMap<number, SocketInbound>, onHello: () => void): void {
+export function acceptFrames(socket: Socket, inbound: ReadonlyMap<number, SocketInbound>, onHello: (producer: number) => void): void {
   const reader = new FrameReader();
   socket.on("data", (chunk: Buffer) =>
     reader.push(chunk, (body) => {
       const type = body[0];
-      if (type === HELLO) return onHello();
+      if (type === HELLO) return onHello(new DataView(body.buffer, body.byteOffset, body.byteLength).getUint16(1, true));
       if (type !== DATA && type !== CLOSE && type !== LARGE) return;
       const index = new DataView(body.buffer, body.byteOffset, body.byteLength).getUint16(1, true);
       inbound.get(index)?.receive(socket, body);

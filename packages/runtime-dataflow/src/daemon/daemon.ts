@@ -1,0 +1,422 @@
+import { randomBytes, timingSafeEqual } from "node:crypto";
+import { chmodSync, cpSync, existsSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server, type Socket } from "node:net";
+import { join } from "node:path";
+import { createDiagnostic, type Diagnostic, type DiagnosticArgs, type DiagnosticName, type Ir } from "@flowc/ir";
+import { type RunResult, RuntimeError } from "@flowc/runtime";
+import { DaemonClient, jsonLines } from "../client.js";
+import { DataflowOptions } from "../options.js";
+import { DataflowRun } from "./dataflow.js";
+import { uuidv7 } from "./id.js";
+import { readLog } from "./logs.js";
+import { type DaemonPaths, ensureDirs } from "./paths.js";
+import { type DaemonStatus, type DataflowSummary, type Envelope, PROTOCOL_VERSION, type Request, type StreamEvent } from "./protocol.js";
+import { planPlacement, unreachableNodes } from "./routing.js";
+import { type DataflowInfo, type ResultRecord, recordedDataflows } from "./state.js";
+
+export interface DaemonOptions {
+  readonly machine: string;
+  /** Rotate node logs past this size. */
+  readonly logMaxBytes?: number | undefined;
+  /** Called with the daemon's own log lines. */
+  readonly log?: ((line: string) => void) | undefined;
+}
+
+class RequestError extends Error {
+  constructor(readonly diagnostic: Diagnostic) {
+    super(diagnostic.message);
+  }
+}
+
+function fail<N extends DiagnosticName>(name: N, args: DiagnosticArgs<N>): never {
+  throw new RequestError(createDiagnostic(name, args));
+}
+
+interface Connection {
+  readonly socket: Socket;
+  authenticated: boolean;
+  /** Dataflows held at the start barrier for this client (stopped if it goes away). */
+  readonly held: Set<DataflowRun>;
+  readonly cleanups: (() => void)[];
+}
+
+/**
+ * The flowc daemon: owns any number of dataflows (UUIDv7 id, optional unique name), each a
+ * DataflowRun with its node processes, and answers the control protocol on a Unix socket of
+ * mode 0600 in a directory of mode 0700. State — per-node logs and result records — lives in
+ * the state directory and outlives both the dataflows and the daemon.
+ */
+export class Daemon {
+  readonly paths: DaemonPaths;
+  readonly options: DaemonOptions;
+  readonly startedAt = new Date();
+  readonly #runs = new Map<string, DataflowRun>();
+  readonly #connections = new Set<Connection>();
+  #server: Server | undefined;
+  #token = "";
+  #closing: Promise<void> | undefined;
+  #resolveClosed: () => void = () => {};
+  /** Resolves once the daemon has shut down. */
+  readonly closed = new Promise<void>((resolve) => {
+    this.#resolveClosed = resolve;
+  });
+
+  private constructor(paths: DaemonPaths, options: DaemonOptions) {
+    this.paths = paths;
+    this.options = options;
+  }
+
+  /** Starts listening; fails if a daemon already answers on the socket (a stale socket is replaced). */
+  static async start(paths: DaemonPaths, options: DaemonOptions): Promise<Daemon> {
+    ensureDirs(paths);
+    const existing = await DaemonClient.connectIfRunning(paths).catch((error: unknown) => {
+      if (error instanceof RuntimeError && error.diagnostic.code === "FLC3202") throw error;
+      return undefined;
+    });
+    if (existing) {
+      existing.close();
+      throw RuntimeError.of("DaemonStartFailed", { detail: `a daemon already answers on ${paths.socket}` });
+    }
+    rmSync(paths.socket, { force: true });
+    const daemon = new Daemon(paths, options);
+    daemon.#token = randomBytes(32).toString("hex");
+    writeFileSync(paths.token, `${daemon.#token}\n`, { mode: 0o600 });
+    chmodSync(paths.token, 0o600);
+    const server = createServer((socket) => daemon.#accept(socket));
+    daemon.#server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      // The socket is created under a umask that leaves it to the owner only.
+      const umask = process.umask(0o177);
+      server.listen(paths.socket, () => {
+        process.umask(umask);
+        server.off("error", reject);
+        resolve();
+      });
+    });
+    chmodSync(paths.socket, 0o600);
+    writeFileSync(paths.pidFile, `${process.pid}\n`, { mode: 0o600 });
+    daemon.#log(`listening on ${paths.socket} (machine '${options.machine}', pid ${process.pid})`);
+    return daemon;
+  }
+
+  #log(line: string): void {
+    this.options.log?.(`${new Date().toISOString()} ${line}`);
+  }
+
+  status(): DaemonStatus {
+    return {
+      pid: process.pid,
+      machine: this.options.machine,
+      version: PROTOCOL_VERSION,
+      socket: this.paths.socket,
+      stateDir: this.paths.stateDir,
+      startedAt: this.startedAt.toISOString(),
+      dataflows: [...this.#runs.values()].filter((r) => r.result === undefined).length,
+    };
+  }
+
+  #accept(socket: Socket): void {
+    const connection: Connection = { socket, authenticated: false, held: new Set(), cleanups: [] };
+    this.#connections.add(connection);
+    socket.on("error", () => {});
+    socket.on("close", () => {
+      this.#connections.delete(connection);
+      for (const cleanup of connection.cleanups) cleanup();
+      // A client that built a dataflow and went away before starting it: nothing will start it.
+      for (const run of connection.held) void run.stop({ graceMs: 0 });
+    });
+    jsonLines(socket, (message) => {
+      void this.#dispatch(connection, message as Envelope);
+    });
+  }
+
+  #write(connection: Connection, message: unknown): void {
+    if (!connection.socket.destroyed) connection.socket.write(`${JSON.stringify(message)}\n`);
+  }
+
+  async #dispatch(connection: Connection, envelope: Envelope): Promise<void> {
+    const id = typeof envelope?.id === "number" ? envelope.id : 0;
+    try {
+      if (!connection.authenticated) {
+        if (envelope.op !== "hello") fail("DaemonRefused", { socket: this.paths.socket, detail: "the first request must be hello" });
+        const given = Buffer.from(String(envelope.token));
+        const expected = Buffer.from(this.#token);
+        if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+          this.#log("refused a client with a wrong owner token");
+          this.#write(connection, {
+            id,
+            ok: false,
+            error: createDiagnostic("DaemonRefused", {
+              socket: this.paths.socket,
+              detail: "wrong owner token: the daemon belongs to another user",
+            }),
+          });
+          connection.socket.end();
+          return;
+        }
+        if (envelope.version !== PROTOCOL_VERSION)
+          fail("DaemonRefused", {
+            socket: this.paths.socket,
+            detail: `protocol version ${envelope.version}, the daemon speaks ${PROTOCOL_VERSION}`,
+          });
+        connection.authenticated = true;
+        this.#write(connection, { id, ok: true, result: this.status() });
+        return;
+      }
+      const result = await this.#handle(connection, id, envelope);
+      if (result !== undefined) this.#write(connection, { id, ok: true, result });
+    } catch (error) {
+      const diagnostic =
+        error instanceof RequestError || error instanceof RuntimeError
+          ? error.diagnostic
+          : createDiagnostic("DaemonRefused", {
+              socket: this.paths.socket,
+              detail: error instanceof Error ? error.message : String(error),
+            });
+      this.#write(connection, { id, ok: false, error: diagnostic });
+    }
+  }
+
+  /** Answers a request; undefined when the handler answered itself (streams). */
+  async #handle(connection: Connection, id: number, request: Request): Promise<unknown> {
+    switch (request.op) {
+      case "hello":
+        return this.status();
+      case "status":
+        return this.status();
+      case "start":
+        return this.#start(connection, id, request);
+      case "go": {
+        const run = this.#find(request.dataflow).run;
+        if (!run) fail("UnknownDataflow", { name: request.dataflow, known: this.#known() });
+        connection.held.delete(run);
+        await run.start();
+        this.#drive(run);
+        return { id: run.spec.id };
+      }
+      case "list":
+        return this.list();
+      case "stop": {
+        const { run, record } = this.#find(request.dataflow);
+        if (!run) {
+          if (record) return summaryOfRecord(record);
+          fail("UnknownDataflow", { name: request.dataflow, known: this.#known() });
+        }
+        connection.held.delete(run);
+        this.#log(`stopping ${run.spec.id}${request.force ? " (force)" : ""}`);
+        const stopOptions: { graceMs?: number; force?: boolean } = { force: request.force === true };
+        if (request.graceMs !== undefined) stopOptions.graceMs = request.graceMs;
+        await run.stop(stopOptions);
+        return summary(run);
+      }
+      case "attach": {
+        const { run, record } = this.#find(request.dataflow);
+        if (!run) {
+          if (record) {
+            this.#write(connection, { id, ok: true, result: summaryOfRecord(record) });
+            this.#write(connection, { id, end: true, result: record.result });
+            return undefined;
+          }
+          fail("UnknownDataflow", { name: request.dataflow, known: this.#known() });
+        }
+        this.#write(connection, { id, ok: true, result: summary(run) });
+        this.#attach(connection, id, run);
+        return undefined;
+      }
+      case "logs":
+        return this.#logs(connection, id, request);
+      case "shutdown":
+        setImmediate(() => void this.shutdown(request));
+        return { dataflows: [...this.#runs.values()].filter((r) => r.result === undefined).length };
+    }
+  }
+
+  async #start(connection: Connection, id: number, request: Extract<Request, { op: "start" }>): Promise<unknown> {
+    const ir = request.ir as Ir;
+    const parsed = DataflowOptions.safeParse(request.options ?? {});
+    if (!parsed.success) fail("RuntimeOptionsInvalid", { runtime: "dataflow", detail: parsed.error.issues[0]?.message ?? "invalid" });
+    if (request.name !== undefined) {
+      const taken = [...this.#runs.values()].find((r) => r.spec.name === request.name && r.result === undefined);
+      if (taken) fail("DataflowNameTaken", { name: request.name, id: taken.spec.id });
+    }
+    const plan = planPlacement(ir, this.options.machine);
+    const unreachable = unreachableNodes(plan);
+    if (unreachable[0]) throw new RequestError(unreachable[0]);
+    const dataflowId = uuidv7();
+    const dir = join(this.paths.stateDir, dataflowId);
+    let baseDir = request.baseDir;
+    if (request.copyBaseDir) {
+      baseDir = join(dir, "build");
+      cpSync(request.baseDir, baseDir, { recursive: true });
+    }
+    this.#log(`starting ${dataflowId}${request.name ? ` '${request.name}'` : ""} (${ir.nodes.length} nodes)`);
+    let recordSink: ((event: StreamEvent) => void) | undefined;
+    const run = await DataflowRun.create({
+      id: dataflowId,
+      name: request.name ?? null,
+      ir,
+      baseDir,
+      durationMs: request.durationMs,
+      options: parsed.data,
+      local: plan.local,
+      dir,
+      machine: this.options.machine,
+      logMaxBytes: this.options.logMaxBytes,
+      onRecord: request.record ? (entries) => recordSink?.({ kind: "records", entries }) : undefined,
+    }).catch((error: unknown) => {
+      if (request.copyBaseDir) rmSync(baseDir, { recursive: true, force: true });
+      throw error;
+    });
+    this.#runs.set(dataflowId, run);
+    const result = summary(run);
+    this.#write(connection, { id, ok: true, result });
+    if (request.attach) {
+      const send = this.#attach(connection, id, run);
+      if (request.record) recordSink = send;
+    }
+    if (request.hold) connection.held.add(run);
+    else {
+      await run.start();
+      this.#drive(run);
+    }
+    return undefined;
+  }
+
+  /** Streams a dataflow's events to a client until it stops; returns the sender. */
+  #attach(connection: Connection, id: number, run: DataflowRun): (event: StreamEvent) => void {
+    const send = (event: StreamEvent) => this.#write(connection, { id, event });
+    for (const event of run.events.history()) send({ kind: "runtime", event });
+    const unsubscribe = run.events.subscribe((event) => {
+      send({ kind: "runtime", event });
+      if (event.type === "stopped") this.#write(connection, { id, end: true, result: event.result });
+    });
+    connection.cleanups.push(unsubscribe);
+    if (run.result) this.#write(connection, { id, end: true, result: run.result });
+    return send;
+  }
+
+  /** Runs a started dataflow to its end in the background. */
+  #drive(run: DataflowRun): void {
+    void run.wait().then((result?: RunResult) => {
+      this.#log(`dataflow ${run.spec.id} ended ${result?.status ?? "?"} (${result?.reason ?? "?"})`);
+    });
+  }
+
+  #logs(connection: Connection, id: number, request: Extract<Request, { op: "logs" }>): unknown {
+    const { run, record, info } = this.#find(request.dataflow);
+    const dataflowInfo = run?.info() ?? info;
+    if (!dataflowInfo) fail("UnknownDataflow", { name: request.dataflow, known: this.#known() });
+    const nodes = request.node === undefined ? dataflowInfo.nodes : [request.node];
+    if (request.node !== undefined && !dataflowInfo.nodes.includes(request.node))
+      fail("UnknownDataflow", {
+        name: `${request.dataflow}/${request.node}`,
+        known: dataflowInfo.nodes.map((n) => `${request.dataflow}/${n}`).join(", "),
+      });
+    const dir = join(this.paths.stateDir, dataflowInfo.id, "logs");
+    const text = nodes
+      .map((n) => {
+        const body = readLog(join(dir, `${n.replace(/[^A-Za-z0-9_.-]/g, "_")}.log`));
+        return request.node === undefined ? prefixLines(body, n) : body;
+      })
+      .join("");
+    const live = run && run.result === undefined && request.follow;
+    this.#write(connection, { id, ok: true, result: { text, following: Boolean(live) } });
+    if (!live || !run) {
+      if (request.follow) this.#write(connection, { id, end: true });
+      return undefined;
+    }
+    for (const n of nodes) {
+      const log = run.logOf(n);
+      if (!log) continue;
+      const listener = (line: string) =>
+        this.#write(connection, { id, event: { kind: "log", node: n, line: request.node === undefined ? `[${n}] ${line}` : line } });
+      log.listeners.add(listener);
+      connection.cleanups.push(() => log.listeners.delete(listener));
+    }
+    const unsubscribe = run.events.subscribe((event) => {
+      if (event.type === "stopped") setImmediate(() => this.#write(connection, { id, end: true }));
+    });
+    connection.cleanups.push(unsubscribe);
+    return undefined;
+  }
+
+  /** A dataflow by id, unique id prefix, or name (the newest with that name); running or recorded. */
+  #find(ref: string): { run?: DataflowRun; record?: ResultRecord; info?: DataflowInfo } {
+    const runs = [...this.#runs.values()];
+    const byId = runs.find((r) => r.spec.id === ref);
+    if (byId) return { run: byId };
+    const byName = runs.filter((r) => r.spec.name === ref).sort((a, b) => b.createdAt - a.createdAt)[0];
+    if (byName) return { run: byName };
+    const prefix = ref.length >= 4 ? runs.filter((r) => r.spec.id.startsWith(ref)) : [];
+    if (prefix.length === 1) return { run: prefix[0] as DataflowRun };
+    const recorded = recordedDataflows(this.paths.stateDir).find(
+      (d) => d.info.id === ref || d.info.name === ref || (ref.length >= 4 && d.info.id.startsWith(ref)),
+    );
+    if (recorded) return { info: recorded.info, ...(recorded.record ? { record: recorded.record } : {}) };
+    return {};
+  }
+
+  #known(): string {
+    const names = [...this.#runs.values()].map((r) => (r.spec.name ? `${r.spec.name} (${r.spec.id})` : r.spec.id));
+    return names.length > 0 ? names.join(", ") : "none (`flowc list` shows them)";
+  }
+
+  /** Dataflows of this daemon: running ones and those that ended while it ran, newest first. */
+  list(): DataflowSummary[] {
+    return [...this.#runs.values()].sort((a, b) => b.createdAt - a.createdAt).map(summary);
+  }
+
+  /** Stops every dataflow (grace, or force), closes the socket and removes it. */
+  shutdown(options: { graceMs?: number | undefined; force?: boolean | undefined } = {}): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#log("shutting down");
+      this.#server?.close();
+      const stopOptions: { graceMs?: number; force?: boolean } = { force: options.force === true };
+      if (options.graceMs !== undefined) stopOptions.graceMs = options.graceMs;
+      await Promise.all([...this.#runs.values()].filter((r) => r.result === undefined).map((r) => r.stop(stopOptions)));
+      for (const c of this.#connections) c.socket.destroy();
+      for (const path of [this.paths.socket, this.paths.token, this.paths.pidFile]) if (existsSync(path)) rmSync(path, { force: true });
+      this.#log("stopped");
+      this.#resolveClosed();
+    })();
+    return this.#closing;
+  }
+}
+
+function summary(run: DataflowRun): DataflowSummary {
+  const info = run.info();
+  return {
+    id: info.id,
+    name: info.name,
+    flow: info.flow,
+    status: run.status,
+    machine: info.machine,
+    nodes: info.nodes.length,
+    createdAt: info.createdAt,
+    endedAt: run.endedAt === undefined ? null : new Date(run.endedAt).toISOString(),
+    processes: run.processes(),
+  };
+}
+
+function summaryOfRecord(record: ResultRecord): DataflowSummary {
+  return {
+    id: record.id,
+    name: record.name,
+    flow: record.flow,
+    status: record.status,
+    machine: record.machine,
+    nodes: record.nodes.length,
+    createdAt: record.createdAt,
+    endedAt: record.endedAt,
+    processes: record.processes,
+  };
+}
+
+function prefixLines(text: string, node: string): string {
+  return text
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((l) => `[${node}] ${l}\n`)
+    .join("");
+}

@@ -1,0 +1,72 @@
+import type { Diagnostic, Ir } from "@flowc/ir";
+import type { RecordEntry, RunResult, RuntimeEvent } from "@flowc/runtime";
+import type { DataflowStatus, ProcessInfo } from "./dataflow.js";
+
+/**
+ * The daemon's control protocol: newline-delimited JSON over the Unix socket, so it can be
+ * read with `socat` and spoken from any language. A client sends `hello` with the owner token
+ * first; every request carries an `id` echoed by its response; requests that open a stream
+ * (`start` with attach, `attach`, `logs` with follow) then send `event` messages with the same
+ * id until `end`.
+ */
+export const PROTOCOL_VERSION = 1;
+
+export type Request =
+  | { readonly op: "hello"; readonly token: string; readonly version: number }
+  | { readonly op: "status" }
+  | {
+      readonly op: "start";
+      readonly ir: Ir;
+      readonly baseDir: string;
+      /** The daemon copies baseDir into its state directory (the client's build directory is temporary). */
+      readonly copyBaseDir: boolean;
+      readonly name?: string | undefined;
+      readonly durationMs?: number | undefined;
+      readonly options?: Readonly<Record<string, unknown>> | undefined;
+      /** Stream the dataflow's events (and records, when `record`) on this request. */
+      readonly attach: boolean;
+      readonly record: boolean;
+      /** Hold the dataflow at the start barrier until a `go` request (the runtime contract's start()). */
+      readonly hold: boolean;
+    }
+  | { readonly op: "go"; readonly dataflow: string }
+  | { readonly op: "list" }
+  | { readonly op: "stop"; readonly dataflow: string; readonly graceMs?: number | undefined; readonly force?: boolean | undefined }
+  | { readonly op: "attach"; readonly dataflow: string }
+  | { readonly op: "logs"; readonly dataflow: string; readonly node?: string | undefined; readonly follow: boolean }
+  | { readonly op: "shutdown"; readonly graceMs?: number | undefined; readonly force?: boolean | undefined };
+
+export type Envelope = Request & { readonly id: number };
+
+export interface DaemonStatus {
+  readonly pid: number;
+  readonly machine: string;
+  readonly version: number;
+  readonly socket: string;
+  readonly stateDir: string;
+  readonly startedAt: string;
+  readonly dataflows: number;
+}
+
+export interface DataflowSummary {
+  readonly id: string;
+  readonly name: string | null;
+  readonly flow: string;
+  readonly status: DataflowStatus;
+  readonly machine: string;
+  readonly nodes: number;
+  readonly createdAt: string;
+  readonly endedAt: string | null;
+  readonly processes: Readonly<Record<string, ProcessInfo>>;
+}
+
+export type StreamEvent =
+  | { readonly kind: "runtime"; readonly event: RuntimeEvent }
+  | { readonly kind: "records"; readonly entries: readonly RecordEntry[] }
+  | { readonly kind: "log"; readonly node: string; readonly line: string };
+
+export type Response =
+  | { readonly id: number; readonly ok: true; readonly result: unknown }
+  | { readonly id: number; readonly ok: false; readonly error: Diagnostic }
+  | { readonly id: number; readonly event: StreamEvent }
+  | { readonly id: number; readonly end: true; readonly result?: RunResult | undefined };

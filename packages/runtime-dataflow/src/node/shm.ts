@@ -1,0 +1,58 @@
+import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { LargePayloads, Payload } from "@flowc/runtime";
+
+/** The directory for a dataflow's shared-memory payloads: tmpfs `/dev/shm` where there is one. */
+export function shmDirFor(dataflow: string, fallback: string): string {
+  return existsSync("/dev/shm") ? join("/dev/shm", `flowc-${dataflow}`) : join(fallback, "shm");
+}
+
+/**
+ * Large payloads through shared memory: the producer writes the encoded payload once into a
+ * tmpfs file (`/dev/shm`, the memory POSIX `shm_open` uses) and sends only its name over the
+ * socket. Lifetime is tracked by the kernel's link count: every channel that carries the
+ * payload gets its own hard link, the producer drops its own name as soon as the emit is done
+ * (the same turn of its event loop), and each consumer unlinks its link once it has read the
+ * bytes — the memory is freed when the last reader is done. Links a crashed consumer never
+ * read are removed with the dataflow's directory when the dataflow ends.
+ *
+ * Node.js cannot map memory, so a payload is copied once into tmpfs and once out of it; the
+ * socket path copies as much but in 64 KB pieces with one event-loop turn each, which is
+ * what the threshold trades against (bench/results/dataflow.md).
+ */
+export class ShmPayloads implements LargePayloads {
+  readonly threshold: number;
+  readonly #dir: string;
+  readonly #prefix: string;
+  #counter = 0;
+  readonly #written = new WeakMap<Payload, { base: string; links: number }>();
+
+  constructor(dir: string, threshold: number, owner: string) {
+    this.#dir = dir;
+    this.threshold = threshold;
+    this.#prefix = `${owner.replace(/[^A-Za-z0-9_-]/g, "_")}-${process.pid}-`;
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  }
+
+  put(payload: Payload, bytes: Uint8Array): string {
+    let entry = this.#written.get(payload);
+    if (!entry) {
+      const base = join(this.#dir, `${this.#prefix}${this.#counter++}`);
+      writeFileSync(base, bytes);
+      entry = { base, links: 0 };
+      this.#written.set(payload, entry);
+      const written = base;
+      setImmediate(() => rmSync(written, { force: true }));
+    }
+    const name = `${entry.base}.${entry.links++}`;
+    linkSync(entry.base, name);
+    return name;
+  }
+
+  take(name: string): Uint8Array {
+    if (!name.startsWith(this.#dir)) throw new Error(`shared-memory payload '${name}' is outside this dataflow's directory`);
+    const bytes = readFileSync(name);
+    unlinkSync(name);
+    return bytes;
+  }
+}

@@ -1,0 +1,140 @@
+import type { Ir } from "@flowc/ir";
+import {
+  type BuildOptions,
+  type DriveState,
+  EventBus,
+  type Execution,
+  type RunResult,
+  type RuntimeEvent,
+  type StopReason,
+} from "@flowc/runtime";
+import type { DaemonClient } from "./client.js";
+import type { DataflowSummary, StreamEvent } from "./daemon/protocol.js";
+import type { DataflowOptions } from "./options.js";
+
+/**
+ * A `flowc run` on the running daemon: the dataflow is brought up there and held at the start
+ * barrier; this side's start() releases it, and its events and records stream back over the
+ * control socket. Stopping (or the connection dropping) stops the dataflow on the daemon.
+ */
+export class AttachedExecution implements Execution {
+  readonly events = new EventBus<RuntimeEvent>();
+  readonly #client: DaemonClient;
+  readonly #id: string;
+  readonly #queue: StreamEvent[] = [];
+  #wake: (() => void) | undefined;
+  #ended = false;
+  #result: RunResult | undefined;
+  #started = false;
+  readonly #onRecord: BuildOptions["onRecord"];
+
+  private constructor(client: DaemonClient, id: string, onRecord: BuildOptions["onRecord"]) {
+    this.#client = client;
+    this.#id = id;
+    this.#onRecord = onRecord;
+  }
+
+  static async create(client: DaemonClient, ir: Ir, options: BuildOptions, dataflow: DataflowOptions): Promise<AttachedExecution> {
+    let execution: AttachedExecution | undefined;
+    const early: StreamEvent[] = [];
+    const stream = client.stream<DataflowSummary>(
+      {
+        op: "start",
+        ir,
+        baseDir: options.baseDir,
+        copyBaseDir: false,
+        durationMs: options.durationMs,
+        options: {
+          ...(options.options ?? {}),
+          graceMs: options.graceMs ?? dataflow.graceMs,
+          validate: dataflow.validate || options.validate === true,
+        },
+        attach: true,
+        record: options.onRecord !== undefined,
+        hold: true,
+      },
+      (event) => (execution ? execution.#push(event) : early.push(event)),
+    );
+    let summary: DataflowSummary;
+    try {
+      summary = await stream.response;
+    } catch (error) {
+      client.close();
+      throw error;
+    }
+    const created = new AttachedExecution(client, summary.id, options.onRecord);
+    execution = created;
+    void stream.ended.then(() => {
+      created.#ended = true;
+      created.#wake?.();
+    });
+    for (const event of early) created.#push(event);
+    return created;
+  }
+
+  /** The dataflow's id on the daemon. */
+  get id(): string {
+    return this.#id;
+  }
+
+  get result(): RunResult | undefined {
+    return this.#result;
+  }
+
+  #push(event: StreamEvent): void {
+    this.#queue.push(event);
+    this.#wake?.();
+  }
+
+  async start(): Promise<void> {
+    if (this.#started) return;
+    this.#started = true;
+    await this.#client.request({ op: "go", dataflow: this.#id });
+  }
+
+  async drive(): Promise<DriveState> {
+    if (!this.#started) await this.start();
+    for (;;) {
+      const event = this.#queue.shift();
+      if (event) {
+        if (event.kind === "records") this.#onRecord?.(event.entries);
+        else if (event.kind === "runtime") {
+          if (event.event.type === "stopped") {
+            this.#result = event.event.result;
+            this.#client.close();
+          }
+          this.events.emit(event.event);
+        }
+        break;
+      }
+      if (this.#ended || this.#result) break;
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve;
+      });
+      this.#wake = undefined;
+    }
+    if (this.#result) return this.#result.status === "failed" ? "failed" : "shutdown";
+    if (this.#ended && this.#queue.length === 0) throw new Error(`the daemon connection closed before dataflow ${this.#id} ended`);
+    return "continue";
+  }
+
+  async wait(options: { timeoutMs?: number } = {}): Promise<RunResult | undefined> {
+    const until = options.timeoutMs === undefined ? Number.POSITIVE_INFINITY : performance.now() + options.timeoutMs;
+    while (!this.#result) {
+      if (performance.now() >= until) return undefined;
+      await this.drive();
+    }
+    return this.#result;
+  }
+
+  async stop(options: { graceMs?: number; reason?: StopReason; force?: boolean } = {}): Promise<RunResult> {
+    if (!this.#result) {
+      await this.#client.request({ op: "stop", dataflow: this.#id, graceMs: options.graceMs, force: options.force }).catch(() => {});
+    }
+    return (await this.wait()) as RunResult;
+  }
+
+  kill(): void {
+    void this.#client.request({ op: "stop", dataflow: this.#id, force: true }).catch(() => {});
+  }
+}

@@ -1,0 +1,86 @@
+import { join } from "node:path";
+import { createDiagnostic, type Diagnostic, type Ir } from "@flowc/ir";
+import {
+  type BuildOptions,
+  type Execution,
+  parseRuntimeOptions,
+  type Runtime,
+  type RuntimeDescription,
+  RuntimeError,
+} from "@flowc/runtime";
+import { z } from "zod";
+import { DaemonClient } from "./client.js";
+import { DataflowRun } from "./daemon/dataflow.js";
+import { uuidv7 } from "./daemon/id.js";
+import { daemonPaths, ensureDirs, machineId } from "./daemon/paths.js";
+import { planPlacement, unreachableNodes } from "./daemon/routing.js";
+import { DataflowOptions } from "./options.js";
+import { AttachedExecution } from "./remote-execution.js";
+
+function parseOptions(raw: Readonly<Record<string, unknown>> | undefined) {
+  return parseRuntimeOptions("dataflow", DataflowOptions, raw);
+}
+
+/**
+ * Runs a dataflow on an embedded one-shot daemon (like `dora run`): the DataflowRun lives in
+ * this process, its node processes are this process' children, its logs and result record go
+ * to the state directory as a daemon's would.
+ */
+export async function runEmbedded(ir: Ir, options: BuildOptions, dataflow: DataflowOptions): Promise<DataflowRun> {
+  const paths = daemonPaths();
+  ensureDirs(paths);
+  const machine = machineId(dataflow.machine);
+  const plan = planPlacement(ir, machine);
+  const unreachable = unreachableNodes(plan);
+  if (unreachable[0]) throw new RuntimeError(unreachable[0]);
+  const id = uuidv7();
+  return DataflowRun.create({
+    id,
+    name: null,
+    ir,
+    baseDir: options.baseDir,
+    durationMs: options.durationMs,
+    options: { ...dataflow, graceMs: options.graceMs ?? dataflow.graceMs, validate: dataflow.validate || options.validate === true },
+    local: plan.local,
+    dir: join(paths.stateDir, id),
+    onRecord: options.onRecord,
+    machine,
+  });
+}
+
+/** The Dora-style dataflow runtime: one OS process per node under a daemon. */
+export const dataflowRuntime: Runtime = {
+  name: "dataflow",
+  describe(): RuntimeDescription {
+    return {
+      name: "dataflow",
+      description:
+        "Dora-style dataflow daemon: one OS process per node, daemon timers, restart policies, per-node logs; uses the running daemon (flowc daemon start) or an embedded one",
+      modes: ["process per node"],
+      optionsSchema: z.toJSONSchema(DataflowOptions, { io: "input", target: "draft-2020-12" }) as Record<string, unknown>,
+    };
+  },
+  check(ir: Ir, raw?: Readonly<Record<string, unknown>>): Diagnostic[] {
+    const parsed = parseOptions(raw);
+    if (!parsed.ok) return parsed.diagnostics;
+    const diagnostics = unreachableNodes(planPlacement(ir, machineId(parsed.options.machine)));
+    for (const id of Object.keys(parsed.options.nodes)) {
+      if (!ir.nodes.some((n) => n.id === id))
+        diagnostics.push(
+          createDiagnostic("RuntimeOptionsInvalid", { runtime: "dataflow", detail: `/nodes/${id}: the flow has no node '${id}'` }),
+        );
+    }
+    return diagnostics;
+  },
+  async build(ir: Ir, options: BuildOptions): Promise<Execution> {
+    const parsed = parseOptions(options.options);
+    if (!parsed.ok) throw new RuntimeError(parsed.diagnostics[0] as Diagnostic);
+    const dataflow = parsed.options;
+    if (dataflow.daemon !== "embedded") {
+      const client = await DaemonClient.connectIfRunning(daemonPaths());
+      if (client) return AttachedExecution.create(client, ir, options, dataflow);
+      if (dataflow.daemon === "running") throw RuntimeError.of("DaemonNotRunning", { socket: daemonPaths().socket });
+    }
+    return runEmbedded(ir, options, dataflow);
+  },
+};
