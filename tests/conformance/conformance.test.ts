@@ -8,6 +8,7 @@ import {
   type Compiled,
   compileScenario,
   MODES,
+  NODE_PROCESS,
   node,
   type Outcome,
   removeCompiled,
@@ -49,7 +50,7 @@ beforeAll(async () => {
 
 afterAll(() => {
   removeCompiled();
-  expect(childProcesses(/process-node/)).toEqual([]);
+  expect(childProcesses(NODE_PROCESS)).toEqual([]);
 });
 
 function expectAllStatus(result: RunResult, status: string): void {
@@ -250,7 +251,7 @@ describe.each(MODES)("$label", (mode) => {
     expect(performance.now() - started).toBeLessThan(5000);
     expect(statuses(out.result)).toEqual({ src: "STOPPED", hang: "STOPPED" });
     expect(out.events).toContainEqual(expect.objectContaining({ type: "warning", node: "hang", code: "FLC3041" }));
-    expect(childProcesses(/process-node/)).toEqual([]);
+    expect(childProcesses(NODE_PROCESS)).toEqual([]);
   });
 });
 

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { compile, emit } from "@flowc/frontend";
 import type { Ir } from "@flowc/ir";
 import type { BuildOptions, RecordEntry, RunResult, Runtime, RuntimeEvent } from "@flowc/runtime";
+import { dataflowRuntime } from "@flowc/runtime-dataflow";
 import { mpRuntime } from "@flowc/runtime-mp";
 
 /** Every registered runtime and mode the suite runs each scenario on. */
@@ -20,7 +21,11 @@ export const MODES: readonly Mode[] = [
   { label: "mp/thread", runtime: mpRuntime, options: { isolation: "thread" }, exact: false },
   { label: "mp/process", runtime: mpRuntime, options: { isolation: "process" }, exact: false },
   { label: "mp/thread+fuse", runtime: mpRuntime, options: { isolation: "thread", fuse: true }, exact: false },
+  { label: "dataflow", runtime: dataflowRuntime, options: { daemon: "embedded" }, exact: false },
 ];
+
+/** Node processes of every engine that spawns them (checked after each run: none may outlive it). */
+export const NODE_PROCESS = /process-node|node\/main\.js/;
 
 export interface Compiled {
   readonly ir: Ir;
@@ -29,6 +34,8 @@ export interface Compiled {
 
 const FLOWS = join(import.meta.dirname, "flows/scenarios.flow.ts");
 const outRoot = mkdtempSync(join(tmpdir(), "flowc-conformance-"));
+// The dataflow runtime keeps logs and result records under FLOWC_HOME: keep them out of ~.
+process.env.FLOWC_HOME = join(outRoot, "flowc-home");
 
 /** Compiles one scenario flow and writes its IR and bundles to a temporary directory. */
 export async function compileScenario(name: string): Promise<Compiled> {

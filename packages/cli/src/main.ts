@@ -1,6 +1,7 @@
 import { createDiagnostic } from "@flowc/ir";
 import { Command, CommanderError, Option } from "commander";
 import { buildCommand, checkCommand } from "./commands/build.js";
+import { daemonCommand, listCommand, logsCommand, startCommand, stopCommand } from "./commands/dataflow.js";
 import { graphCommand } from "./commands/graph.js";
 import { inspectCommand } from "./commands/inspect.js";
 import { type RunOptions, runCommand } from "./commands/run.js";
@@ -97,6 +98,66 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .option("--json", "print the RunResult as JSON, as the last line on stdout")
     .action(async (entry: string, options: RunOptions) => {
       exitCode = await runCommand(io, entry, options);
+    });
+
+  program
+    .command("daemon")
+    .description("start, stop or check the flowc daemon that owns dataflows (the dataflow runtime)")
+    .argument("<action>", "start, stop or status")
+    .option("--machine-id <id>", "start: this daemon's machine id (default FLOWC_MACHINE_ID or the host name)")
+    .option("--grace <seconds>", "stop: grace period for the running dataflows' nodes")
+    .option("--force", "stop: kill the running dataflows' nodes at once")
+    .option("--json", "print the daemon status as JSON")
+    .action(async (action: string, options: { machineId?: string; grace?: string; force?: boolean; json?: boolean }) => {
+      exitCode = await daemonCommand(io, action, options);
+    });
+
+  program
+    .command("start")
+    .description("start a dataflow on the running daemon and print its id")
+    .argument("<entry>", "a flow file (.ts), an .ir.json/.ir.msgpack file, or a Dora-dialect .yml descriptor")
+    .option("--name <name>", "a name to refer to the dataflow by (unique among running dataflows)")
+    .option("--attach", "stay attached: print its lifecycle and logs until it ends (Ctrl-C stops it)")
+    .option("--duration <seconds>", "stop the dataflow after this many seconds")
+    .option("--config <file>", "the flowc.config.json to use instead of the discovered one")
+    .option("--flow <name>", "the flow to start when the file exports several")
+    .option("--json", "print the dataflow summary as JSON")
+    .action(
+      async (
+        entry: string,
+        options: { name?: string; attach?: boolean; duration?: string; config?: string; flow?: string; json?: boolean },
+      ) => {
+        exitCode = await startCommand(io, entry, options);
+      },
+    );
+
+  program
+    .command("list")
+    .description("list the daemon's dataflows: id, name, status, node processes")
+    .option("--json", "print the list as JSON")
+    .action(async (options: { json?: boolean }) => {
+      exitCode = await listCommand(io, options);
+    });
+
+  program
+    .command("logs")
+    .description("print a dataflow's node logs (all nodes, or one)")
+    .argument("<dataflow>", "id, id prefix or name")
+    .argument("[node]", "a node id")
+    .option("-f, --follow", "keep printing new lines until the dataflow ends")
+    .action(async (dataflow: string, node: string | undefined, options: { follow?: boolean }) => {
+      exitCode = await logsCommand(io, dataflow, node, options);
+    });
+
+  program
+    .command("stop")
+    .description("stop a dataflow: Stop event, grace period, SIGTERM, SIGKILL")
+    .argument("<dataflow>", "id, id prefix or name")
+    .option("--grace <seconds>", "grace period before SIGTERM (default 10, or runtimes.dataflow.graceMs)")
+    .option("--force", "kill the node processes at once")
+    .option("--json", "print the dataflow summary as JSON")
+    .action(async (dataflow: string, options: { grace?: string; force?: boolean; json?: boolean }) => {
+      exitCode = await stopCommand(io, dataflow, options);
     });
 
   program

@@ -2,6 +2,7 @@ export { DaemonClient } from "./client.js";
 export { Daemon, type DaemonOptions } from "./daemon/daemon.js";
 export { DataflowRun, type DataflowSpec, type DataflowStatus, type ProcessInfo } from "./daemon/dataflow.js";
 export { uuidv7 } from "./daemon/id.js";
+export { launchDaemon } from "./daemon/launch.js";
 export { readLog } from "./daemon/logs.js";
 export { type DaemonPaths, daemonPaths, ensureDirs, machineId, readPid } from "./daemon/paths.js";
 export { type DaemonStatus, type DataflowSummary, PROTOCOL_VERSION, type StreamEvent } from "./daemon/protocol.js";

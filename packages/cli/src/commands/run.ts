@@ -14,7 +14,7 @@ import {
   resolveRuntime,
   runtimeOptions,
 } from "@flowc/runtime";
-import { descriptorToIr, parseDescriptor } from "@flowc/runtime-dataflow";
+import { type Descriptor, descriptorToIr, type NodeSettings, parseDescriptor } from "@flowc/runtime-dataflow";
 import { displayPath, irFormatOf, readInputFile, readIrFile } from "../files.js";
 import { type CliIo, ExitCode } from "../io.js";
 import { report } from "../report.js";
@@ -85,18 +85,39 @@ async function loadDescriptor(
     return { diagnostics: emitted.diagnostics };
   }
   report(io, converted.diagnostics);
-  return { ir, baseDir: temp, temp };
+  return { ir, baseDir: temp, temp, nodeSettings: descriptorNodeSettings(parsed.descriptor, yamlDir) };
+}
+
+/** What a descriptor says about node processes, as dataflow runtime options (`nodes`). */
+function descriptorNodeSettings(descriptor: Descriptor, yamlDir: string): Record<string, NodeSettings> {
+  const out: Record<string, NodeSettings> = {};
+  const policies = { never: "never", "on-failure": "onFailure", always: "always" } as const;
+  for (const n of descriptor.nodes) {
+    const env = { ...descriptor.env, ...n.env };
+    const workingDir = n.deploy?.working_dir ?? descriptor.deploy?.working_dir;
+    const settings: NodeSettings = {
+      ...(n.restart_policy ? { restart: policies[n.restart_policy] } : {}),
+      ...(n.max_restarts !== undefined ? { maxRestarts: n.max_restarts } : {}),
+      ...(n.restart_delay !== undefined ? { restartDelayMs: Math.round(n.restart_delay * 1000) } : {}),
+      ...(Object.keys(env).length > 0 ? { env: Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)])) } : {}),
+      ...(workingDir !== undefined ? { workingDir: resolve(yamlDir, workingDir) } : {}),
+    };
+    if (Object.keys(settings).length > 0) out[n.id] = settings;
+  }
+  return out;
 }
 
 /** A flow to run: its IR and the directory its node modules resolve against. */
-interface Loaded {
+export interface Loaded {
   readonly ir: Ir;
   readonly baseDir: string;
   /** A temporary build directory to delete after the run. */
   readonly temp?: string;
+  /** Per-node process settings a descriptor gave (restart policy, env, working dir): dataflow runtime options. */
+  readonly nodeSettings?: Readonly<Record<string, NodeSettings>>;
 }
 
-async function loadEntry(
+export async function loadEntry(
   io: CliIo,
   entry: string,
   flow: string | undefined,
@@ -139,7 +160,20 @@ async function loadEntry(
   return { ir: read.ir, baseDir: dirname(resolve(io.cwd, entry)) };
 }
 
-function parseDuration(text: string | undefined): number | undefined | Diagnostic {
+/** Descriptor node settings under the config's own (`runtimes.dataflow.nodes` wins). */
+export function withNodeSettings(
+  options: Readonly<Record<string, unknown>> | undefined,
+  runtime: string,
+  settings: Readonly<Record<string, NodeSettings>> | undefined,
+): Readonly<Record<string, unknown>> | undefined {
+  if (runtime !== "dataflow" || !settings || Object.keys(settings).length === 0) return options;
+  const own = (options?.nodes ?? {}) as Record<string, NodeSettings>;
+  const nodes: Record<string, NodeSettings> = { ...settings };
+  for (const [id, s] of Object.entries(own)) nodes[id] = { ...nodes[id], ...s };
+  return { ...options, nodes };
+}
+
+export function parseDuration(text: string | undefined): number | undefined | Diagnostic {
   if (text === undefined) return undefined;
   const seconds = Number(text);
   if (!Number.isFinite(seconds) || seconds <= 0 || text.trim() === "") {
@@ -179,7 +213,7 @@ export async function runCommand(io: CliIo, entry: string, options: RunOptions):
   try {
     const { ir } = loaded;
     if (options.printIr) io.stdout(encodeJson(ir));
-    const rtOptions = runtimeOptions(config, runtime.name);
+    const rtOptions = withNodeSettings(runtimeOptions(config, runtime.name), runtime.name, loaded.nodeSettings);
     const problems = runtime.check(ir, rtOptions);
     if (hasErrors(problems)) {
       report(io, problems);
@@ -248,7 +282,7 @@ export async function runCommand(io: CliIo, entry: string, options: RunOptions):
   }
 }
 
-function printEvent(io: CliIo, event: RuntimeEvent, log: (text: string) => void): void {
+export function printEvent(io: CliIo, event: RuntimeEvent, log: (text: string) => void): void {
   switch (event.type) {
     case "built":
       log(

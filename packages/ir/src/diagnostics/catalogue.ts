@@ -476,7 +476,7 @@ export const catalogue = {
   DaemonNotRunning: {
     code: 3201,
     severity: "error",
-    message: "No flowc daemon is running (no socket at {socket}).",
+    message: "No flowc daemon is running at {socket}.",
     doc: "A daemon command (start, list, logs, stop, daemon stop) found no daemon to talk to.",
     hint: "Start one with `flowc daemon start`; `flowc run --runtime dataflow` needs none (it runs its own).",
   },

@@ -1,0 +1,262 @@
+import { rmSync } from "node:fs";
+import { createDiagnostic, type Diagnostic, hasErrors } from "@flowc/ir";
+import { loadConfig, type RunResult, RuntimeError, runtimeOptions } from "@flowc/runtime";
+import {
+  DaemonClient,
+  type DaemonStatus,
+  type DataflowSummary,
+  daemonPaths,
+  dataflowRuntime,
+  launchDaemon,
+  type StreamEvent,
+} from "@flowc/runtime-dataflow";
+import { type CliIo, ExitCode } from "../io.js";
+import { report } from "../report.js";
+import { loadEntry, parseDuration, printEvent, withNodeSettings } from "./run.js";
+
+/** Runs `body` with a daemon connection; coded errors (no daemon, foreign socket, refused) become diagnostics. */
+async function withClient(io: CliIo, body: (client: DaemonClient) => Promise<number>): Promise<number> {
+  let client: DaemonClient | undefined;
+  try {
+    client = await DaemonClient.connect(daemonPaths(io.env));
+    return await body(client);
+  } catch (error) {
+    if (error instanceof RuntimeError) {
+      report(io, [error.diagnostic]);
+      return ["FLC3204"].includes(error.diagnostic.code) ? ExitCode.Invalid : ExitCode.Usage;
+    }
+    throw error;
+  } finally {
+    client?.close();
+  }
+}
+
+function parseGrace(text: string | undefined): number | undefined | Diagnostic {
+  if (text === undefined) return undefined;
+  const seconds = Number(text);
+  if (!Number.isFinite(seconds) || seconds < 0 || text.trim() === "")
+    return createDiagnostic("UsageError", { detail: `--grace takes a number of seconds (0 or more), got '${text}'.` });
+  return seconds * 1000;
+}
+
+/** `flowc daemon start|stop|status`. */
+export async function daemonCommand(
+  io: CliIo,
+  action: string,
+  options: { machineId?: string; grace?: string; force?: boolean; json?: boolean },
+): Promise<number> {
+  const paths = daemonPaths(io.env);
+  if (action === "start") {
+    try {
+      const { status, already } = await launchDaemon(paths, { machine: options.machineId, env: { ...process.env, ...io.env } });
+      if (options.json) io.stdout(`${JSON.stringify({ ...status, already })}\n`);
+      else io.stdout(`${already ? "flowc daemon already running" : "flowc daemon started"}: ${describeDaemon(status)}\n`);
+      return ExitCode.Ok;
+    } catch (error) {
+      if (error instanceof RuntimeError) {
+        report(io, [error.diagnostic]);
+        return ExitCode.Usage;
+      }
+      throw error;
+    }
+  }
+  if (action === "status") {
+    return withClient(io, async (client) => {
+      const status = await client.request<DaemonStatus>({ op: "status" });
+      if (options.json) io.stdout(`${JSON.stringify(status)}\n`);
+      else io.stdout(`flowc daemon running: ${describeDaemon(status)}\n`);
+      return ExitCode.Ok;
+    });
+  }
+  if (action === "stop") {
+    const grace = parseGrace(options.grace);
+    if (typeof grace === "object") return report(io, [grace]);
+    return withClient(io, async (client) => {
+      const status = await client.request<DaemonStatus>({ op: "status" });
+      const answer = await client.request<{ dataflows: number }>({ op: "shutdown", graceMs: grace, force: options.force === true });
+      // Wait for the daemon process to be gone (it stops its dataflows first).
+      const limit = performance.now() + (grace ?? 10_000) * 1.5 + 10_000;
+      while (performance.now() < limit && alive(status.pid)) await new Promise((r) => setTimeout(r, 50));
+      if (alive(status.pid)) {
+        report(io, [createDiagnostic("DaemonUnreachable", { socket: paths.socket, detail: `pid ${status.pid} did not exit` })]);
+        return ExitCode.Usage;
+      }
+      io.stdout(
+        `flowc daemon stopped (pid ${status.pid}; ${answer.dataflows} running dataflow${answer.dataflows === 1 ? "" : "s"} stopped)\n`,
+      );
+      return ExitCode.Ok;
+    });
+  }
+  return report(io, [createDiagnostic("UsageError", { detail: `Unknown daemon action '${action}'; use start, stop or status.` })]);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function describeDaemon(s: DaemonStatus): string {
+  return `pid ${s.pid}, machine '${s.machine}', ${s.dataflows} running dataflow${s.dataflows === 1 ? "" : "s"}\n  socket: ${s.socket}\n  state:  ${s.stateDir}`;
+}
+
+/** `flowc start <entry|ir|yaml> [--name N] [--attach]`: hands a dataflow to the running daemon. */
+export async function startCommand(
+  io: CliIo,
+  entry: string,
+  options: { name?: string; attach?: boolean; duration?: string; config?: string; flow?: string; json?: boolean },
+): Promise<number> {
+  const durationMs = parseDuration(options.duration);
+  if (typeof durationMs === "object") return report(io, [durationMs]);
+  const configResult = loadConfig(io.cwd, options.config);
+  if (!configResult.ok) return report(io, configResult.diagnostics);
+  return withClient(io, async (client) => {
+    const loaded = await loadEntry(io, entry, options.flow);
+    if ("diagnostics" in loaded) return report(io, loaded.diagnostics, loaded.sources ? { sources: loaded.sources } : {});
+    try {
+      const rtOptions = withNodeSettings(runtimeOptions(configResult.config, "dataflow"), "dataflow", loaded.nodeSettings);
+      const problems = dataflowRuntime.check(loaded.ir, rtOptions);
+      report(io, problems);
+      if (hasErrors(problems)) return ExitCode.Usage;
+      const log = (text: string) => io.stderr(`flowc: ${text}\n`);
+      const stream = client.stream<DataflowSummary>(
+        {
+          op: "start",
+          ir: loaded.ir,
+          baseDir: loaded.baseDir,
+          copyBaseDir: loaded.temp !== undefined,
+          name: options.name,
+          durationMs,
+          options: rtOptions,
+          attach: options.attach === true,
+          record: false,
+          hold: false,
+        },
+        (event) => showStreamEvent(io, event, log),
+      );
+      const summary = await stream.response;
+      if (options.json) io.stdout(`${JSON.stringify(summary)}\n`);
+      else {
+        io.stdout(`${summary.id}\n`);
+        log(
+          `started '${summary.flow}' as ${summary.id}${summary.name ? ` (${summary.name})` : ""}; \`flowc logs ${summary.name ?? summary.id}\` shows its logs`,
+        );
+      }
+      if (!options.attach) return ExitCode.Ok;
+      return attachUntilEnd(io, client, summary.id, stream.ended, log);
+    } finally {
+      if (loaded.temp) rmSync(loaded.temp, { recursive: true, force: true });
+    }
+  });
+}
+
+function showStreamEvent(io: CliIo, event: StreamEvent, log: (text: string) => void): void {
+  if (event.kind === "runtime") printEvent(io, event.event, log);
+  else if (event.kind === "log") io.stdout(event.line);
+}
+
+/** Follows an attached dataflow to its end; Ctrl-C stops it (twice: kills it). */
+async function attachUntilEnd(
+  io: CliIo,
+  client: DaemonClient,
+  id: string,
+  ended: Promise<unknown>,
+  log: (text: string) => void,
+): Promise<number> {
+  let interrupts = 0;
+  const unsubscribe = io.onSignal?.((signal) => {
+    interrupts++;
+    log(`${signal}: stopping ${id}${interrupts > 1 ? " (force)" : " (again to kill)"}`);
+    void client.request({ op: "stop", dataflow: id, force: interrupts > 1 }).catch(() => {});
+  });
+  try {
+    const result = (await ended) as RunResult | undefined;
+    if (!result) {
+      report(io, [
+        createDiagnostic("DaemonUnreachable", { socket: client.paths.socket, detail: "the connection closed before the dataflow ended" }),
+      ]);
+      return ExitCode.Usage;
+    }
+    if (result.status === "failed") return ExitCode.Invalid;
+    return interrupts > 0 ? ExitCode.Interrupted : ExitCode.Ok;
+  } finally {
+    unsubscribe?.();
+  }
+}
+
+/** `flowc list [--json]`. */
+export async function listCommand(io: CliIo, options: { json?: boolean }): Promise<number> {
+  return withClient(io, async (client) => {
+    const list = await client.request<DataflowSummary[]>({ op: "list" });
+    if (options.json) {
+      io.stdout(`${JSON.stringify(list)}\n`);
+      return ExitCode.Ok;
+    }
+    if (list.length === 0) {
+      io.stdout("no dataflows (start one with `flowc start <flow>`)\n");
+      return ExitCode.Ok;
+    }
+    const rows = [
+      ["ID", "NAME", "STATUS", "NODES", "PIDS", "CREATED"],
+      ...list.map((d) => [
+        d.id,
+        d.name ?? "-",
+        d.status,
+        String(d.nodes),
+        Object.values(d.processes)
+          .map((p) => p.pid)
+          .filter((p) => p !== null)
+          .join(",") || "-",
+        d.createdAt.replace("T", " ").replace(/\.\d+Z$/, "Z"),
+      ]),
+    ];
+    const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
+    for (const r of rows)
+      io.stdout(
+        `${r
+          .map((c, i) => c.padEnd(widths[i] ?? 0))
+          .join("  ")
+          .trimEnd()}\n`,
+      );
+    return ExitCode.Ok;
+  });
+}
+
+/** `flowc logs <dataflow> [node] [--follow]`. */
+export async function logsCommand(io: CliIo, dataflow: string, node: string | undefined, options: { follow?: boolean }): Promise<number> {
+  return withClient(io, async (client) => {
+    const stream = client.stream<{ text: string; following: boolean }>(
+      { op: "logs", dataflow, node, follow: options.follow === true },
+      (event) => {
+        if (event.kind === "log") io.stdout(event.line);
+      },
+    );
+    const first = await stream.response;
+    io.stdout(first.text);
+    if (first.following) {
+      const unsubscribe = io.onSignal?.(() => client.close());
+      await stream.ended;
+      unsubscribe?.();
+    }
+    return ExitCode.Ok;
+  });
+}
+
+/** `flowc stop <dataflow> [--grace <s>] [--force]`. */
+export async function stopCommand(
+  io: CliIo,
+  dataflow: string,
+  options: { grace?: string; force?: boolean; json?: boolean },
+): Promise<number> {
+  const grace = parseGrace(options.grace);
+  if (typeof grace === "object") return report(io, [grace]);
+  return withClient(io, async (client) => {
+    const summary = await client.request<DataflowSummary>({ op: "stop", dataflow, graceMs: grace, force: options.force === true });
+    if (options.json) io.stdout(`${JSON.stringify(summary)}\n`);
+    else io.stdout(`${summary.name ?? summary.id}: ${summary.status}\n`);
+    return ExitCode.Ok;
+  });
+}

@@ -1,0 +1,51 @@
+import { spawn } from "node:child_process";
+import { closeSync, openSync } from "node:fs";
+import { RuntimeError } from "@flowc/runtime";
+import { DaemonClient } from "../client.js";
+import { type DaemonPaths, ensureDirs } from "./paths.js";
+import type { DaemonStatus } from "./protocol.js";
+
+const fromSource = import.meta.url.endsWith(".ts");
+const daemonEntry = new URL(fromSource ? "../../dist/daemon/main.js" : "./main.js", import.meta.url);
+
+/**
+ * Starts the daemon as a detached background process (its output goes to daemon.log in the
+ * runtime directory) and waits until it answers. Returns its status, and whether it was
+ * already running.
+ */
+export async function launchDaemon(
+  paths: DaemonPaths,
+  options: { machine?: string | undefined; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<{ status: DaemonStatus; already: boolean }> {
+  const running = await DaemonClient.connectIfRunning(paths);
+  if (running) {
+    const status = await running.request<DaemonStatus>({ op: "status" });
+    running.close();
+    return { status, already: true };
+  }
+  ensureDirs(paths);
+  const log = openSync(paths.daemonLog, "a", 0o600);
+  const args = [daemonEntry.pathname, ...(options.machine ? ["--machine-id", options.machine] : [])];
+  const child = spawn(process.execPath, args, { detached: true, stdio: ["ignore", log, log], env: options.env ?? process.env });
+  closeSync(log);
+  let exited: string | undefined;
+  child.once("exit", (code, signal) => {
+    exited = signal ? `it was killed by ${signal}` : `it exited with code ${code}`;
+  });
+  child.unref();
+  const limit = performance.now() + (options.timeoutMs ?? 10_000);
+  while (performance.now() < limit) {
+    if (exited) throw RuntimeError.of("DaemonStartFailed", { detail: `${exited}; see ${paths.daemonLog}` });
+    const client = await DaemonClient.connectIfRunning(paths, 1000).catch(() => undefined);
+    if (client) {
+      const status = await client.request<DaemonStatus>({ op: "status" });
+      client.close();
+      return { status, already: false };
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  child.kill("SIGKILL");
+  throw RuntimeError.of("DaemonStartFailed", {
+    detail: `it did not answer within ${(options.timeoutMs ?? 10_000) / 1000} s; see ${paths.daemonLog}`,
+  });
+}

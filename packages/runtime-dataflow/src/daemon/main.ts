@@ -1,0 +1,28 @@
+// Entry of the flowc daemon process (`flowc daemon start` runs it detached). Arguments:
+// `--machine-id <id>`. Paths come from FLOWC_HOME / XDG_RUNTIME_DIR / XDG_STATE_HOME.
+import { RuntimeError } from "@flowc/runtime";
+import { Daemon } from "./daemon.js";
+import { daemonPaths, machineId } from "./paths.js";
+
+const args = process.argv.slice(2);
+const at = args.indexOf("--machine-id");
+const machine = machineId(at >= 0 ? args[at + 1] : undefined);
+const logMaxBytes = process.env.FLOWC_LOG_MAX_BYTES ? Number(process.env.FLOWC_LOG_MAX_BYTES) : undefined;
+
+try {
+  const daemon = await Daemon.start(daemonPaths(), { machine, logMaxBytes, log: (line) => process.stdout.write(`${line}\n`) });
+  const shutdown = (signal: string) => {
+    process.stdout.write(`${new Date().toISOString()} ${signal}: shutting down\n`);
+    void daemon.shutdown();
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
+  // A client's disconnect must never take the daemon down.
+  process.on("SIGPIPE", () => {});
+  await daemon.closed;
+  process.exit(0);
+} catch (error) {
+  const message = error instanceof RuntimeError ? `${error.diagnostic.code} ${error.message}` : String(error);
+  process.stderr.write(`${message}\n`);
+  process.exit(2);
+}
