@@ -16,10 +16,9 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { compile, emit } from "@flowc/frontend";
-import type { Ir, Json } from "@flowc/ir";
-import type { RuntimeEvent } from "@flowc/runtime";
+import type { Json } from "@flowc/ir";
 import { mpRuntime } from "@flowc/runtime-mp";
+import { epochNow, flowCompiler, runUntilLogged, type Stats, round, stats, withParams } from "./common.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const SIZES: [string, number][] = [
@@ -32,73 +31,14 @@ const SIZES: [string, number][] = [
 const HOPS = 100;
 /** Messages sent before the measured ones, so the JIT has compiled both sides (as any JIT benchmark must). */
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 1000);
-const epochNow = () => performance.timeOrigin + performance.now();
-
-interface Stats {
-  p50: number;
-  p95: number;
-  p99: number;
-  n: number;
-}
-function stats(xs: number[]): Stats {
-  const s = [...xs].sort((a, b) => a - b);
-  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))] as number;
-  return { p50: round(at(0.5)), p95: round(at(0.95)), p99: round(at(0.99)), n: s.length };
-}
-const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
-
 // ---- flows --------------------------------------------------------------------------------
 const out = mkdtempSync(join(tmpdir(), "flowc-bench-runtime-"));
-const compiled = new Map<string, { ir: Ir; baseDir: string }>();
-async function flowNamed(name: string) {
-  const known = compiled.get(name);
-  if (known) return known;
-  const r = compile({ entry: join(here, "runtime/flows.flow.ts"), flow: name });
-  if (!r.ir) throw new Error(r.diagnostics.map((d) => d.message).join("; "));
-  const baseDir = join(out, name);
-  await emit({ ir: r.ir, modules: r.modules, outDir: baseDir, format: "json", projectRoot: r.projectRoot, displayRoot: baseDir });
-  const entry = { ir: r.ir, baseDir };
-  compiled.set(name, entry);
-  return entry;
-}
+const flowNamed = flowCompiler(join(here, "runtime/flows.flow.ts"), out);
 
-function withParams(ir: Ir, params: Record<string, Record<string, Json>>): Ir {
-  return { ...ir, nodes: ir.nodes.map((n) => (params[n.id] ? { ...n, params: { ...n.params, ...params[n.id] } } : n)) };
-}
-
-/** Runs a flow until `done` sees the log line it waits for; returns the parsed line. */
-async function runFlow(
-  name: string,
-  params: Record<string, Record<string, Json>>,
-  isolation: string,
-  key: string,
-  timeoutMs = 120_000,
-): Promise<{ data: Record<string, unknown>; startedAt: number; builtMs: number }> {
+/** Runs a flow on mp until a node logs the JSON line with `key`; returns the parsed line. */
+async function runFlow(name: string, params: Record<string, Record<string, Json>>, isolation: string, key: string, timeoutMs = 120_000) {
   const { ir, baseDir } = await flowNamed(name);
-  const t0 = performance.now();
-  const execution = await mpRuntime.build(withParams(ir, params), { baseDir, options: { isolation }, graceMs: 2000 });
-  const builtMs = performance.now() - t0;
-  let data: Record<string, unknown> | undefined;
-  let resolveDone: () => void = () => {};
-  const done = new Promise<void>((r) => {
-    resolveDone = r;
-  });
-  execution.events.subscribe((e: RuntimeEvent) => {
-    if (e.type === "log" && e.message.includes(`"${key}"`)) {
-      const parsed = JSON.parse(e.message) as Record<string, unknown>;
-      if (key in parsed) {
-        data = parsed;
-        resolveDone();
-      }
-    }
-  });
-  const startedAt = epochNow();
-  await execution.start();
-  const driving = execution.wait({ timeoutMs });
-  await Promise.race([done, driving]);
-  await execution.stop({ graceMs: 2000 });
-  if (!data) throw new Error(`${name} on ${isolation}: no '${key}' line`);
-  return { data, startedAt, builtMs };
+  return runUntilLogged(mpRuntime, withParams(ir, params), { baseDir, options: { isolation } }, key, timeoutMs);
 }
 
 // ---- baselines: two plain worker threads --------------------------------------------------

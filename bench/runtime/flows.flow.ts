@@ -1,6 +1,6 @@
 // Flows of the runtime benchmark; params are set per measurement by editing the IR.
 import { events, flow, free, rate } from "@flowc/dsl";
-import { Busy, Clock, CountSink, EndToEnd, Flood, LatencySink, Pinger } from "./nodes.js";
+import { Blaster, Busy, Clock, CountSink, EndToEnd, Flood, FrameCounter, LatencySink, Pinger } from "./nodes.js";
 
 /** One hop: a 200 Hz pinger (5 ms spacing, like Dora's benchmark) into a latency sink. */
 export const hop = flow("hop", ({ add, connect }) => {
@@ -41,4 +41,11 @@ export const ten = flow("ten", ({ add, connect }) => {
     connect(prev.out.sent, next.in.sent);
     prev = next;
   }
+});
+
+/** Back-to-back frames of one size (large-message throughput). */
+export const burst = flow("burst", ({ add, connect }) => {
+  const blast = add("blast", Blaster, { params: { size: 4 * 1024 * 1024, count: 500 }, clock: free() });
+  const sink = add("sink", FrameCounter, { params: { count: 500 }, inputs: { frames: events() } });
+  connect(blast.out.frame, sink.in.frames, { capacity: 16, onFull: "block" });
 });

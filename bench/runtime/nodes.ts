@@ -95,3 +95,30 @@ export const EndToEnd = node("EndToEnd", {
     if (state.latencies.length === params.count) log.info(JSON.stringify({ latencies: state.latencies.slice(params.skip) }));
   },
 });
+
+/** Emits `count` frames of `size` bytes back to back (a source that ends), the send time in the first 8 bytes. */
+export const Blaster = node("Blaster", {
+  params: { size: z.number().int(), count: z.number().int() },
+  outputs: { frame: z.instanceof(Uint8Array) },
+  source: function* ({ params, emit }) {
+    for (let i = 0; i < params.count; i++) {
+      const frame = new Uint8Array(Math.max(8, params.size));
+      new DataView(frame.buffer).setFloat64(0, epochNow(), true);
+      emit("frame", frame);
+      yield {};
+    }
+  },
+});
+
+/** Counts frames; logs {count, firstMs, lastMs} (epoch) when `count` arrived. */
+export const FrameCounter = node("FrameCounter", {
+  params: { count: z.number().int() },
+  inputs: { frames: many(z.instanceof(Uint8Array)) },
+  state: () => ({ n: 0, first: 0 }),
+  step: ({ frames }, { params, state, log }) => {
+    if (!frames) return;
+    if (state.n === 0) state.first = epochNow();
+    state.n += frames.length;
+    if (state.n >= params.count) log.info(JSON.stringify({ count: state.n, firstMs: state.first, lastMs: epochNow() }));
+  },
+});

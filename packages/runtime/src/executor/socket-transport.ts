@@ -191,11 +191,24 @@ export class SocketTransport implements ExecutorTransport {
     else close();
   }
 
-  /** Lets the last frames (end-of-stream markers) leave, bounded by `timeoutMs`, then closes everything. */
+  /**
+   * Lets the last frames (end-of-stream markers) leave, bounded by `timeoutMs`, then closes
+   * everything. Each connection is half-closed and kept reading until the peer closes its
+   * side: closing a Unix socket that still has unread bytes (credit frames) makes Linux reset
+   * the connection, and the peer loses whatever it had not read yet.
+   */
   async close(timeoutMs = 2000): Promise<void> {
     await Promise.race([
       Promise.all(
-        [...this.#connections].map((s) => new Promise<void>((resolve) => (s.writableEnded || s.destroyed ? resolve() : s.end(resolve)))),
+        [...this.#connections].map(
+          (s) =>
+            new Promise<void>((resolve) => {
+              if (s.destroyed) return resolve();
+              s.once("close", () => resolve());
+              s.resume();
+              if (!s.writableEnded) s.end();
+            }),
+        ),
       ),
       new Promise((resolve) => setTimeout(resolve, timeoutMs).unref()),
     ]);
