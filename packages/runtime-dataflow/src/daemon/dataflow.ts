@@ -278,7 +278,8 @@ export class DataflowRun implements Execution {
     child.stderr?.on("data", (d: Buffer) => proc.log.chunk("stderr", d));
     child.on("message", (message: FromNode) => this.#push({ proc, child, message }));
     child.on("error", (error) => this.#push({ proc, child, exit: `spawn failed: ${error.message}` }));
-    child.on("exit", (code, signal) => {
+    // "close", not "exit": stderr is complete by then, so error messages can quote it.
+    child.on("close", (code, signal) => {
       proc.exitCode = code;
       proc.signal = signal;
       this.#push({ proc, child, exit: signal ? `killed by ${signal}` : `exit code ${code}` });
