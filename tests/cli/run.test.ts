@@ -100,7 +100,7 @@ describe("flowc run", () => {
   it("an unknown runtime exits 2 with FLC3001 listing the runtimes, before anything starts", async () => {
     const r = await flowc(["run", demoIr, "--runtime", "nosuch"]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("error FLC3001: Unknown runtime 'nosuch'; available: mp.");
+    expect(r.stderr).toContain("error FLC3001: Unknown runtime 'nosuch'; available: mp, dataflow.");
     expect(r.stderr).not.toContain("started");
     const env = await flowc(["run", demoIr], { env: { FLOWC_RUNTIME: "fromenv" } });
     expect(env.code).toBe(2);

@@ -5,14 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Ir } from "@flowc/ir";
 import { RuntimeError } from "@flowc/runtime";
-import {
-  DaemonClient,
-  Daemon,
-  type DaemonPaths,
-  type DataflowSummary,
-  daemonPaths,
-  type StreamEvent,
-} from "@flowc/runtime-dataflow";
+import { Daemon, DaemonClient, type DaemonPaths, type DataflowSummary, daemonPaths, type StreamEvent } from "@flowc/runtime-dataflow";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Compiled, compileScenario, NODE_PROCESS, removeCompiled } from "../conformance/harness.js";
 import { childProcesses, stopEsbuild } from "../helpers/processes.js";
@@ -159,7 +152,9 @@ describe("dataflows", () => {
     writeFileSync(join(dir, "die.mjs"), "process.stderr.write('dying on purpose\\n'); process.exit(3);\n");
     const ir = {
       ...chain.ir,
-      nodes: chain.ir.nodes.map((n) => (n.id === "plus10" ? { ...n, impl: { module: `${dir.slice(chain.baseDir.length + 1)}/die.mjs`, export: "x" } } : n)),
+      nodes: chain.ir.nodes.map((n) =>
+        n.id === "plus10" ? { ...n, impl: { module: `${dir.slice(chain.baseDir.length + 1)}/die.mjs`, export: "x" } } : n,
+      ),
     };
     const c = await client();
     let message = "";
@@ -195,12 +190,11 @@ describe("dataflows", () => {
     );
     const started = await stream.response;
     const pid = started.processes.double?.pid as number;
-    const delivered = () => events.filter((e) => e.kind === "records").reduce((n, e) => n + (e.kind === "records" ? e.entries.length : 0), 0);
+    const delivered = () =>
+      events.filter((e) => e.kind === "records").reduce((n, e) => n + (e.kind === "records" ? e.entries.length : 0), 0);
     await until(() => (delivered() > 3 ? true : undefined));
     process.kill(pid, "SIGKILL");
-    const warning = await until(() =>
-      events.find((e) => e.kind === "runtime" && e.event.type === "warning" && e.event.code === "FLC3206"),
-    );
+    const warning = await until(() => events.find((e) => e.kind === "runtime" && e.event.type === "warning" && e.event.code === "FLC3206"));
     expect(JSON.stringify(warning)).toContain("Node 'double' exited (killed by SIGKILL)");
     const restarted = await until(async () => {
       const list = await c.request<DataflowSummary[]>({ op: "list" });
@@ -211,7 +205,9 @@ describe("dataflows", () => {
     // Messages flow through the restarted node again.
     const before = events.filter((e) => e.kind === "records" && e.entries.some((r) => r.channel.startsWith("plus10"))).length;
     await until(() =>
-      events.filter((e) => e.kind === "records" && e.entries.some((r) => r.channel.startsWith("plus10"))).length > before + 2 ? true : undefined,
+      events.filter((e) => e.kind === "records" && e.entries.some((r) => r.channel.startsWith("plus10"))).length > before + 2
+        ? true
+        : undefined,
     );
     await c.request({ op: "stop", dataflow: "restarts" });
     c.close();
@@ -228,7 +224,10 @@ describe("dataflows", () => {
     const started = await stream.response;
     await until(() => (events.some((e) => e.kind === "records") ? true : undefined));
     process.kill(started.processes.double?.pid as number, "SIGKILL");
-    const result = (await stream.ended) as { status: string; nodes: { id: string; status: string; error: { code: string; message: string } | null; cause: string | null }[] };
+    const result = (await stream.ended) as {
+      status: string;
+      nodes: { id: string; status: string; error: { code: string; message: string } | null; cause: string | null }[];
+    };
     c.close();
     expect(result.status).toBe("failed");
     const double = result.nodes.find((n) => n.id === "double");

@@ -1,7 +1,15 @@
 export { InputPort, type Taken } from "./adapters.js";
 export { ClockState, type Fired, type TickGate } from "./clock.js";
 export { decodeValue, encodeValue } from "./codec.js";
-export { CONFIG_FILE_NAME, type ConfigResult, configJsonSchema, FlowcConfig, findConfig, loadConfig, parseRuntimeOptions } from "./config.js";
+export {
+  CONFIG_FILE_NAME,
+  type ConfigResult,
+  configJsonSchema,
+  FlowcConfig,
+  findConfig,
+  loadConfig,
+  parseRuntimeOptions,
+} from "./config.js";
 export type {
   BuildOptions,
   DriveState,

@@ -523,7 +523,8 @@ export const catalogue = {
   PlacementUnavailable: {
     code: 3208,
     severity: "error",
-    message: "Node '{node}' is placed on machine '{machine}', but this daemon is machine '{self}' and no daemon for '{machine}' is connected.",
+    message:
+      "Node '{node}' is placed on machine '{machine}', but this daemon is machine '{self}' and no daemon for '{machine}' is connected.",
     doc: "The dataflow runtime spawns the nodes placed on its own machine; nodes for other machines need their daemon (multi-machine execution comes with the NATS transport).",
     hint: "Remove the placement, or set the daemon's machine id with FLOWC_MACHINE_ID / `flowc daemon start --machine-id`.",
   },

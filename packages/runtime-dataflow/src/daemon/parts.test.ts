@@ -1,0 +1,132 @@
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadValid, testChannel, testIr, testNode, testSource } from "@flowc/ir/testing";
+import { epochNow, Payload } from "@flowc/runtime";
+import { afterAll, describe, expect, it } from "vitest";
+import { ShmPayloads } from "../node/shm.js";
+import { uuidv7 } from "./id.js";
+import { LogFile, readLog } from "./logs.js";
+import { planPlacement, unreachableNodes } from "./routing.js";
+import { DaemonTimers } from "./timers.js";
+
+const dir = mkdtempSync(join(tmpdir(), "flowc-df-parts-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("uuidv7", () => {
+  it("is an RFC 9562 version 7 id that sorts by creation time", () => {
+    const a = uuidv7(1_700_000_000_000);
+    const b = uuidv7(1_700_000_000_001);
+    expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(a < b).toBe(true);
+    expect(Number.parseInt(a.replace(/-/g, "").slice(0, 12), 16)).toBe(1_700_000_000_000);
+    expect(new Set(Array.from({ length: 1000 }, () => uuidv7())).size).toBe(1000);
+  });
+});
+
+describe("DaemonTimers", () => {
+  it("runs one timer per distinct interval, phase-locked to the start", async () => {
+    const ticks: [string[], number][] = [];
+    const timers = new DaemonTimers((nodes, at) => ticks.push([[...nodes], at]));
+    timers.add(20, "a");
+    timers.add(20, "b");
+    timers.add(50, "c");
+    expect(timers.count).toBe(2);
+    timers.start(epochNow(), 110);
+    await new Promise((r) => setTimeout(r, 200));
+    timers.stop();
+    const fast = ticks.filter(([n]) => n.includes("a")).map(([, at]) => at);
+    const slow = ticks.filter(([n]) => n.includes("c")).map(([, at]) => at);
+    expect(ticks.every(([n]) => n.join() === "a,b" || n.join() === "c")).toBe(true);
+    // Phase-locked: multiples of the interval from 0, increasing, none at or after the end
+    // (under load a late timer skips ticks, which the next test covers).
+    for (const [list, interval] of [
+      [fast, 20],
+      [slow, 50],
+    ] as const) {
+      expect(list[0]).toBe(0);
+      expect(list.every((at, i) => at % interval === 0 && (i === 0 || at > (list[i - 1] as number)) && at < 110)).toBe(true);
+    }
+    expect(fast.length).toBeGreaterThanOrEqual(3);
+    expect(timers.lastTickOf("b")).toBe(fast.at(-1));
+  });
+
+  it("skips the ticks it missed while the daemon was busy instead of bursting", async () => {
+    const ticks: number[] = [];
+    const timers = new DaemonTimers((_, at) => ticks.push(at));
+    timers.add(10, "a");
+    timers.start(epochNow(), undefined);
+    const busyUntil = performance.now() + 55;
+    while (performance.now() < busyUntil) {}
+    await new Promise((r) => setTimeout(r, 5));
+    timers.stop();
+    // Tick 0 went out at the start; the next one is the latest due (50), not 10, 20, 30, 40.
+    expect(ticks[0]).toBe(0);
+    expect(ticks[1]).toBeGreaterThanOrEqual(50);
+    expect(ticks).toEqual([...new Set(ticks)].sort((x, y) => x - y));
+  });
+});
+
+describe("LogFile", () => {
+  it("rotates past its size, keeps `keep` old files, and reads back in order", () => {
+    const path = join(dir, "node.log");
+    const log = new LogFile(path, 200, 2);
+    for (let i = 0; i < 30; i++) log.line("stdout", `line ${i}`);
+    log.chunk("stderr", "partial ");
+    log.chunk("stderr", "line\nlast");
+    log.close();
+    expect(
+      readdirSync(dir)
+        .filter((f) => f.startsWith("node.log"))
+        .sort(),
+    ).toEqual(["node.log", "node.log.1", "node.log.2"]);
+    const text = readLog(path, 2);
+    const numbers = [...text.matchAll(/line (\d+)/g)].map((m) => Number(m[1]));
+    expect(numbers).toEqual([...numbers].sort((a, b) => a - b));
+    expect(numbers.at(-1)).toBe(29);
+    expect(text).toContain("stderr partial line");
+    expect(text).toContain("stderr last");
+    expect(log.stderrTail()).toBe("partial line\nlast");
+  });
+});
+
+describe("ShmPayloads", () => {
+  it("stores a payload once, hands each channel its own link, and frees it when every reader took it", async () => {
+    const shm = new ShmPayloads(join(dir, "shm"), 1024, "producer");
+    const bytes = new Uint8Array(4096).fill(7);
+    const payload = Payload.ofBytes(bytes);
+    const a = shm.put(payload, bytes);
+    const b = shm.put(payload, bytes);
+    expect(a).not.toBe(b);
+    await new Promise((r) => setImmediate(r));
+    // The producer's own name is gone; the two links hold the memory.
+    expect(readdirSync(join(dir, "shm")).sort()).toEqual([a, b].map((p) => p.slice(p.lastIndexOf("/") + 1)).sort());
+    expect(Buffer.from(shm.take(a)).equals(Buffer.from(bytes))).toBe(true);
+    expect(existsSync(a)).toBe(false);
+    expect(shm.take(b).byteLength).toBe(4096);
+    expect(readdirSync(join(dir, "shm"))).toEqual([]);
+    expect(() => shm.take("/etc/passwd")).toThrow(/outside/);
+  });
+});
+
+describe("placement", () => {
+  const ir = loadValid(
+    testIr(
+      [testSource("a"), testNode("b", { placement: "m2" }), testNode("c")],
+      [testChannel("a.value", "b.value"), testChannel("a.value", "c.value")],
+    ),
+  );
+  it("routes channels within a machine locally and across machines through the daemons", () => {
+    const plan = planPlacement(ir, "m1");
+    expect(plan.local).toEqual(["a", "c"]);
+    expect(plan.machines.get("m2")).toEqual(["b"]);
+    expect(plan.routes.map((r) => r.kind)).toEqual(["remote", "local"]);
+  });
+  it("refuses nodes on machines no connected daemon serves (FLC3208), and accepts them once one is", () => {
+    const plan = planPlacement(ir, "m1");
+    expect(unreachableNodes(plan).map((d) => [d.code, d.message])).toEqual([
+      ["FLC3208", "Node 'b' is placed on machine 'm2', but this daemon is machine 'm1' and no daemon for 'm2' is connected."],
+    ]);
+    expect(unreachableNodes(plan, new Set(["m2"]))).toEqual([]);
+  });
+});

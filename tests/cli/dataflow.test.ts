@@ -1,0 +1,137 @@
+// The dataflow runtime from the command line, with the built executable: the issue's
+// acceptance sequence, orphan protection when the daemon dies, and the coded errors.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { bin, type Run, root } from "./helpers.js";
+
+const home = mkdtempSync(join(tmpdir(), "flowc-dataflow-cli-"));
+
+function flowcIn(args: string[], env: Record<string, string> = {}, timeout = 60_000): Run {
+  const result = spawnSync(process.execPath, [bin, ...args], {
+    cwd: root,
+    encoding: "utf8",
+    timeout,
+    killSignal: "SIGKILL",
+    env: { ...process.env, NO_COLOR: "1", FLOWC_HOME: home, ...env },
+  });
+  if (result.error) throw result.error;
+  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Node processes of the dataflow runtime still alive anywhere on the machine, for this FLOWC_HOME's daemon. */
+function nodeProcesses(): number[] {
+  const out = spawnSync("pgrep", ["-f", "runtime-dataflow/dist/node/main.js"], { encoding: "utf8" }).stdout;
+  return out
+    .split("\n")
+    .map((l) => Number(l.trim()))
+    .filter((n) => n > 0 && readFileSync(`/proc/${n}/environ`, "utf8").includes(`FLOWC_HOME=${home}`));
+}
+
+/** Running (a zombie has exited: it only waits for whoever adopted it to reap it). */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+afterAll(() => {
+  flowcIn(["daemon", "stop", "--force"]);
+  rmSync(home, { recursive: true, force: true });
+});
+
+describe("flowc with the dataflow runtime", () => {
+  it("run --runtime dataflow needs no daemon: 12, then 14, with the lifecycle", () => {
+    const r = flowcIn(["run", "examples/demo.flow.ts", "--runtime", "dataflow", "--duration", "3", "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split("\n");
+    expect(lines.slice(0, 2)).toEqual(["[sink] final value 12", "[sink] final value 14"]);
+    expect(JSON.parse(lines.at(-1) as string)).toMatchObject({ flow: "demo", runtime: "dataflow", status: "stopped", reason: "duration" });
+    expect(r.stderr).toContain("flowc: built: 4 executors (process per node), 3 channels");
+    expect(r.stderr).toContain("flowc: started");
+    expect(r.stderr).toMatch(/flowc: stopped: stopped after 3\.\d\d s \(duration\); nodes: 4 STOPPED; every executor ended cleanly/);
+    expect(nodeProcesses()).toEqual([]);
+  }, 60_000);
+
+  it("daemon verbs without a daemon are coded and say what to do", () => {
+    const list = flowcIn(["list"]);
+    expect(list.code).toBe(2);
+    expect(list.stderr).toContain("error FLC3201: No flowc daemon is running at");
+    expect(list.stderr).toContain("flowc daemon start");
+    expect(flowcIn(["daemon", "status"]).code).toBe(2);
+  });
+
+  it("daemon start, start --name d1, list, logs d1 sink, stop d1, daemon stop", () => {
+    const started = flowcIn(["daemon", "start", "--machine-id", "m1"]);
+    expect(started.code, started.stderr).toBe(0);
+    expect(started.stdout).toMatch(/flowc daemon started: pid \d+, machine 'm1'/);
+    expect(flowcIn(["daemon", "start"]).stdout).toContain("already running");
+
+    const d1 = flowcIn(["start", "examples/demo.flow.ts", "--name", "d1"]);
+    expect(d1.code, d1.stderr).toBe(0);
+    const id = d1.stdout.trim();
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(flowcIn(["start", "examples/demo.flow.ts", "--name", "d1"]).stderr).toContain("FLC3209");
+
+    const list = flowcIn(["list", "--json"]);
+    const entry = JSON.parse(list.stdout).find((d: { name: string }) => d.name === "d1");
+    expect(entry).toMatchObject({ id, status: "running", nodes: 4, machine: "m1" });
+    expect(flowcIn(["list"]).stdout).toMatch(new RegExp(`${id}\\s+d1\\s+running\\s+4`));
+
+    // The sink logs 12 after about a second.
+    let logs = "";
+    for (let i = 0; i < 60 && !logs.includes("final value 12"); i++) {
+      spawnSync("sleep", ["0.1"]);
+      logs = flowcIn(["logs", "d1", "sink"]).stdout;
+    }
+    expect(logs).toMatch(/ info final value 12\n/);
+    expect(flowcIn(["logs", "d1", "nosuch"]).stderr).toContain("FLC3204");
+
+    const stopped = flowcIn(["stop", "d1"]);
+    expect(stopped.code, stopped.stderr).toBe(0);
+    expect(stopped.stdout).toBe("d1: stopped\n");
+    expect(flowcIn(["list"]).stdout).toMatch(new RegExp(`${id}\\s+d1\\s+stopped`));
+    expect(flowcIn(["stop", "nosuch"]).code).toBe(1);
+
+    const down = flowcIn(["daemon", "stop"]);
+    expect(down.code, down.stderr).toBe(0);
+    expect(down.stdout).toMatch(/flowc daemon stopped \(pid \d+/);
+    expect(nodeProcesses()).toEqual([]);
+    // Logs and the result record outlive the dataflow and the daemon.
+    const record = JSON.parse(readFileSync(join(home, "state", id, "result.json"), "utf8"));
+    expect(record).toMatchObject({ id, name: "d1", status: "stopped", machine: "m1" });
+  }, 120_000);
+
+  it("killing the daemon leaves no node process behind (within a second)", () => {
+    expect(flowcIn(["daemon", "start"]).code).toBe(0);
+    expect(flowcIn(["start", "examples/demo.flow.ts", "--name", "orphans"]).code).toBe(0);
+    const pids = nodeProcesses();
+    expect(pids).toHaveLength(4);
+    const status = JSON.parse(flowcIn(["daemon", "status", "--json"]).stdout);
+    process.kill(status.pid, "SIGKILL");
+    const t0 = Date.now();
+    while (pids.some(alive) && Date.now() - t0 < 3000) spawnSync("sleep", ["0.02"]);
+    expect(pids.filter(alive)).toEqual([]);
+    expect(Date.now() - t0).toBeLessThan(1000);
+    // A stale socket is not a running daemon, and a new daemon replaces it.
+    expect(flowcIn(["list"]).stderr).toContain("FLC3201");
+    expect(flowcIn(["daemon", "start"]).code).toBe(0);
+    expect(flowcIn(["daemon", "stop"]).code).toBe(0);
+  }, 60_000);
+
+  it("run --runtime dataflow uses the running daemon when there is one", () => {
+    expect(flowcIn(["daemon", "start"]).code).toBe(0);
+    const r = flowcIn(["run", "examples/demo.flow.ts", "--runtime", "dataflow", "--duration", "2"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("[sink] final value 12");
+    const list = JSON.parse(flowcIn(["list", "--json"]).stdout);
+    expect(list).toHaveLength(1);
+    expect(list[0]).toMatchObject({ flow: "demo", status: "stopped" });
+    expect(flowcIn(["daemon", "stop"]).code).toBe(0);
+  }, 60_000);
+});
