@@ -146,7 +146,9 @@ async function measureLatency(report: Report): Promise<void> {
       entry.socketOnly = stats(socketOnly.data.latencies as number[]);
     }
     report.latency[label] = entry;
-    console.error(`${label}: dataflow p50 ${entry.dataflow.p50} µs (socket only ${entry.socketOnly?.p50 ?? "-"}), bare ${entry.bare.p50} µs`);
+    console.error(
+      `${label}: dataflow p50 ${entry.dataflow.p50} µs (socket only ${entry.socketOnly?.p50 ?? "-"}), bare ${entry.bare.p50} µs`,
+    );
   }
 }
 
@@ -160,7 +162,9 @@ async function measureThroughput(report: Report): Promise<void> {
   report.throughput.largeDataflow = Math.round(LARGE_COUNT / (((large.data.lastMs as number) - (large.data.firstMs as number)) / 1000));
   const bareLarge = await bareSocket(size, LARGE_COUNT, 0, 0);
   report.throughput.largeBare = Math.round(LARGE_COUNT / ((bareLarge.lastMs - bareLarge.firstMs) / 1000));
-  console.error(`throughput: small ${report.throughput.smallDataflow}/s (bare ${report.throughput.smallBare}), 4 MB ${report.throughput.largeDataflow}/s (bare ${report.throughput.largeBare})`);
+  console.error(
+    `throughput: small ${report.throughput.smallDataflow}/s (bare ${report.throughput.smallBare}), 4 MB ${report.throughput.largeDataflow}/s (bare ${report.throughput.largeBare})`,
+  );
 }
 
 function markdown(r: Report): string {

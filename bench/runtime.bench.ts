@@ -18,7 +18,7 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { Json } from "@flowc/ir";
 import { mpRuntime } from "@flowc/runtime-mp";
-import { epochNow, flowCompiler, runUntilLogged, type Stats, round, stats, withParams } from "./common.js";
+import { flowCompiler, round, runUntilLogged, type Stats, stats, withParams } from "./common.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const SIZES: [string, number][] = [

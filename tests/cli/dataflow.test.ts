@@ -1,7 +1,7 @@
 // The dataflow runtime from the command line, with the built executable: the issue's
 // acceptance sequence, orphan protection when the daemon dies, and the coded errors.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -56,6 +56,12 @@ describe("flowc with the dataflow runtime", () => {
     expect(r.stderr).toContain("flowc: started");
     expect(r.stderr).toMatch(/flowc: stopped: stopped after 3\.\d\d s \(duration\); nodes: 4 STOPPED; every executor ended cleanly/);
     expect(nodeProcesses()).toEqual([]);
+    // Its logs and result record are in the state directory; `flowc logs` reads them without a daemon.
+    const [id] = readdirSync(join(home, "state"));
+    const logs = flowcIn(["logs", id as string]);
+    expect(logs.code, logs.stderr).toBe(0);
+    expect(logs.stdout).toMatch(/^\[sink\] .* info final value 14$/m);
+    expect(JSON.parse(readFileSync(join(home, "state", id as string, "result.json"), "utf8")).result.status).toBe("stopped");
   }, 60_000);
 
   it("daemon verbs without a daemon are coded and say what to do", () => {

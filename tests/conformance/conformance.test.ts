@@ -31,6 +31,7 @@ const NAMES = [
   "dropNewest",
   "params",
   "binary",
+  "largeBlock",
   "hangSync",
   "hangAsync",
   "parallel",
@@ -234,6 +235,13 @@ describe.each(MODES)("$label", (mode) => {
     for (let i = 0; i < frame.length; i++) frame[i] = (i * 31 + 7) & 0xff;
     const sha256 = createHash("sha256").update(frame).digest("hex");
     expect(valuesOn(out.records, "frame.frame->check.frame")).toEqual([{ $binary: frame.length, sha256 }]);
+  });
+
+  it("large frames back to back over block: every one whole and in order, then the end of stream", async () => {
+    const out = await run(mode, scenario("largeBlock"));
+    expect(out.result.status).toBe("succeeded");
+    expect(valuesOn(out.records, "index.index->sink.value")).toEqual(Array.from({ length: 60 }, (_, i) => i));
+    expectAllStatus(out.result, "SUCCEEDED");
   });
 
   it("parallelism: a stateless node on a pool keeps message order", async () => {

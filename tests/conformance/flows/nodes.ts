@@ -172,3 +172,25 @@ export const Liar = node("Liar", {
     yield { reading: { id: 2, level: "high" } as unknown as { id: number; level: number } };
   },
 });
+
+/** `count` frames of `size` bytes back to back, frame i filled with the byte i. */
+export const Frames = node("Frames", {
+  params: { count: z.number().int(), size: z.number().int() },
+  outputs: { frame: z.instanceof(Uint8Array) },
+  source: function* ({ params }) {
+    for (let i = 0; i < params.count; i++) yield { frame: new Uint8Array(params.size).fill(i & 0xff) };
+  },
+});
+
+/** Checks each frame is whole and uniform; passes on its first byte. */
+export const FrameIndex = node("FrameIndex", {
+  params: { size: z.number().int() },
+  inputs: { frame: z.instanceof(Uint8Array) },
+  outputs: { index: z.number() },
+  step: ({ frame }, { params }) => {
+    if (!frame) return undefined;
+    const first = frame[0] ?? -1;
+    const whole = frame.length === params.size && frame.every((b) => b === first);
+    return { index: whole ? first : -1 };
+  },
+});

@@ -9,6 +9,8 @@ import {
   Flood,
   Frame,
   FrameCheck,
+  FrameIndex,
+  Frames,
   Gate,
   Hang,
   Liar,
@@ -149,6 +151,15 @@ export const binary = flow("binary", ({ add, connect }) => {
   connect(frame.out.frame, check.in.frame);
   connect(check.out.ok, sink.in.value);
   connect(frame.out.frame, raw.in.value);
+});
+
+/** 60 frames of 256 KB back to back into a block channel of capacity 2: every one arrives, then the end. */
+export const largeBlock = flow("largeBlock", ({ add, connect }) => {
+  const frames = add("frames", Frames, { params: { count: 60, size: 256 * 1024 }, clock: free() });
+  const index = add("index", FrameIndex, { params: { size: 256 * 1024 } });
+  const sink = add("sink", Sink);
+  connect(frames.out.frame, index.in.frame, { capacity: 2, onFull: "block" });
+  connect(index.out.index, sink.in.value, { capacity: 64, onFull: "block" });
 });
 
 export const hangSync = flow("hangSync", ({ add, connect }) => {

@@ -1,4 +1,5 @@
 import { rmSync } from "node:fs";
+import { join } from "node:path";
 import { createDiagnostic, type Diagnostic, hasErrors } from "@flowc/ir";
 import { loadConfig, type RunResult, RuntimeError, runtimeOptions } from "@flowc/runtime";
 import {
@@ -8,6 +9,8 @@ import {
   daemonPaths,
   dataflowRuntime,
   launchDaemon,
+  readLog,
+  recordedDataflows,
   type StreamEvent,
 } from "@flowc/runtime-dataflow";
 import { type CliIo, ExitCode } from "../io.js";
@@ -225,8 +228,50 @@ export async function listCommand(io: CliIo, options: { json?: boolean }): Promi
   });
 }
 
-/** `flowc logs <dataflow> [node] [--follow]`. */
+/**
+ * Logs straight from the state directory, for when no daemon runs (dataflows of an embedded
+ * daemon, or of a daemon that is gone). Undefined when the dataflow is not recorded there.
+ */
+function logsFromState(io: CliIo, dataflow: string, node: string | undefined): number | undefined {
+  const paths = daemonPaths(io.env);
+  const found = recordedDataflows(paths.stateDir).find(
+    (d) => d.info.id === dataflow || d.info.name === dataflow || (dataflow.length >= 4 && d.info.id.startsWith(dataflow)),
+  );
+  if (!found) return undefined;
+  const nodes = node === undefined ? found.info.nodes : [node];
+  if (node !== undefined && !found.info.nodes.includes(node)) {
+    report(io, [
+      createDiagnostic("UnknownDataflow", {
+        name: `${dataflow}/${node}`,
+        known: found.info.nodes.map((n) => `${dataflow}/${n}`).join(", "),
+      }),
+    ]);
+    return ExitCode.Invalid;
+  }
+  for (const n of nodes) {
+    const text = readLog(join(paths.stateDir, found.info.id, "logs", `${n.replace(/[^A-Za-z0-9_.-]/g, "_")}.log`));
+    io.stdout(node === undefined ? text.replace(/^(?=.)/gm, `[${n}] `) : text);
+  }
+  return ExitCode.Ok;
+}
+
+/** Whether a daemon answers (a foreign or broken socket counts as one: the client reports it). */
+async function daemonAnswers(io: CliIo): Promise<boolean> {
+  try {
+    const client = await DaemonClient.connectIfRunning(daemonPaths(io.env));
+    client?.close();
+    return client !== undefined;
+  } catch {
+    return true;
+  }
+}
+
+/** `flowc logs <dataflow> [node] [--follow]` (without a daemon: from the state directory). */
 export async function logsCommand(io: CliIo, dataflow: string, node: string | undefined, options: { follow?: boolean }): Promise<number> {
+  if (!options.follow && !(await daemonAnswers(io))) {
+    const local = logsFromState(io, dataflow, node);
+    if (local !== undefined) return local;
+  }
   return withClient(io, async (client) => {
     const stream = client.stream<{ text: string; following: boolean }>(
       { op: "logs", dataflow, node, follow: options.follow === true },

@@ -304,7 +304,7 @@ export class Daemon {
   }
 
   #logs(connection: Connection, id: number, request: Extract<Request, { op: "logs" }>): unknown {
-    const { run, record, info } = this.#find(request.dataflow);
+    const { run, info } = this.#find(request.dataflow);
     const dataflowInfo = run?.info() ?? info;
     if (!dataflowInfo) fail("UnknownDataflow", { name: request.dataflow, known: this.#known() });
     const nodes = request.node === undefined ? dataflowInfo.nodes : [request.node];

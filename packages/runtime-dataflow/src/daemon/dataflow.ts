@@ -20,7 +20,7 @@ import {
   type StopReason,
   warningEvent,
 } from "@flowc/runtime";
-import { type FromNode, type NodeInit, nodeSocket, type ToNode } from "../node/protocol.js";
+import type { FromNode, NodeInit, ToNode } from "../node/protocol.js";
 import { shmDirFor } from "../node/shm.js";
 import type { DataflowOptions, RestartPolicyName } from "../options.js";
 import { LogFile } from "./logs.js";
