@@ -1,4 +1,6 @@
 // Shared by the benchmark scripts: percentiles, rounding, and compiling benchmark flows.
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
 import { join } from "node:path";
 import { compile, emit } from "@flowc/frontend";
 import type { Ir, Json } from "@flowc/ir";
@@ -77,4 +79,40 @@ export async function runUntilLogged(
   await execution.stop({ graceMs: 2000 });
   if (!data) throw new Error(`${ir.name} on ${runtime.name}: no '${key}' line`);
   return { data, startedAt, builtMs };
+}
+
+/**
+ * Runs a benchmark's sections in order — `BENCH_ONLY=a,b` runs some of them and prints the
+ * partial report instead of writing it — then cleans up (temporary flows, esbuild's service)
+ * and writes `bench/results/<name>.json` and `.md`.
+ */
+export async function runBench<R>(
+  name: string,
+  report: R,
+  sections: Record<string, (report: R) => Promise<void>>,
+  markdown: (report: R) => string,
+  tempDir: string,
+): Promise<void> {
+  const only = process.env.BENCH_ONLY?.split(",");
+  try {
+    for (const [section, measure] of Object.entries(sections)) if (!only || only.includes(section)) await measure(report);
+  } finally {
+    rmSync(tempDir, { recursive: true, force: true });
+    const { stop } = await import("esbuild");
+    await stop();
+  }
+  if (only) {
+    console.log(JSON.stringify(report, null, 2));
+    return;
+  }
+  const results = join(import.meta.dirname, "results");
+  mkdirSync(results, { recursive: true });
+  writeFileSync(join(results, `${name}.json`), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(join(results, `${name}.md`), markdown(report));
+  console.log(markdown(report));
+}
+
+/** The machine a report was measured on. */
+export function machineFacts() {
+  return { cpus: cpus().length, model: cpus()[0]?.model ?? "?", node: process.version };
 }

@@ -11,13 +11,13 @@
 // Targets (issue: dataflow runtime), 2 cores: small p50 ≤ 60 µs; ≥ 250,000 small msgs/s;
 // 4 MB p50 ≤ 0.5 ms and ≥ 2,100 msgs/s.
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, tmpdir } from "node:os";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Json } from "@flowc/ir";
 import { dataflowRuntime } from "@flowc/runtime-dataflow";
-import { flowCompiler, round, runUntilLogged, type Stats, stats, withParams } from "./common.js";
+import { flowCompiler, machineFacts, round, runBench, runUntilLogged, type Stats, stats, withParams } from "./common.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const SIZES: [string, number][] = [
@@ -201,32 +201,15 @@ function markdown(r: Report): string {
 
 async function main(): Promise<void> {
   const report: Report = {
-    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? "?", node: process.version },
+    machine: machineFacts(),
     warmup: WARMUP,
     shmThresholdBytes: DEFAULT_SHM,
     latency: {},
     throughput: { smallDataflow: 0, smallBare: 0, largeDataflow: 0, largeBare: 0 },
     bringUpMs: 0,
   };
-  const only = process.env.BENCH_ONLY?.split(",");
-  const want = (name: string) => !only || only.includes(name);
-  try {
-    if (want("latency")) await measureLatency(report);
-    if (want("throughput")) await measureThroughput(report);
-  } finally {
-    rmSync(out, { recursive: true, force: true });
-    const { stop } = await import("esbuild");
-    await stop();
-  }
-  if (only) {
-    console.log(JSON.stringify(report, null, 2));
-    return;
-  }
-  const results = join(here, "results");
-  mkdirSync(results, { recursive: true });
-  writeFileSync(join(results, "dataflow.json"), `${JSON.stringify(report, null, 2)}\n`);
-  writeFileSync(join(results, "dataflow.md"), markdown(report));
-  console.log(markdown(report));
+  // BENCH_ONLY=latency runs some sections (for investigating; the report is then partial).
+  await runBench("dataflow", report, { latency: measureLatency, throughput: measureThroughput }, markdown, out);
 }
 
 await main();

@@ -11,14 +11,14 @@
 // Targets (issue: runtime), thread mode: small p50 ≤ 20 µs and ≤ 2× bare MessagePort;
 // ≥ 1,000,000 msgs/s; 4 MB p50 ≤ 100 µs; chain overhead ≤ 2 %; first step ≤ 150 ms.
 // Process mode: small p50 ≤ 60 µs.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, tmpdir } from "node:os";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { Json } from "@flowc/ir";
 import { mpRuntime } from "@flowc/runtime-mp";
-import { flowCompiler, round, runUntilLogged, type Stats, stats, withParams } from "./common.js";
+import { flowCompiler, machineFacts, round, runBench, runUntilLogged, type Stats, stats, withParams } from "./common.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const SIZES: [string, number][] = [
@@ -277,7 +277,7 @@ function markdown(r: Report): string {
 
 async function main(): Promise<void> {
   const report: Report = {
-    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? "?", node: process.version },
+    machine: machineFacts(),
     warmup: WARMUP,
     hop: {},
     throughput: { threadBatched: 0, threadPerStep: 0, processBatched: 0, port: 0, sab: 0 },
@@ -291,27 +291,13 @@ async function main(): Promise<void> {
     firstStep: { threadMs: 0, processMs: 0, threadBringUpMs: 0, processBringUpMs: 0 },
   };
   // BENCH_ONLY=hop,throughput runs some sections (for investigating; the report is then partial).
-  const only = process.env.BENCH_ONLY?.split(",");
-  const want = (name: string) => !only || only.includes(name);
-  try {
-    if (want("first")) await measureFirstStep(report);
-    if (want("hop")) await measureHops(report);
-    if (want("throughput")) await measureThroughput(report);
-    if (want("chain")) await measureChain(report);
-  } finally {
-    rmSync(out, { recursive: true, force: true });
-    const { stop } = await import("esbuild");
-    await stop();
-  }
-  if (only) {
-    console.log(JSON.stringify(report, null, 2));
-    return;
-  }
-  const results = join(here, "results");
-  mkdirSync(results, { recursive: true });
-  writeFileSync(join(results, "runtime.json"), `${JSON.stringify(report, null, 2)}\n`);
-  writeFileSync(join(results, "runtime.md"), markdown(report));
-  console.log(markdown(report));
+  await runBench(
+    "runtime",
+    report,
+    { first: measureFirstStep, hop: measureHops, throughput: measureThroughput, chain: measureChain },
+    markdown,
+    out,
+  );
 }
 
 await main();

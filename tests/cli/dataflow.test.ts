@@ -127,6 +127,13 @@ describe("flowc with the dataflow runtime", () => {
     // A stale socket is not a running daemon, and a new daemon replaces it.
     expect(flowcIn(["list"]).stderr).toContain("FLC3201");
     expect(flowcIn(["daemon", "start"]).code).toBe(0);
+    // The new daemon records the dataflow the dead one left without a result.
+    const orphaned = readdirSync(join(home, "state")).find(
+      (id) => JSON.parse(readFileSync(join(home, "state", id, "dataflow.json"), "utf8")).name === "orphans",
+    ) as string;
+    const record = JSON.parse(readFileSync(join(home, "state", orphaned, "result.json"), "utf8"));
+    expect(record).toMatchObject({ name: "orphans", status: "failed" });
+    expect(record.result.nodes[0].cause).toBe("the daemon that ran it died before it ended");
     expect(flowcIn(["daemon", "stop"]).code).toBe(0);
   }, 60_000);
 

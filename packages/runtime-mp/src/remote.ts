@@ -8,11 +8,13 @@ import {
   type BuildOptions,
   bringUpError,
   type DriveState,
+  driveUntilEnded,
   EventBus,
   type Execution,
   emptyReport,
   epochNow,
   type FromExecutor,
+  Inbox,
   type InitMessage,
   type NodeReport,
   peakRssBytes,
@@ -65,9 +67,7 @@ export class RemoteExecution implements Execution {
   readonly #isolation: "thread" | "process";
   readonly #supervisor: RunSupervisor;
   readonly #executors: Executor[] = [];
-  readonly #inbox: Incoming[] = [];
-  /** Wakes everyone waiting in `#next` (wait() and stop() may both be waiting). */
-  readonly #waiters = new Set<() => void>();
+  readonly #inbox = new Inbox<Incoming>();
   #bells: Doorbells | undefined;
   #socketDir: string | undefined;
   #phase: "building" | "built" | "running" | "stopping" | "ended" = "building";
@@ -252,29 +252,11 @@ export class RemoteExecution implements Execution {
 
   #push(item: Incoming): void {
     this.#inbox.push(item);
-    for (const wake of [...this.#waiters]) wake();
   }
 
-  /** The next report, or undefined when `until` (performance.now() ms) passes first. */
-  async #next(deadline: number | (() => number)): Promise<Incoming | undefined> {
-    for (;;) {
-      const until = typeof deadline === "number" ? deadline : deadline();
-      const item = this.#inbox.shift();
-      if (item) return item;
-      // Once every executor has exited nothing more can arrive.
-      if (this.#executors.length > 0 && this.#executors.every((e) => e.exited)) return undefined;
-      const wait = until - performance.now();
-      if (wait <= 0) return undefined;
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          this.#waiters.delete(done);
-          resolve();
-        };
-        const timer = setTimeout(done, Math.min(wait, 2 ** 31 - 1));
-        this.#waiters.add(done);
-      });
-    }
+  /** The next report, or undefined when the deadline passes first or every executor has exited. */
+  #next(deadline: number | (() => number)): Promise<Incoming | undefined> {
+    return this.#inbox.next(deadline, () => this.#executors.length > 0 && this.#executors.every((e) => e.exited));
   }
 
   async start(): Promise<void> {
@@ -392,7 +374,7 @@ export class RemoteExecution implements Execution {
     this.#supervisor.beginStop(reason, detail);
     this.#phase = "stopping";
     this.#graceDeadline = performance.now() + this.#graceMs;
-    for (const wake of [...this.#waiters]) wake();
+    this.#inbox.wake();
     this.#bells?.requestStop();
     for (const e of this.#executors) if (!e.done && !e.exited) e.post({ type: "stop" });
   }
@@ -432,12 +414,14 @@ export class RemoteExecution implements Execution {
   }
 
   async wait(options: { timeoutMs?: number } = {}): Promise<RunResult | undefined> {
-    const until = options.timeoutMs === undefined ? Number.POSITIVE_INFINITY : performance.now() + options.timeoutMs;
-    while (this.#phase !== "ended") {
-      if (performance.now() >= until) return undefined;
-      if (until === Number.POSITIVE_INFINITY) await this.drive();
-      else await Promise.race([this.drive(), new Promise((r) => setTimeout(r, Math.max(0, until - performance.now())).unref())]);
-    }
+    if (
+      !(await driveUntilEnded(
+        () => this.drive(),
+        () => this.#phase === "ended",
+        options.timeoutMs,
+      ))
+    )
+      return undefined;
     // Executors may still be exiting (thread terminate is asynchronous): wait for them, bounded.
     const limit = performance.now() + 5000;
     while (this.#executors.some((e) => !e.exited) && performance.now() < limit) await this.#next(limit);

@@ -28,10 +28,11 @@ export type {
 } from "./contract.js";
 export { bringUpError, RuntimeError, RuntimeSetupError, toNodeError, warningEvent } from "./errors.js";
 export { EventBus } from "./events.js";
+export { exitChild, openParentChannel, type ParentChannel } from "./executor/child.js";
 export { type ExecutorTransport, runExecutor } from "./executor/executor.js";
 export { epochNow, type FromExecutor, type InitMessage, type ToExecutor } from "./executor/protocol.js";
 export { type LargePayloads, SocketInbound, SocketOutbound } from "./executor/socket.js";
-export { guardAgainstOrphaning, SocketTransport, type SocketTransportOptions } from "./executor/socket-transport.js";
+export { SocketTransport, type SocketTransportOptions } from "./executor/socket-transport.js";
 export { FrameReader, frame } from "./framing.js";
 export {
   type HostAction,
@@ -43,6 +44,7 @@ export {
   type ParallelSteps,
   type StepOutcome,
 } from "./host.js";
+export { driveUntilEnded, Inbox } from "./inbox.js";
 export { type LoadedNode, loadNode } from "./loader.js";
 export { Payload } from "./payload.js";
 export { type Envelope, type Inbound, MemoryQueue, type OfferResult, type Outbound, onFullAction } from "./queue.js";

@@ -6,10 +6,12 @@ import type { Ir, IrNode } from "@flowc/ir";
 import {
   bringUpError,
   type DriveState,
+  driveUntilEnded,
   EventBus,
   type Execution,
   emptyReport,
   epochNow,
+  Inbox,
   type NodeReport,
   peakRssBytes,
   type RecordEntry,
@@ -106,8 +108,7 @@ export class DataflowRun implements Execution {
   readonly createdAt = Date.now();
   readonly #supervisor: RunSupervisor;
   readonly #procs = new Map<string, Proc>();
-  readonly #inbox: Item[] = [];
-  readonly #waiters = new Set<() => void>();
+  readonly #inbox = new Inbox<Item>();
   readonly #socketDir: string;
   readonly #shmDir: string;
   readonly #timers: DaemonTimers;
@@ -310,26 +311,10 @@ export class DataflowRun implements Execution {
 
   #push(item: Item): void {
     this.#inbox.push(item);
-    for (const wake of [...this.#waiters]) wake();
   }
 
-  async #next(deadline: number | (() => number)): Promise<Item | undefined> {
-    for (;;) {
-      const until = typeof deadline === "number" ? deadline : deadline();
-      const item = this.#inbox.shift();
-      if (item) return item;
-      const wait = until - performance.now();
-      if (wait <= 0) return undefined;
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          this.#waiters.delete(done);
-          resolve();
-        };
-        const timer = setTimeout(done, Math.min(wait, 2 ** 31 - 1));
-        this.#waiters.add(done);
-      });
-    }
+  #next(deadline: number | (() => number)): Promise<Item | undefined> {
+    return this.#inbox.next(deadline);
   }
 
   // ---- running -------------------------------------------------------------------------
@@ -538,7 +523,7 @@ export class DataflowRun implements Execution {
       this.#signalAll("SIGKILL", "force");
       this.#ladder = { stage: "kill", deadline: performance.now() + 5000 };
     }
-    for (const wake of [...this.#waiters]) wake();
+    this.#inbox.wake();
   }
 
   #escalate(): void {
@@ -614,12 +599,14 @@ export class DataflowRun implements Execution {
   // ---- the Execution contract ------------------------------------------------------------
 
   async wait(options: { timeoutMs?: number } = {}): Promise<RunResult | undefined> {
-    const until = options.timeoutMs === undefined ? Number.POSITIVE_INFINITY : performance.now() + options.timeoutMs;
-    while (this.#phase !== "ended") {
-      if (performance.now() >= until) return undefined;
-      if (until === Number.POSITIVE_INFINITY) await this.drive();
-      else await Promise.race([this.drive(), new Promise((r) => setTimeout(r, Math.max(0, until - performance.now())).unref())]);
-    }
+    if (
+      !(await driveUntilEnded(
+        () => this.drive(),
+        () => this.#phase === "ended",
+        options.timeoutMs,
+      ))
+    )
+      return undefined;
     return this.#result;
   }
 

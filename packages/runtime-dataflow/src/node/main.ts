@@ -2,35 +2,12 @@
 // executor (node host, scheduler) over Unix sockets and, for large payloads, shared memory;
 // its periodic clock is released by the daemon's timer ticks.
 import type { IrChannel } from "@flowc/ir";
-import { guardAgainstOrphaning, type Outbound, runExecutor, SocketTransport, type TickGate } from "@flowc/runtime";
-import { type FromNode, type NodeInit, nodeSocket, type ToNode } from "./protocol.js";
+import { exitChild, type Outbound, openParentChannel, runExecutor, SocketTransport, type TickGate } from "@flowc/runtime";
+import { type NodeInit, nodeSocket, type ToNode } from "./protocol.js";
 import { ShmPayloads } from "./shm.js";
 
-if (!process.send) throw new Error("the flowc dataflow node runner runs as a child of the daemon, with an IPC channel");
-const send = (message: FromNode) =>
-  new Promise<void>((resolve) => {
-    if (!process.connected) return resolve();
-    process.send?.(message, undefined, {}, () => resolve());
-  });
-
-// If the daemon dies, exit: on IPC disconnect, and from a watchdog thread (within 200 ms) even
-// while a step spins.
-guardAgainstOrphaning();
-// Ctrl-C reaches the whole process group of an embedded daemon: the daemon coordinates the stop.
-process.on("SIGINT", () => {});
-
-let resolveInit: (init: NodeInit) => void = () => {};
-const initialized = new Promise<NodeInit>((resolve) => {
-  resolveInit = resolve;
-});
-let resolveConnect: () => void = () => {};
-const connectNow = new Promise<void>((resolve) => {
-  resolveConnect = resolve;
-});
-let resolveStart: (epoch: number) => void = () => {};
-const started = new Promise<number>((resolve) => {
-  resolveStart = resolve;
-});
+// If the daemon dies, the node exits: on IPC disconnect, and from a watchdog thread (within
+// 200 ms) even while a step spins (openParentChannel).
 let transport: SocketTransport | undefined;
 const early: ToNode[] = [];
 let released = Number.NEGATIVE_INFINITY;
@@ -38,10 +15,7 @@ const gate: TickGate = { released: () => released };
 
 function handle(message: ToNode): void {
   const t = transport;
-  if (message.type === "init") resolveInit(message);
-  else if (message.type === "connect") resolveConnect();
-  else if (message.type === "start") resolveStart(message.epoch);
-  else if (!t) {
+  if (!t) {
     early.push(message);
   } else
     switch (message.type) {
@@ -62,9 +36,8 @@ function handle(message: ToNode): void {
         break;
     }
 }
-process.on("message", handle);
-
-const init = await initialized;
+const parent = openParentChannel<NodeInit>((message) => handle(message as ToNode));
+const init = await parent.init;
 const indexOf = new Map(init.ir.nodes.map((n, i) => [n.id, i]));
 const t = new SocketTransport({
   channels: init.ir.channels,
@@ -76,7 +49,7 @@ const t = new SocketTransport({
 transport = t;
 for (const m of early.splice(0)) handle(m);
 const socket = await t.listen();
-await send({ type: "listening", socket });
+await parent.send({ type: "listening", socket });
 
 const deferClose = (o: Outbound): Outbound => (init.deferClose ? { channel: o.channel, offer: (e) => o.offer(e), close: () => {} } : o);
 const periodic = new Set(init.ir.nodes.filter((n) => n.clock.kind === "rate" || n.clock.kind === "hybrid").map((n) => n.id));
@@ -90,14 +63,13 @@ await runExecutor(
     stopRequested: () => t.stopRequested(),
     peakMemory: () => t.peakMemory(),
     connect: async () => {
-      await connectNow;
+      await parent.connect;
       await t.connect({ awaitProducers: !init.restart, tolerateMissing: init.restart });
     },
     tickGate: (node) => (periodic.has(node.id) ? gate : undefined),
   },
-  send,
-  started,
+  parent.send,
+  parent.start,
 );
 await t.close();
-process.removeAllListeners("disconnect");
-process.exit(0);
+exitChild();
