@@ -145,6 +145,12 @@ describe("flowc with the dataflow runtime", () => {
     const list = JSON.parse(flowcIn(["list", "--json"]).stdout);
     expect(list).toHaveLength(1);
     expect(list[0]).toMatchObject({ flow: "demo", status: "stopped" });
+    // start --attach follows the dataflow to its end; a hand-written YAML with TypeScript nodes runs too.
+    const attached = flowcIn(["start", "examples/dataflow/dataflow.yml", "--attach", "--duration", "2.5"]);
+    expect(attached.code, attached.stderr).toBe(0);
+    expect(attached.stdout).toContain("[show] squared 1\n[show] squared 4\n");
+    expect(attached.stderr).toContain("flowc: started");
+    expect(attached.stderr).toMatch(/flowc: stopped: stopped after 2\.\d\d s \(duration\)/);
     expect(flowcIn(["daemon", "stop"]).code).toBe(0);
   }, 60_000);
 });

@@ -4,6 +4,7 @@ import { chownSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Ir } from "@flowc/ir";
+import { loadValid, testIr, testSource } from "@flowc/ir/testing";
 import { RuntimeError } from "@flowc/runtime";
 import { Daemon, DaemonClient, type DaemonPaths, type DataflowSummary, daemonPaths, type StreamEvent } from "@flowc/runtime-dataflow";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -264,6 +265,37 @@ describe("dataflows", () => {
     expect(result.status).toBe("failed");
     expect(result.nodes.find((n) => n.id === "boom")?.status).toBe("FAILED");
     expect(list.find((d) => d.id === started.id)?.processes.boom?.restarts).toBe(2);
+  }, 30_000);
+
+  it("spawns each node process in its working directory with its environment", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "flowc-daemon-env-"));
+    writeFileSync(
+      join(dir, "env.mjs"),
+      `export const Env = { kind: "flowc.node", type: "Env", params: {}, spec: { step: (_i, { log }) => { log.info("FOO=" + process.env.FOO + " NODE=" + process.env.FLOWC_NODE + " cwd=" + process.cwd()); } } };\n`,
+    );
+    const work = mkdtempSync(join(tmpdir(), "flowc-daemon-cwd-"));
+    const ir = loadValid(testIr([testSource("env", { impl: { module: "env.mjs", export: "Env" } })], [], "env"));
+    const c = await client();
+    await c.request({
+      op: "start",
+      ir,
+      baseDir: dir,
+      copyBaseDir: false,
+      name: "env",
+      options: { nodes: { env: { env: { FOO: "bar" }, workingDir: work } } },
+      attach: false,
+      record: false,
+      hold: false,
+    });
+    const text = await until(async () => {
+      const l = await c.request<{ text: string }>({ op: "logs", dataflow: "env", node: "env", follow: false });
+      return l.text.includes("FOO=") ? l.text : undefined;
+    });
+    await c.request({ op: "stop", dataflow: "env", force: true });
+    c.close();
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(work, { recursive: true, force: true });
+    expect(text).toContain(`info FOO=bar NODE=env cwd=${work}`);
   }, 30_000);
 
   it("stop --force kills at once", async () => {

@@ -14,6 +14,12 @@ interface Timer {
  * are phase-locked to the dataflow's start (k · interval); a timer that fires late by whole
  * intervals sends only the latest tick (skip on overrun), and the node's `onLag` policy sees
  * the gap. Timers start with the dataflow, after the start barrier, and stop at its duration.
+ *
+ * A tick is released a little ahead of its time (`leadMs`): the node still steps no earlier
+ * than the tick's scheduled time (its clock waits for both the release and the time), but the
+ * daemon's own work — waking, serializing, writing to the node's IPC channel — is done before
+ * the node's step rather than during it, where it competes with the node and its consumers
+ * for the CPU (bench/results/dataflow.md).
  */
 export class DaemonTimers {
   readonly #byInterval = new Map<number, Timer>();
@@ -56,8 +62,9 @@ export class DaemonTimers {
   #fire(timer: Timer): void {
     timer.handle = undefined;
     if (!this.#running) return;
+    const lead = leadMs(timer.intervalMs);
     const elapsed = epochNow() - this.#epoch;
-    const k = Math.max(0, Math.floor(elapsed / timer.intervalMs + 1e-9));
+    const k = Math.max(0, Math.floor((elapsed + lead) / timer.intervalMs + 1e-9));
     const at = k * timer.intervalMs;
     if (at >= this.#until) return;
     if (timer.last === undefined || at > timer.last) {
@@ -66,11 +73,16 @@ export class DaemonTimers {
     }
     const next = (k + 1) * timer.intervalMs;
     if (next >= this.#until) return;
-    timer.handle = setTimeout(() => this.#fire(timer), Math.max(0, next - (epochNow() - this.#epoch)));
+    timer.handle = setTimeout(() => this.#fire(timer), Math.max(0, next - lead - (epochNow() - this.#epoch)));
   }
 
   stop(): void {
     this.#running = false;
     for (const t of this.#byInterval.values()) clearTimeout(t.handle);
   }
+}
+
+/** How far ahead of its scheduled time a tick is released: 2 ms, or a quarter interval at high rates. */
+export function leadMs(intervalMs: number): number {
+  return Math.min(2, intervalMs / 4);
 }
