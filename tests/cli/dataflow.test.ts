@@ -102,7 +102,7 @@ describe("flowc with the dataflow runtime", () => {
     expect(stopped.code, stopped.stderr).toBe(0);
     expect(stopped.stdout).toBe("d1: stopped\n");
     expect(flowcIn(["list"]).stdout).toMatch(new RegExp(`${id}\\s+d1\\s+stopped`));
-    expect(flowcIn(["stop", "nosuch"]).code).toBe(1);
+    expect(flowcIn(["stop", "nosuch"]).code).toBe(2);
 
     const down = flowcIn(["daemon", "stop"]);
     expect(down.code, down.stderr).toBe(0);

@@ -26,7 +26,8 @@ async function withClient(io: CliIo, body: (client: DaemonClient) => Promise<num
   } catch (error) {
     if (error instanceof RuntimeError) {
       report(io, [error.diagnostic]);
-      return ["FLC3204"].includes(error.diagnostic.code) ? ExitCode.Invalid : ExitCode.Usage;
+      // No daemon, a foreign socket, an unknown dataflow: the environment, like a missing file.
+      return ExitCode.Usage;
     }
     throw error;
   } finally {
@@ -246,7 +247,7 @@ function logsFromState(io: CliIo, dataflow: string, node: string | undefined): n
         known: found.info.nodes.map((n) => `${dataflow}/${n}`).join(", "),
       }),
     ]);
-    return ExitCode.Invalid;
+    return ExitCode.Usage;
   }
   for (const n of nodes) {
     const text = readLog(join(paths.stateDir, found.info.id, "logs", `${n.replace(/[^A-Za-z0-9_.-]/g, "_")}.log`));
