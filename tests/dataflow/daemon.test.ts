@@ -133,8 +133,14 @@ describe("dataflows", () => {
     expect(childProcesses(NODE_PROCESS)).toEqual([]);
   }, 30_000);
 
-  it("unknown dataflows and nodes are coded (FLC3204)", async () => {
+  it("unknown dataflows and nodes are coded (FLC3204); an invalid IR is refused with its IR diagnostic", async () => {
     const c = await client();
+    const broken = {
+      ...chain.ir,
+      channels: [...chain.ir.channels, { ...chain.ir.channels[0], id: "x", to: { node: "nowhere", port: "value" } }],
+    };
+    expect(await codeOf(start(c, chain, { ir: broken as Ir }))).toMatch(/^FLC1\d{3}$/);
+    expect(await codeOf(start(c, chain, { ir: { nodes: 3 } as unknown as Ir }))).toMatch(/^FLC1\d{3}$/);
     expect(await codeOf(c.request({ op: "stop", dataflow: "no-such-dataflow" }))).toBe("FLC3204");
     expect(await codeOf(c.request({ op: "logs", dataflow: "no-such-dataflow", follow: false }))).toBe("FLC3204");
     c.close();
@@ -296,6 +302,32 @@ describe("dataflows", () => {
     rmSync(dir, { recursive: true, force: true });
     rmSync(work, { recursive: true, force: true });
     expect(text).toContain(`info FOO=bar NODE=env cwd=${work}`);
+  }, 30_000);
+
+  it("attach and logs --follow stream a running dataflow until it ends", async () => {
+    const c = await client();
+    const started = await start(c, chain, { name: "followed" });
+    const watcher = await client();
+    const lines: string[] = [];
+    const follow = watcher.stream<{ text: string; following: boolean }>(
+      { op: "logs", dataflow: "followed", node: "sink", follow: true },
+      (e) => {
+        if (e.kind === "log") lines.push(e.line);
+      },
+    );
+    expect((await follow.response).following).toBe(true);
+    const events: StreamEvent[] = [];
+    const attached = watcher.stream<DataflowSummary>({ op: "attach", dataflow: started.id }, (e) => events.push(e));
+    expect((await attached.response).id).toBe(started.id);
+    await c.request({ op: "stop", dataflow: "followed" });
+    const result = (await attached.ended) as { status: string };
+    await follow.ended;
+    watcher.close();
+    c.close();
+    expect(result.status).toBe("stopped");
+    expect(events.some((e) => e.kind === "runtime" && e.event.type === "started")).toBe(true);
+    expect(events.some((e) => e.kind === "runtime" && e.event.type === "stopping")).toBe(true);
+    expect(lines.some((l) => l.includes("flowc process exit code 0"))).toBe(true);
   }, 30_000);
 
   it("stop --force kills at once", async () => {

@@ -2,7 +2,7 @@ import { randomBytes, timingSafeEqual } from "node:crypto";
 import { chmodSync, cpSync, existsSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
-import { createDiagnostic, type Diagnostic, type DiagnosticArgs, type DiagnosticName, type Ir } from "@flowc/ir";
+import { createDiagnostic, type Diagnostic, type DiagnosticArgs, type DiagnosticName, validateIr } from "@flowc/ir";
 import { emptyReport, type RunResult, RuntimeError } from "@flowc/runtime";
 import { DaemonClient, jsonLines } from "../client.js";
 import { shmDirFor } from "../node/shm.js";
@@ -235,7 +235,10 @@ export class Daemon {
   }
 
   async #start(connection: Connection, id: number, request: Extract<Request, { op: "start" }>): Promise<unknown> {
-    const ir = request.ir as Ir;
+    // The IR comes from any client that holds the token: check it like an IR file.
+    const loaded = validateIr(request.ir);
+    if (!loaded.ok) throw new RequestError(loaded.diagnostics.find((d) => d.severity === "error") ?? (loaded.diagnostics[0] as Diagnostic));
+    const ir = loaded.ir;
     const parsed = DataflowOptions.safeParse(request.options ?? {});
     if (!parsed.success) fail("RuntimeOptionsInvalid", { runtime: "dataflow", detail: parsed.error.issues[0]?.message ?? "invalid" });
     if (request.name !== undefined) {
