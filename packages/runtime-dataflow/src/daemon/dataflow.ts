@@ -268,7 +268,8 @@ export class DataflowRun implements Execution {
       env,
       serialization: "advanced",
       stdio: ["ignore", "pipe", "pipe", "ipc"],
-      execArgv: [],
+      // Node.js flags for node processes, for profiling (`--cpu-prof`) or debugging (`--inspect`).
+      execArgv: process.env.FLOWC_NODE_EXEC_ARGV?.split(" ").filter((a) => a !== "") ?? [],
     });
     proc.child = child;
     proc.pid = child.pid ?? null;

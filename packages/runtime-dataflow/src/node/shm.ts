@@ -1,4 +1,4 @@
-import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, rmSync, unlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { LargePayloads, Payload } from "@flowc/runtime";
 
@@ -34,11 +34,16 @@ export class ShmPayloads implements LargePayloads {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   }
 
-  put(payload: Payload, bytes: Uint8Array): string {
+  put(payload: Payload, parts: readonly Uint8Array[]): string {
     let entry = this.#written.get(payload);
     if (!entry) {
       const base = join(this.#dir, `${this.#prefix}${this.#counter++}`);
-      writeFileSync(base, bytes);
+      const fd = openSync(base, "w", 0o600);
+      try {
+        writeAll(fd, parts);
+      } finally {
+        closeSync(fd);
+      }
       entry = { base, links: 0 };
       this.#written.set(payload, entry);
       const written = base;
@@ -54,5 +59,13 @@ export class ShmPayloads implements LargePayloads {
     const bytes = readFileSync(name);
     unlinkSync(name);
     return bytes;
+  }
+}
+
+/** Writes every part in order, however the kernel splits the writes. */
+function writeAll(fd: number, parts: readonly Uint8Array[]): void {
+  for (const part of parts) {
+    let done = 0;
+    while (done < part.byteLength) done += writeSync(fd, part, done, part.byteLength - done);
   }
 }

@@ -32,7 +32,8 @@ const DATA_HEADER = 15; // u8 type, u16 channel, u32 seq, f64 t
  */
 export interface LargePayloads {
   readonly threshold: number;
-  put(payload: Payload, bytes: Uint8Array): string;
+  /** Stores the encoding (`parts`, concatenated) once per payload; returns a name for one reader. */
+  put(payload: Payload, parts: readonly Uint8Array[]): string;
   take(name: string): Uint8Array;
 }
 
@@ -124,12 +125,14 @@ export class SocketOutbound implements Outbound {
     if (this.#block && this.#inflight >= this.channel.capacity) return "full";
     const writer = this.#writer;
     if (!writer) return "accepted"; // the consumer is gone: the message is lost (docs/semantics.md, "Restarts")
-    let bytes = envelope.payload.encoded();
+    let bytes: Uint8Array;
     let type = DATA;
-    if (this.large && bytes.byteLength >= this.large.threshold) {
-      bytes = new TextEncoder().encode(this.large.put(envelope.payload, bytes));
+    const parts = this.large ? envelope.payload.encodedParts() : undefined;
+    const size = parts ? parts.reduce((n, p) => n + p.byteLength, 0) : 0;
+    if (this.large && parts && size >= this.large.threshold) {
+      bytes = new TextEncoder().encode(this.large.put(envelope.payload, parts));
       type = LARGE;
-    }
+    } else bytes = envelope.payload.encoded();
     const out = new Uint8Array(4 + DATA_HEADER + bytes.byteLength);
     const view = new DataView(out.buffer);
     view.setUint32(0, DATA_HEADER + bytes.byteLength, true);
@@ -203,7 +206,8 @@ export class SocketInbound extends MemoryQueue {
       if (!this.large) throw new Error(`channel '${this.channel.id}' received a shared-memory payload but has no store`);
       bytes = this.large.take(new TextDecoder().decode(bytes));
     }
-    const envelope = { seq: view.getUint32(3, true), t: view.getFloat64(7, true), payload: Payload.ofBytes(bytes) };
+    // Bytes read from shared memory belong to this message alone: a big binary opens as a view.
+    const envelope = { seq: view.getUint32(3, true), t: view.getFloat64(7, true), payload: Payload.ofBytes(bytes, body[0] === LARGE) };
     if (this.#block) this.force(envelope);
     else this.offer(envelope);
   }
