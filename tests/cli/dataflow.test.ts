@@ -1,7 +1,7 @@
 // The dataflow runtime from the command line, with the built executable: the issue's
 // acceptance sequence, orphan protection when the daemon dies, and the coded errors.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -42,6 +42,9 @@ function alive(pid: number): boolean {
 
 afterAll(() => {
   flowcIn(["daemon", "stop", "--force"]);
+  // No dataflow leaves shared memory behind.
+  const ids = readdirSync(join(home, "state"));
+  expect(ids.filter((id) => existsSync(`/dev/shm/flowc-${id}`))).toEqual([]);
   rmSync(home, { recursive: true, force: true });
 });
 

@@ -1,6 +1,6 @@
 // The dataflow daemon in-process: socket permissions, owner checks, coded errors, the
 // dataflow lifecycle, restart policies, the start barrier, placement. Node processes are real.
-import { chownSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Ir } from "@flowc/ir";
@@ -64,6 +64,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await daemon?.shutdown({ force: true });
+  // No dataflow leaves shared memory behind.
+  expect(readdirSync(paths.stateDir).filter((id) => existsSync(`/dev/shm/flowc-${id}`))).toEqual([]);
   removeCompiled();
   rmSync(home, { recursive: true, force: true });
   expect(childProcesses(NODE_PROCESS)).toEqual([]);
