@@ -1,6 +1,6 @@
 // The dataflow runtime from the command line, with the built executable: the issue's
 // acceptance sequence, orphan protection when the daemon dies, and the coded errors.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -65,6 +65,28 @@ describe("flowc with the dataflow runtime", () => {
     expect(logs.code, logs.stderr).toBe(0);
     expect(logs.stdout).toMatch(/^\[sink\] .* info final value 14$/m);
     expect(JSON.parse(readFileSync(join(home, "state", id as string, "result.json"), "utf8")).result.status).toBe("stopped");
+  }, 60_000);
+
+  it("Ctrl-C stops an embedded dataflow gracefully: exit 130, every node STOPPED, no node process left", async () => {
+    const child = spawn(process.execPath, [bin, "run", "examples/demo.flow.ts", "--runtime", "dataflow", "--json"], {
+      cwd: root,
+      env: { ...process.env, NO_COLOR: "1", FLOWC_HOME: home },
+    });
+    let out = "";
+    child.stdout.on("data", (d) => {
+      out += d;
+    });
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    const killer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+    for (let i = 0; i < 300 && !out.includes("final value 12"); i++) await new Promise((r) => setTimeout(r, 50));
+    child.kill("SIGINT");
+    const code = await exited;
+    clearTimeout(killer);
+    expect(code).toBe(130);
+    const result = JSON.parse(out.trim().split("\n").at(-1) as string);
+    expect(result).toMatchObject({ runtime: "dataflow", status: "stopped", reason: "signal" });
+    expect(result.nodes.map((n: { status: string }) => n.status)).toEqual(["STOPPED", "STOPPED", "STOPPED", "STOPPED"]);
+    expect(nodeProcesses()).toEqual([]);
   }, 60_000);
 
   it("daemon verbs without a daemon are coded and say what to do", () => {
