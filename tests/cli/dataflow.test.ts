@@ -158,7 +158,7 @@ describe("flowc with the dataflow runtime", () => {
     ) as string;
     const record = JSON.parse(readFileSync(join(home, "state", orphaned, "result.json"), "utf8"));
     expect(record).toMatchObject({ name: "orphans", status: "failed" });
-    expect(record.result.nodes[0].cause).toBe("the daemon that ran it died before it ended");
+    expect(record.result.nodes[0].cause).toBe(`the process that ran it (pid ${status.pid}) died before it ended`);
     expect(flowcIn(["daemon", "stop"]).code).toBe(0);
   }, 60_000);
 
@@ -177,5 +177,39 @@ describe("flowc with the dataflow runtime", () => {
     expect(attached.stderr).toContain("flowc: started");
     expect(attached.stderr).toMatch(/flowc: stopped: stopped after 2\.\d\d s \(duration\)/);
     expect(flowcIn(["daemon", "stop"]).code).toBe(0);
+  }, 60_000);
+
+  it("a run attached to a daemon that dies ends with FLC3205, its record discarded, no node process left", async () => {
+    expect(flowcIn(["daemon", "start"]).code).toBe(0);
+    const record = join(home, "attached.jsonl");
+    const child = spawn(process.execPath, [bin, "run", "examples/demo.flow.ts", "--runtime", "dataflow", "--record", record], {
+      cwd: root,
+      env: { ...process.env, NO_COLOR: "1", FLOWC_HOME: home },
+    });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d) => {
+      out += d;
+    });
+    child.stderr.on("data", (d) => {
+      err += d;
+    });
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    const killer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+    for (let i = 0; i < 300 && !out.includes("final value 12"); i++) await new Promise((r) => setTimeout(r, 50));
+    const status = JSON.parse(flowcIn(["daemon", "status", "--json"]).stdout);
+    process.kill(status.pid, "SIGKILL");
+    const code = await exited;
+    clearTimeout(killer);
+    expect(code).toBe(2);
+    expect(err).toContain("error FLC3205");
+    expect(err).toContain("the connection closed before dataflow");
+    expect(existsSync(record)).toBe(false);
+    expect(existsSync(`${record}.partial`)).toBe(false);
+    const t0 = Date.now();
+    while (nodeProcesses().some(alive) && Date.now() - t0 < 2000) spawnSync("sleep", ["0.02"]);
+    expect(nodeProcesses().filter(alive)).toEqual([]);
+    // The next embedded run records the lost dataflow and frees its shared memory.
+    expect(flowcIn(["run", "examples/dataflow/dataflow.yml", "--runtime", "dataflow", "--duration", "0.5"]).code).toBe(0);
   }, 60_000);
 });

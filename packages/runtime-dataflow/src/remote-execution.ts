@@ -5,6 +5,7 @@ import {
   EventBus,
   type Execution,
   type RunResult,
+  RuntimeError,
   type RuntimeEvent,
   type StopReason,
 } from "@flowc/runtime";
@@ -114,7 +115,11 @@ export class AttachedExecution implements Execution {
       this.#wake = undefined;
     }
     if (this.#result) return this.#result.status === "failed" ? "failed" : "shutdown";
-    if (this.#ended && this.#queue.length === 0) throw new Error(`the daemon connection closed before dataflow ${this.#id} ended`);
+    if (this.#ended && this.#queue.length === 0)
+      throw RuntimeError.of("DaemonUnreachable", {
+        socket: this.#client.paths.socket,
+        detail: `the connection closed before dataflow ${this.#id} ended (did the daemon die? \`flowc logs ${this.#id}\` shows what ran)`,
+      });
     return "continue";
   }
 

@@ -14,6 +14,7 @@ import { DataflowRun } from "./daemon/dataflow.js";
 import { uuidv7 } from "./daemon/id.js";
 import { daemonPaths, ensureDirs, machineId } from "./daemon/paths.js";
 import { planPlacement, unreachableNodes } from "./daemon/routing.js";
+import { recoverLostDataflows } from "./daemon/state.js";
 import { DataflowOptions } from "./options.js";
 import { AttachedExecution } from "./remote-execution.js";
 
@@ -29,6 +30,7 @@ function parseOptions(raw: Readonly<Record<string, unknown>> | undefined) {
 export async function runEmbedded(ir: Ir, options: BuildOptions, dataflow: DataflowOptions): Promise<DataflowRun> {
   const paths = daemonPaths();
   ensureDirs(paths);
+  recoverLostDataflows(paths.stateDir);
   const machine = machineId(dataflow.machine);
   const plan = planPlacement(ir, machine);
   const unreachable = unreachableNodes(plan);

@@ -267,6 +267,12 @@ export async function runCommand(io: CliIo, entry: string, options: RunOptions):
     try {
       await execution.start();
       result = await execution.wait();
+    } catch (error) {
+      // The engine lost its executors' supervisor (a daemon that died): coded, not a crash.
+      if (!(error instanceof RuntimeError)) throw error;
+      recorder?.discard();
+      report(io, [error.diagnostic]);
+      return ExitCode.Usage;
     } finally {
       unsubscribe?.();
       recorder?.close();

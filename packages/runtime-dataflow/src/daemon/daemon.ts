@@ -3,9 +3,8 @@ import { chmodSync, cpSync, existsSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
 import { createDiagnostic, type Diagnostic, type DiagnosticArgs, type DiagnosticName, validateIr } from "@flowc/ir";
-import { emptyReport, type RunResult, RuntimeError } from "@flowc/runtime";
+import { type RunResult, RuntimeError } from "@flowc/runtime";
 import { DaemonClient, jsonLines } from "../client.js";
-import { shmDirFor } from "../node/shm.js";
 import { DataflowOptions } from "../options.js";
 import { DataflowRun } from "./dataflow.js";
 import { uuidv7 } from "./id.js";
@@ -13,7 +12,7 @@ import { readLog } from "./logs.js";
 import { type DaemonPaths, ensureDirs } from "./paths.js";
 import { type DaemonStatus, type DataflowSummary, type Envelope, PROTOCOL_VERSION, type Request, type StreamEvent } from "./protocol.js";
 import { planPlacement, unreachableNodes } from "./routing.js";
-import { type DataflowInfo, type ResultRecord, recordedDataflows, writeJsonAtomic } from "./state.js";
+import { type DataflowInfo, type ResultRecord, recordedDataflows, recoverLostDataflows } from "./state.js";
 
 export interface DaemonOptions {
   readonly machine: string;
@@ -387,38 +386,6 @@ export class Daemon {
     })();
     return this.#closing;
   }
-}
-
-/**
- * Dataflows whose daemon died before they ended (a dataflow.json without a result.json): their
- * node processes died with it (orphan protection), so record them as failed, and free the
- * shared memory they may have left in /dev/shm.
- */
-function recoverLostDataflows(stateDir: string): string[] {
-  const lost: string[] = [];
-  for (const { info, record } of recordedDataflows(stateDir)) {
-    if (record) continue;
-    rmSync(shmDirFor(info.id, join(stateDir, info.id)), { recursive: true, force: true });
-    const cause = "the daemon that ran it died before it ended";
-    const lostRecord: ResultRecord = {
-      ...info,
-      status: "failed",
-      endedAt: new Date().toISOString(),
-      result: {
-        flow: info.flow,
-        runtime: "dataflow",
-        status: "failed",
-        reason: "failure",
-        nodes: info.nodes.map((id) => ({ ...emptyReport(id, "STOPPED", null), cause })),
-        durationMs: 0,
-        peakMemoryBytes: 0,
-      },
-      processes: {},
-    };
-    writeJsonAtomic(join(stateDir, info.id, "result.json"), lostRecord);
-    lost.push(info.id);
-  }
-  return lost;
 }
 
 function summary(run: DataflowRun): DataflowSummary {

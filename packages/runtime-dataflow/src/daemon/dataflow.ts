@@ -171,7 +171,16 @@ export class DataflowRun implements Execution {
 
   info(): DataflowInfo {
     const { id, name, ir, machine, local, baseDir } = this.spec;
-    return { id, name, flow: ir.name, machine, nodes: local, baseDir, createdAt: new Date(this.createdAt).toISOString() };
+    return {
+      id,
+      name,
+      flow: ir.name,
+      machine,
+      nodes: local,
+      baseDir,
+      createdAt: new Date(this.createdAt).toISOString(),
+      ownerPid: process.pid,
+    };
   }
 
   /** The result record (once ended). */

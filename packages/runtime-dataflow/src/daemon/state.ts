@@ -1,6 +1,7 @@
-import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { RunResult } from "@flowc/runtime";
+import { emptyReport, type RunResult } from "@flowc/runtime";
+import { shmDirFor } from "../node/shm.js";
 import type { DataflowStatus, ProcessInfo } from "./dataflow.js";
 
 /** `<state>/<id>/dataflow.json`: what was started, written when it starts. */
@@ -12,6 +13,8 @@ export interface DataflowInfo {
   readonly nodes: readonly string[];
   readonly baseDir: string;
   readonly createdAt: string;
+  /** The process that owns it (a daemon, or `flowc run` with an embedded one). */
+  readonly ownerPid: number;
 }
 
 /** `<state>/<id>/result.json`: how it ended — it outlives the dataflow and the daemon. */
@@ -47,4 +50,56 @@ export function recordedDataflows(stateDir: string): { info: DataflowInfo; recor
     if (info) out.push({ info, record: readJson<ResultRecord>(join(stateDir, entry.name, "result.json")) });
   }
   return out.sort((a, b) => (a.info.id < b.info.id ? 1 : -1));
+}
+
+/** Whether `pid` runs. A zombie (exited, not yet reaped by whoever adopted it) does not. */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.charAt(stat.lastIndexOf(")") + 2) !== "Z";
+  } catch {
+    // No /proc (not Linux): ask the kernel.
+    if (existsSync("/proc/self/stat")) return false;
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === "EPERM";
+    }
+  }
+}
+
+/**
+ * Dataflows whose owner died before they ended (a dataflow.json without a result.json, and no
+ * live owner process): their node processes died with it (orphan protection), so record them
+ * as failed and free the shared memory they may have left in /dev/shm. Run when a daemon or an
+ * embedded run starts. Returns their ids.
+ */
+export function recoverLostDataflows(stateDir: string): string[] {
+  const lost: string[] = [];
+  for (const { info, record } of recordedDataflows(stateDir)) {
+    if (record) continue;
+    // Records from before owners were written have no pid: their owner is gone by now.
+    if (info.ownerPid === process.pid || (info.ownerPid !== undefined && alive(info.ownerPid))) continue;
+    rmSync(shmDirFor(info.id, join(stateDir, info.id)), { recursive: true, force: true });
+    const cause = `the process that ran it (pid ${info.ownerPid ?? "?"}) died before it ended`;
+    const lostRecord: ResultRecord = {
+      ...info,
+      status: "failed",
+      endedAt: new Date().toISOString(),
+      result: {
+        flow: info.flow,
+        runtime: "dataflow",
+        status: "failed",
+        reason: "failure",
+        nodes: info.nodes.map((id) => ({ ...emptyReport(id, "STOPPED", null), cause })),
+        durationMs: 0,
+        peakMemoryBytes: 0,
+      },
+      processes: {},
+    };
+    writeJsonAtomic(join(stateDir, info.id, "result.json"), lostRecord);
+    lost.push(info.id);
+  }
+  return lost;
 }
