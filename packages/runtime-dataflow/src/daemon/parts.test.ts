@@ -1,13 +1,14 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadValid, testChannel, testIr, testNode, testSource } from "@flowc/ir/testing";
 import { epochNow, Payload } from "@flowc/runtime";
 import { afterAll, describe, expect, it } from "vitest";
-import { ShmPayloads } from "../node/shm.js";
+import { ShmPayloads, shmDirFor } from "../node/shm.js";
 import { uuidv7 } from "./id.js";
 import { LogFile, readLog } from "./logs.js";
 import { planPlacement, unreachableNodes } from "./routing.js";
+import { readJson, recoverLostDataflows, writeJsonAtomic } from "./state.js";
 import { DaemonTimers } from "./timers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "flowc-df-parts-"));
@@ -128,5 +129,49 @@ describe("placement", () => {
       ["FLC3208", "Node 'b' is placed on machine 'm2', but this daemon is machine 'm1' and no daemon for 'm2' is connected."],
     ]);
     expect(unreachableNodes(plan, new Set(["m2"]))).toEqual([]);
+  });
+});
+
+describe("recoverLostDataflows", () => {
+  it("records dataflows whose owner died as failed and frees their shared memory; leaves live owners' and ended ones alone", async () => {
+    const state = join(dir, "state");
+    const { spawn } = await import("node:child_process");
+    const sleeper = spawn("sleep", ["30"]);
+    const dead = spawn("true");
+    await new Promise((r) => dead.once("exit", r));
+    const info = (id: string, ownerPid: number) => ({
+      id,
+      name: null,
+      flow: "f",
+      machine: "m",
+      nodes: ["a"],
+      baseDir: "/",
+      createdAt: new Date().toISOString(),
+      ownerPid,
+    });
+    const ids = { lost: uuidv7(), live: uuidv7(), ended: uuidv7() };
+    for (const [key, pid] of [
+      ["lost", dead.pid],
+      ["live", sleeper.pid],
+      ["ended", dead.pid],
+    ] as const) {
+      mkdirSync(join(state, ids[key]), { recursive: true });
+      writeJsonAtomic(join(state, ids[key], "dataflow.json"), info(ids[key], pid as number));
+    }
+    writeJsonAtomic(join(state, ids.ended, "result.json"), { ended: true });
+    const shm = shmDirFor(ids.lost, join(state, ids.lost));
+    mkdirSync(shm, { recursive: true });
+    try {
+      expect(recoverLostDataflows(state)).toEqual([ids.lost]);
+      const record = readJson<{ status: string; result: { nodes: { cause: string }[] } }>(join(state, ids.lost, "result.json"));
+      expect(record?.status).toBe("failed");
+      expect(record?.result.nodes[0]?.cause).toBe(`the process that ran it (pid ${dead.pid}) died before it ended`);
+      expect(existsSync(shm)).toBe(false);
+      expect(existsSync(join(state, ids.live, "result.json"))).toBe(false);
+      expect(readJson(join(state, ids.ended, "result.json"))).toEqual({ ended: true });
+      expect(recoverLostDataflows(state)).toEqual([]);
+    } finally {
+      sleeper.kill("SIGKILL");
+    }
   });
 });
