@@ -95,6 +95,12 @@ describe("flowc with the dataflow runtime", () => {
     expect(list.stderr).toContain("error FLC3201: No flowc daemon is running at");
     expect(list.stderr).toContain("flowc daemon start");
     expect(flowcIn(["daemon", "status"]).code).toBe(2);
+    const bogus = flowcIn(["daemon", "bogus"]);
+    expect(bogus.code).toBe(2);
+    expect(bogus.stderr).toContain("error FLC4001: Unknown daemon action 'bogus'; use start, stop or status.");
+    const grace = flowcIn(["stop", "d1", "--grace", "soon"]);
+    expect(grace.code).toBe(2);
+    expect(grace.stderr).toContain("error FLC4001: --grace takes a number of seconds (0 or more), got 'soon'.");
   });
 
   it("daemon start, start --name d1, list, logs d1 sink, stop d1, daemon stop", () => {
@@ -108,6 +114,9 @@ describe("flowc with the dataflow runtime", () => {
     const id = d1.stdout.trim();
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
     expect(flowcIn(["start", "examples/demo.flow.ts", "--name", "d1"]).stderr).toContain("FLC3209");
+    const missing = flowcIn(["start", "examples/nosuch.flow.ts"]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/error FLC\d{4}: .*nosuch\.flow\.ts/);
 
     const list = flowcIn(["list", "--json"]);
     const entry = JSON.parse(list.stdout).find((d: { name: string }) => d.name === "d1");

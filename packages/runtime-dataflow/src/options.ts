@@ -55,4 +55,12 @@ export const DataflowOptions = z
   })
   .strict();
 export type DataflowOptions = z.output<typeof DataflowOptions>;
+
+/** The options a run uses: the contract's grace period and validation flag win over the config's. */
+export function effectiveOptions(
+  dataflow: DataflowOptions,
+  build: { readonly graceMs?: number | undefined; readonly validate?: boolean | undefined },
+): DataflowOptions {
+  return { ...dataflow, graceMs: build.graceMs ?? dataflow.graceMs, validate: dataflow.validate || build.validate === true };
+}
 export type RestartPolicyName = z.output<typeof RestartPolicy>;

@@ -11,7 +11,7 @@ import {
 } from "@flowc/runtime";
 import type { DaemonClient } from "./client.js";
 import type { DataflowSummary, StreamEvent } from "./daemon/protocol.js";
-import type { DataflowOptions } from "./options.js";
+import { type DataflowOptions, effectiveOptions } from "./options.js";
 
 /**
  * A `flowc run` on the running daemon: the dataflow is brought up there and held at the start
@@ -45,11 +45,7 @@ export class AttachedExecution implements Execution {
         baseDir: options.baseDir,
         copyBaseDir: false,
         durationMs: options.durationMs,
-        options: {
-          ...(options.options ?? {}),
-          graceMs: options.graceMs ?? dataflow.graceMs,
-          validate: dataflow.validate || options.validate === true,
-        },
+        options: effectiveOptions(dataflow, options),
         attach: true,
         record: options.onRecord !== undefined,
         hold: true,

@@ -15,7 +15,7 @@ import { uuidv7 } from "./daemon/id.js";
 import { daemonPaths, ensureDirs, machineId } from "./daemon/paths.js";
 import { planPlacement, unreachableNodes } from "./daemon/routing.js";
 import { recoverLostDataflows } from "./daemon/state.js";
-import { DataflowOptions } from "./options.js";
+import { DataflowOptions, effectiveOptions } from "./options.js";
 import { AttachedExecution } from "./remote-execution.js";
 
 function parseOptions(raw: Readonly<Record<string, unknown>> | undefined) {
@@ -42,7 +42,7 @@ export async function runEmbedded(ir: Ir, options: BuildOptions, dataflow: Dataf
     ir,
     baseDir: options.baseDir,
     durationMs: options.durationMs,
-    options: { ...dataflow, graceMs: options.graceMs ?? dataflow.graceMs, validate: dataflow.validate || options.validate === true },
+    options: effectiveOptions(dataflow, options),
     local: plan.local,
     dir: join(paths.stateDir, id),
     onRecord: options.onRecord,

@@ -222,7 +222,7 @@ export class RemoteExecution implements Execution {
       });
     }
     // Bring-up: every executor loads and sets up its nodes (processes first listen, then connect).
-    const sockets: Record<string, string> = {};
+    const listening = new Set<number>();
     const limit = performance.now() + 60_000;
     while (ready.size < this.#executors.length) {
       const item = await this.#next(limit);
@@ -238,8 +238,8 @@ export class RemoteExecution implements Execution {
       }
       const m = item.message;
       if (m.type === "listening") {
-        sockets[String(item.executor.index)] = m.socket;
-        if (Object.keys(sockets).length === this.#executors.length) for (const e of this.#executors) e.post({ type: "connect", sockets });
+        listening.add(item.executor.index);
+        if (listening.size === this.#executors.length) for (const e of this.#executors) e.post({ type: "connect" });
       } else if (m.type === "ready") ready.add(item.executor.index);
       else if (m.type === "bringUpFailed") {
         const cause = Object.assign(new Error(m.code ? `${m.code} ${m.message}` : m.message), { nodeId: m.nodeId });

@@ -120,7 +120,6 @@ export class DataflowRun implements Execution {
   #ladder: { stage: "stop" | "term" | "kill" | "abandon"; deadline: number } | undefined;
   #result: RunResult | undefined;
   #driving: Promise<DriveState> | undefined;
-  #childPeak = 0;
   #forced = false;
   endedAt: number | undefined;
 
@@ -259,7 +258,7 @@ export class DataflowRun implements Execution {
       const m = item.message;
       if (m.type === "listening") {
         item.proc.phase = "listening";
-        if (procs.every((p) => p.phase === "listening")) for (const p of procs) this.#post(p, { type: "connect", sockets: {} });
+        if (procs.every((p) => p.phase === "listening")) for (const p of procs) this.#post(p, { type: "connect" });
       } else if (m.type === "ready") item.proc.phase = "ready";
       else if (m.type === "bringUpFailed") {
         const cause = Object.assign(new Error(m.code ? `${m.code} ${m.message}` : m.message), { nodeId: m.nodeId });
@@ -387,7 +386,7 @@ export class DataflowRun implements Execution {
     const m = item.message;
     if (m.type === "listening" && proc.phase === "spawning") {
       proc.phase = "listening";
-      this.#post(proc, { type: "connect", sockets: {} });
+      this.#post(proc, { type: "connect" });
     } else if (m.type === "ready" && proc.phase === "listening") {
       // A restarted node joins the running dataflow: same epoch, the latest tick, and its
       // producers connect to it again.
@@ -431,7 +430,6 @@ export class DataflowRun implements Execution {
     proc.child = undefined;
     proc.log.line("flowc", `process ${how}`);
     const report = proc.report;
-    this.#childPeak = Math.max(this.#childPeak, report?.peakMemoryBytes ?? 0);
     const died = report === undefined;
     const failed = died || report.status === "FAILED";
     if (this.#shouldRestart(proc, failed)) {
@@ -585,7 +583,10 @@ export class DataflowRun implements Execution {
     this.#timers.stop();
     this.#supervisor.beginStop("completed", "every node finished");
     for (const report of this.#final.values()) this.#supervisor.report(report);
-    this.#result = this.#supervisor.result(peakRssBytes() + this.#childPeak);
+    // Like mp's process mode: this process plus every node process (its largest incarnation).
+    let nodes = 0;
+    for (const report of this.#final.values()) nodes += report.peakMemoryBytes ?? 0;
+    this.#result = this.#supervisor.result(peakRssBytes() + nodes);
     this.#cleanup();
     try {
       writeJsonAtomic(join(this.spec.dir, "result.json"), this.record());

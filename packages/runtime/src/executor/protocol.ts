@@ -19,8 +19,8 @@ export interface InitMessage {
 export type ToExecutor =
   | { readonly type: "start"; readonly epoch: number }
   | { readonly type: "stop" }
-  /** Process transport: every executor listens; connect the outbound channels now. */
-  | { readonly type: "connect"; readonly sockets: Readonly<Record<string, string>> };
+  /** Process transport: every executor listens (socket paths are deterministic); connect the outbound channels now. */
+  | { readonly type: "connect" };
 
 export type FromExecutor =
   | { readonly type: "listening"; readonly socket: string }

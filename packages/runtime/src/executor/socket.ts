@@ -24,6 +24,8 @@ const HELLO = 3;
 /** Like DATA, but the body is the name of a shared-memory object holding the payload. */
 const LARGE = 4;
 const DATA_HEADER = 15; // u8 type, u16 channel, u32 seq, f64 t
+const utf8Encoder = new TextEncoder();
+const utf8Decoder = new TextDecoder();
 
 /**
  * Where payloads of `threshold` bytes or more travel instead of the socket (the dataflow
@@ -130,7 +132,7 @@ export class SocketOutbound implements Outbound {
     const parts = this.large ? envelope.payload.encodedParts() : undefined;
     const size = parts ? parts.reduce((n, p) => n + p.byteLength, 0) : 0;
     if (this.large && parts && size >= this.large.threshold) {
-      bytes = new TextEncoder().encode(this.large.put(envelope.payload, parts));
+      bytes = utf8Encoder.encode(this.large.put(envelope.payload, parts));
       type = LARGE;
     } else bytes = envelope.payload.encoded();
     const out = new Uint8Array(4 + DATA_HEADER + bytes.byteLength);
@@ -204,7 +206,7 @@ export class SocketInbound extends MemoryQueue {
     let bytes = body.subarray(DATA_HEADER);
     if (body[0] === LARGE) {
       if (!this.large) throw new Error(`channel '${this.channel.id}' received a shared-memory payload but has no store`);
-      bytes = this.large.take(new TextDecoder().decode(bytes));
+      bytes = this.large.take(utf8Decoder.decode(bytes));
     }
     // Bytes read from shared memory belong to this message alone: a big binary opens as a view.
     const envelope = { seq: view.getUint32(3, true), t: view.getFloat64(7, true), payload: Payload.ofBytes(bytes, body[0] === LARGE) };
