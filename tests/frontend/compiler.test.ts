@@ -1,8 +1,9 @@
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { collectFlow, isFlowDef } from "@flowc/dsl";
 import { compile, emit } from "@flowc/frontend";
-import { encodeJson } from "@flowc/ir";
+import { encodeJson, type Ir } from "@flowc/ir";
+import { Project, ts } from "ts-morph";
 import { afterAll, describe, expect, it } from "vitest";
 import { stopEsbuild } from "../helpers/processes.js";
 
@@ -155,5 +156,106 @@ describe("the static reading agrees with running the builder", () => {
       collected.connections.map((c) => `${c.from.node}.${c.from.port}->${c.to.node}.${c.to.port}`),
     );
     expect(ir?.nodes.map((n) => n.params)).toEqual(collected.nodes.map((n) => n.options.params ?? {}));
+  });
+});
+
+describe("@flowc/dsl is the module the specifier resolves to, wherever the flow lives", () => {
+  const reference = () => compile({ entry: join(project({ "nodes.ts": NODES, "main.flow.ts": FLOW }), "main.flow.ts") }).ir;
+
+  it("a project in a folder called packages/dsl builds the same IR as anywhere else", () => {
+    const expected = reference();
+    expect(expected).toBeDefined();
+    const own = project({
+      "packages/dsl/package.json": '{ "name": "my-flows", "private": true, "type": "module" }\n',
+      "packages/dsl/nodes.ts": NODES,
+      "packages/dsl/main.flow.ts": FLOW,
+    });
+    const inside = compile({ entry: join(own, "packages/dsl/main.flow.ts") });
+    expect(inside.diagnostics).toEqual([]);
+    expect(encodeJson(inside.ir as Ir)).toBe(encodeJson(expected as Ir));
+
+    // Without a package.json of its own the project root is one level up: only paths differ.
+    const nested = project({ "packages/dsl/nodes.ts": NODES, "packages/dsl/main.flow.ts": FLOW });
+    const below = compile({ entry: join(nested, "packages/dsl/main.flow.ts") });
+    expect(below.diagnostics).toEqual([]);
+    const withoutPaths = (ir: Ir | undefined) => ({
+      ...ir,
+      nodes: ir?.nodes.map((n) => ({ ...n, source: { ...n.source, file: n.source?.file.replace(/^packages\/dsl\//, "") } })),
+      meta: { ...ir?.meta, sourceHash: null },
+    });
+    expect(below.ir?.nodes.map((n) => n.source?.file)).toEqual(["packages/dsl/main.flow.ts", "packages/dsl/main.flow.ts"]);
+    expect(withoutPaths(below.ir)).toEqual(withoutPaths(expected));
+  });
+
+  it("functions named like the DSL's in a user folder called packages/dsl are user code", () => {
+    const dir = project({
+      "packages/dsl/clock.ts":
+        "export function rate(hz: number) { return { kind: 'rate' as const, hz: hz * 1000, onLag: 'warn' as const }; }\n",
+      "packages/dsl/fake.ts": "export function node(type: string, spec: object) { return { kind: 'flowc.node', type, spec }; }\n",
+      "nodes.ts": NODES,
+      "fake-nodes.ts": 'import { node } from "./packages/dsl/fake.js";\nexport const Tick = node("Tick", {});\n',
+      "clock.flow.ts": FLOW.replace(
+        'import { flow, rate } from "@flowc/dsl";',
+        'import { flow } from "@flowc/dsl";\nimport { rate } from "./packages/dsl/clock.js";',
+      ),
+      "node.flow.ts": FLOW.replace(
+        'import { Show, Tick } from "./nodes.js";',
+        'import { Show } from "./nodes.js";\nimport { Tick } from "./fake-nodes.js";',
+      ),
+    });
+    const clock = compile({ entry: join(dir, "clock.flow.ts"), displayRoot: dir });
+    expect(clock.diagnostics.map((d) => d.code)).toEqual(["FLC2001"]);
+    expect(clock.diagnostics[0]?.message).toBe(
+      "Cannot evaluate 'rate' statically: calls to user functions are not evaluated (the compiler never runs flow code); inline the values or use a const.",
+    );
+    expect(clock.diagnostics[0]).toMatchObject({ file: "clock.flow.ts", line: 5 });
+    const fake = compile({ entry: join(dir, "node.flow.ts"), displayRoot: dir });
+    expect(fake.diagnostics.map((d) => d.code)).toEqual(["FLC2001"]);
+    expect(fake.diagnostics[0]).toMatchObject({ file: "fake-nodes.ts", line: 2 });
+    expect(fake.diagnostics[0]?.message).toContain("Cannot evaluate 'node' statically: calls to user functions are not evaluated");
+  });
+
+  it("an installed @flowc/dsl that ships declaration files builds the same IR as the workspace sources", () => {
+    const dir = project({ "nodes.ts": NODES, "main.flow.ts": FLOW });
+    const installed = join(dir, "node_modules/@flowc/dsl");
+    const sources = join(root, "packages/dsl/src");
+    const declarations = new Project({
+      compilerOptions: {
+        declaration: true,
+        emitDeclarationOnly: true,
+        strict: true,
+        skipLibCheck: true,
+        target: ts.ScriptTarget.ES2022,
+        module: ts.ModuleKind.NodeNext,
+        moduleResolution: ts.ModuleResolutionKind.NodeNext,
+        rootDir: sources,
+        outDir: join(installed, "dist"),
+      },
+    });
+    declarations.addSourceFileAtPath(join(sources, "index.ts"));
+    declarations.resolveSourceFileDependencies();
+    const emitted = declarations.emitToMemory({ emitOnlyDtsFiles: true }).getFiles();
+    expect(emitted.map((f) => relative(installed, f.filePath)).sort()).toEqual([
+      "dist/flow.d.ts",
+      "dist/index.d.ts",
+      "dist/node.d.ts",
+      "dist/timing.d.ts",
+    ]);
+    for (const file of emitted) {
+      mkdirSync(dirname(file.filePath), { recursive: true });
+      writeFileSync(file.filePath, file.text);
+    }
+    writeFileSync(
+      join(installed, "package.json"),
+      JSON.stringify({
+        name: "@flowc/dsl",
+        version: "0.1.0",
+        type: "module",
+        exports: { ".": { types: "./dist/index.d.ts", default: "./dist/index.js" } },
+      }),
+    );
+    const result = compile({ entry: join(dir, "main.flow.ts") });
+    expect(result.diagnostics).toEqual([]);
+    expect(encodeJson(result.ir as Ir)).toBe(encodeJson(reference() as Ir));
   });
 });

@@ -17,6 +17,7 @@ import {
   valueMatchesSchema,
 } from "@flowc/ir";
 import { type CallExpression, Node, Project, type SourceFile, ts } from "ts-morph";
+import { DslModule } from "./dsl-module.js";
 import {
   BuiltinValue,
   ClosureValue,
@@ -26,14 +27,16 @@ import {
   FlowValue,
   HandleValue,
   isPlainObject,
+  isStackOverflow,
   Misuse,
   NodeDefValue,
   PortValue,
-  toJson,
   type Value,
+  toJson as valueToJson,
 } from "./evaluate.js";
 import { Abort, diagnosticAt, relativePath, type Where } from "./located.js";
 import { type NodeDefInfo, readNodeDef } from "./nodedefs.js";
+import { findProjectRoot } from "./project-root.js";
 import { typeToSchema } from "./types.js";
 import { FRONTEND_VERSION } from "./version.js";
 
@@ -84,16 +87,6 @@ interface Connection {
 
 const ADD_OPTIONS = new Set(["params", "clock", "inputs", "parallelism", "placement", "onError"]);
 const CONNECT_OPTIONS = new Set(["capacity", "onFull"]);
-
-export function findProjectRoot(entry: string): string {
-  let dir = dirname(entry);
-  for (;;) {
-    if (existsSync(join(dir, "package.json"))) return dir;
-    const parent = dirname(dir);
-    if (parent === dir) return dirname(entry);
-    dir = parent;
-  }
-}
 
 function findTsconfig(from: string, root: string): string | undefined {
   let dir = from;
@@ -173,6 +166,7 @@ function compileUnguarded(options: CompileOptions): CompileResult {
   if (diagnostics.length > 0) return { diagnostics, modules: [], projectRoot };
 
   const checker = project.getTypeChecker();
+  const dslModule = new DslModule(project, entry);
   const nodeDefs = new Map<Node, NodeDefInfo>();
   const schemaOf = (type: Parameters<typeof typeToSchema>[0], at: Node, what: string) =>
     typeToSchema(type, at, (bad) =>
@@ -200,6 +194,7 @@ function compileUnguarded(options: CompileOptions): CompileResult {
       return info;
     },
     dsl: (name) => DSL_BUILTINS[name] ?? (name === "flow" ? FLOW_BUILTIN : undefined),
+    isDslFile: (file) => dslModule.has(file),
   });
 
   const report = (diagnostic: Diagnostic) => diagnostics.push(diagnostic);
@@ -327,7 +322,14 @@ function compileUnguarded(options: CompileOptions): CompileResult {
 
   // Checks that need the whole flow, then lowering.
   const modules = planModules(nodes, projectRoot);
-  const lowered = lower(flowValue.name, nodes, connections, modules, projectRoot, where, report);
+  let lowered: Mutable<IrInput>;
+  try {
+    lowered = lower(flowValue.name, nodes, connections, modules, projectRoot, where, report, evaluator);
+  } catch (error) {
+    if (!(error instanceof Abort)) throw error;
+    diagnostics.push(error.diagnostic);
+    return { diagnostics, modules: [], projectRoot };
+  }
   checkCycles(lowered, nodes, connections, where, report);
   for (const node of nodes) {
     for (const port of node.def.inputs.keys()) {
@@ -472,10 +474,21 @@ function lower(
   projectRoot: string,
   where: Where,
   report: (d: Diagnostic) => void,
+  evaluator: Evaluator,
 ): Mutable<IrInput> {
   const irNodes: IrInput["nodes"] = nodes.map((node) => {
     const def = node.def;
     const o = node.options;
+    // Values can share parts, so what the IR will hold is charged to the evaluation budget too.
+    const toJson = (value: Value) => {
+      try {
+        return valueToJson(value, (items) => evaluator.spend(node.call, items, "writing this node's params and options into the IR"));
+      } catch (error) {
+        if (isStackOverflow(error))
+          throw evaluator.overBudget(node.call, "This node's params and options nest too deeply to write into the IR.");
+        throw error;
+      }
+    };
     if (!def.exportName)
       report(
         diagnosticAt(where, node.call.getArguments()[1] ?? node.call, "NodeDefinitionNotExported", {

@@ -1,18 +1,36 @@
 import type { Json } from "@flowc/ir";
 import {
+  type ArrayLiteralExpression,
   type ArrowFunction,
+  type BinaryExpression,
   type CallExpression,
   type Expression,
+  type ForOfStatement,
+  type ForStatement,
   type FunctionExpression,
-  Node,
+  type IfStatement,
   type ParameterDeclaration,
+  type SourceFile,
   type Statement,
-  SyntaxKind,
+  type TemplateExpression,
+  Node as TsNode,
+  SyntaxKind as TsSyntaxKind,
+  VariableDeclarationKind as TsVariableDeclarationKind,
+  type ts,
   type VariableDeclaration,
-  VariableDeclarationKind,
+  type VariableStatement,
 } from "ts-morph";
 import { Abort, diagnosticAt, type Where } from "./located.js";
 import { type NodeDefInfo, nodeTypeName } from "./nodedefs.js";
+
+// ts-morph's Node and enums held in plain module constants: the evaluator reads them for every
+// expression of every unrolled loop, and test runners reach a CommonJS module's exports through
+// a proxy that costs about a microsecond per read.
+const Node = TsNode;
+type Node<T extends ts.Node = ts.Node> = TsNode<T>;
+const SyntaxKind = TsSyntaxKind;
+type SyntaxKind = TsSyntaxKind;
+const VariableDeclarationKind = TsVariableDeclarationKind;
 
 // ---- values ---------------------------------------------------------------------------------
 
@@ -84,24 +102,35 @@ export function isPlainObject(value: Value): value is { [key: string]: Value } {
   return typeof value === "object" && value !== null && !Array.isArray(value) && !isSpecial(value);
 }
 
-/** A JSON value, or undefined when the value holds anything else (handles, functions, undefined). */
-export function toJson(value: Value): Json | undefined {
-  if (value === null || typeof value === "boolean" || typeof value === "string") return value;
+/**
+ * A JSON value, or undefined when the value holds anything else (handles, functions, undefined).
+ * `spend` is told the size of every array, object and string on the way, before it is copied:
+ * values can share parts, so the JSON can be far larger than what the evaluator built.
+ */
+export function toJson(value: Value, spend?: (items: number) => void): Json | undefined {
+  if (typeof value === "string") {
+    spend?.(value.length);
+    return value;
+  }
+  if (value === null || typeof value === "boolean") return value;
   if (typeof value === "number") return Number.isFinite(value) ? value : undefined;
   if (Array.isArray(value)) {
+    spend?.(value.length);
     const items: Json[] = [];
     for (const item of value) {
-      const json = toJson(item);
+      const json = toJson(item, spend);
       if (json === undefined) return undefined;
       items.push(json);
     }
     return items;
   }
   if (isPlainObject(value)) {
+    const entries = Object.entries(value);
+    spend?.(entries.length);
     const out: Record<string, Json> = {};
-    for (const [key, item] of Object.entries(value)) {
+    for (const [key, item] of entries) {
       if (item === undefined) continue;
-      const json = toJson(item);
+      const json = toJson(item, spend);
       if (json === undefined) return undefined;
       out[key] = json;
     }
@@ -143,6 +172,23 @@ export class Env {
   }
 }
 
+// ---- the evaluation budget ------------------------------------------------------------------
+
+/**
+ * How much work a flow builder may make the compiler do, so that no flow can hang it or
+ * exhaust its memory. It is one budget of `steps`: a step is one iteration of a `for` or
+ * `for…of` loop, one callback of `.map`, `.forEach`, `.filter` or `Array.from`, or one call of
+ * a function literal; building or scanning arrays, strings and objects (and writing the
+ * values into the IR) costs one step per `itemsPerStep` elements, characters or properties,
+ * charged before the value is built, so a request for a huge value stops at once instead of
+ * allocating it. Function literals may call each other at most `callDepth` deep. Going past
+ * any of it is FLC2017.
+ */
+export const EVALUATION_BUDGET = { steps: 100_000, itemsPerStep: 10, callDepth: 100 } as const;
+
+/** Builtins spread their arguments into JavaScript calls, and the engine's stack bounds those. */
+export const MAX_CALL_ARGUMENTS = 10_000;
+
 // ---- the evaluator --------------------------------------------------------------------------
 
 export interface EvaluatorHooks {
@@ -150,6 +196,8 @@ export interface EvaluatorHooks {
   readonly nodeDef: (declaration: VariableDeclaration, call: CallExpression | undefined, typeName: string) => NodeDefInfo;
   /** The DSL's exported functions by name, bound to the flow being built where needed. */
   readonly dsl: (name: string) => BuiltinValue | undefined;
+  /** Whether a file is part of the module `@flowc/dsl` resolves to (see `DslModule`). */
+  readonly isDslFile: (file: SourceFile) => boolean;
 }
 
 const RETURN = Symbol("return");
@@ -158,8 +206,7 @@ interface Returned {
   readonly value: Value;
 }
 
-const DSL_FILE = /[\\/](?:@flowc[\\/]dsl|packages[\\/]dsl)[\\/]/;
-export const MAX_ITERATIONS = 100_000;
+const ITEMS_PER_STEP = EVALUATION_BUDGET.itemsPerStep;
 
 /**
  * A partial evaluator for the declarative subset of TypeScript flows. Everything it cannot
@@ -168,7 +215,11 @@ export const MAX_ITERATIONS = 100_000;
 export class Evaluator {
   readonly #constants = new Map<VariableDeclaration, Value>();
   readonly #evaluating = new Set<VariableDeclaration>();
-  #iterations = 0;
+  /** What is left of the budget, in items (a step costs ITEMS_PER_STEP of them). */
+  #left = EVALUATION_BUDGET.steps * ITEMS_PER_STEP;
+  #steps = 0;
+  #items = 0;
+  #depth = 0;
 
   constructor(
     readonly where: Where,
@@ -179,87 +230,153 @@ export class Evaluator {
     throw new Abort(diagnosticAt(this.where, node, "NotStaticallyEvaluable", { what: quoteCode(what), why }));
   }
 
-  tick(node: Node): void {
-    if (++this.#iterations > MAX_ITERATIONS) throw new Abort(diagnosticAt(this.where, node, "EvaluationLimit", { limit: MAX_ITERATIONS }));
+  /** One step: a loop iteration, a callback, a call of a function literal. */
+  tick(at: Node): void {
+    this.#left -= ITEMS_PER_STEP;
+    if (this.#left < 0)
+      throw this.overBudget(
+        at,
+        this.#items === 0
+          ? undefined
+          : `${this.#steps} steps went to loop iterations and calls, the rest to building and scanning ${this.#items} elements, characters and properties (one step per ${ITEMS_PER_STEP}).`,
+      );
+    this.#steps++;
+  }
+
+  /**
+   * Charges building or scanning `items` elements, characters or properties, before the work
+   * is done. `what` says what it would have been, e.g. "building a string of 10 characters".
+   */
+  spend(at: Node, items: number, what: string): void {
+    if (items <= 0) return;
+    if (items <= this.#left) {
+      this.#left -= items;
+      this.#items += items;
+      return;
+    }
+    throw this.overBudget(
+      at,
+      `${what[0]?.toUpperCase()}${what.slice(1)} is more than is left of the evaluation budget: a flow gets ${EVALUATION_BUDGET.steps} steps, and building or scanning values costs one step per ${ITEMS_PER_STEP} elements, characters or properties.`,
+    );
+  }
+
+  /** FLC2017 at `at`; `hint` says which part of the budget ran out when it is not the loop steps. */
+  overBudget(at: Node, hint: string | undefined): Abort {
+    const diagnostic = diagnosticAt(this.where, at, "EvaluationLimit", { limit: EVALUATION_BUDGET.steps });
+    return new Abort(hint === undefined ? diagnostic : { ...diagnostic, hint });
   }
 
   // ---- expressions ----
 
   evaluate(expr: Expression | Node, env: Env): Value {
-    if (
-      Node.isParenthesizedExpression(expr) ||
-      Node.isAsExpression(expr) ||
-      Node.isNonNullExpression(expr) ||
-      Node.isSatisfiesExpression(expr)
-    )
-      return this.evaluate(expr.getExpression(), env);
-    if (Node.isTypeAssertion(expr)) return this.evaluate(expr.getExpression(), env);
-    if (Node.isNumericLiteral(expr)) return expr.getLiteralValue();
-    if (Node.isStringLiteral(expr) || Node.isNoSubstitutionTemplateLiteral(expr)) return expr.getLiteralValue();
-    if (Node.isTrueLiteral(expr)) return true;
-    if (Node.isFalseLiteral(expr)) return false;
-    if (Node.isNullLiteral(expr)) return null;
-    if (Node.isTemplateExpression(expr)) {
-      let text = expr.getHead().getLiteralText();
-      for (const span of expr.getTemplateSpans()) {
-        const value = this.evaluate(span.getExpression(), env);
-        if (isSpecial(value) || (typeof value === "object" && value !== null))
-          this.fail(
-            span.getExpression(),
-            span.getExpression().getText(),
-            `a template can only hold numbers, strings and booleans, not ${describeValue(value)}`,
-          );
-        text += String(value) + span.getLiteral().getLiteralText();
+    // One dispatch on the syntax kind: unrolled loops come through here for every expression.
+    switch (expr.getKind()) {
+      case SyntaxKind.ParenthesizedExpression:
+      case SyntaxKind.AsExpression:
+      case SyntaxKind.NonNullExpression:
+      case SyntaxKind.SatisfiesExpression:
+      case SyntaxKind.TypeAssertionExpression:
+        return this.evaluate(unwrap(expr), env);
+      case SyntaxKind.NumericLiteral:
+        return expr.asKindOrThrow(SyntaxKind.NumericLiteral).getLiteralValue();
+      case SyntaxKind.StringLiteral:
+        return expr.asKindOrThrow(SyntaxKind.StringLiteral).getLiteralValue();
+      case SyntaxKind.NoSubstitutionTemplateLiteral:
+        return expr.asKindOrThrow(SyntaxKind.NoSubstitutionTemplateLiteral).getLiteralValue();
+      case SyntaxKind.TrueKeyword:
+        return true;
+      case SyntaxKind.FalseKeyword:
+        return false;
+      case SyntaxKind.NullKeyword:
+        return null;
+      case SyntaxKind.TemplateExpression:
+        return this.template(expr.asKindOrThrow(SyntaxKind.TemplateExpression), env);
+      case SyntaxKind.Identifier:
+        return this.identifier(expr, env);
+      case SyntaxKind.ArrayLiteralExpression:
+        return this.arrayLiteral(expr.asKindOrThrow(SyntaxKind.ArrayLiteralExpression), env);
+      case SyntaxKind.ObjectLiteralExpression:
+        return this.objectLiteral(expr.asKindOrThrow(SyntaxKind.ObjectLiteralExpression), env);
+      case SyntaxKind.PropertyAccessExpression: {
+        const access = expr.asKindOrThrow(SyntaxKind.PropertyAccessExpression);
+        const target = this.evaluate(access.getExpression(), env);
+        return this.member(target, access.getName(), access);
       }
-      return text;
-    }
-    if (Node.isIdentifier(expr)) return this.identifier(expr, env);
-    if (Node.isArrayLiteralExpression(expr)) {
-      const out: Value[] = [];
-      for (const element of expr.getElements()) {
-        if (Node.isSpreadElement(element)) {
-          const spread = this.evaluate(element.getExpression(), env);
-          if (!Array.isArray(spread)) this.fail(element, element.getText(), "only arrays can be spread into an array");
-          out.push(...spread);
-        } else if (Node.isOmittedExpression(element)) {
-          out.push(undefined);
-        } else {
-          out.push(this.evaluate(element, env));
-        }
+      case SyntaxKind.ElementAccessExpression: {
+        const access = expr.asKindOrThrow(SyntaxKind.ElementAccessExpression);
+        const target = this.evaluate(access.getExpression(), env);
+        const argument = access.getArgumentExpression();
+        if (!argument) this.fail(access, access.getText(), "an element access needs an index");
+        const key = this.evaluate(argument, env);
+        if (typeof key !== "string" && typeof key !== "number")
+          this.fail(argument, argument.getText(), "an index must be a constant string or number");
+        return this.member(target, String(key), access);
       }
-      return out;
+      case SyntaxKind.PrefixUnaryExpression: {
+        const unary = expr.asKindOrThrow(SyntaxKind.PrefixUnaryExpression);
+        const operator = unary.getOperatorToken();
+        if (operator === SyntaxKind.PlusPlusToken || operator === SyntaxKind.MinusMinusToken)
+          return this.update(unary.getOperand(), operator === SyntaxKind.PlusPlusToken ? 1 : -1, false, env);
+        return this.prefix(operator, this.evaluate(unary.getOperand(), env), unary);
+      }
+      case SyntaxKind.PostfixUnaryExpression: {
+        const unary = expr.asKindOrThrow(SyntaxKind.PostfixUnaryExpression);
+        return this.update(unary.getOperand(), unary.getOperatorToken() === SyntaxKind.PlusPlusToken ? 1 : -1, true, env);
+      }
+      case SyntaxKind.BinaryExpression:
+        return this.binary(expr.asKindOrThrow(SyntaxKind.BinaryExpression), env);
+      case SyntaxKind.ConditionalExpression: {
+        const conditional = expr.asKindOrThrow(SyntaxKind.ConditionalExpression);
+        const condition = this.evaluate(conditional.getCondition(), env);
+        this.requireConstant(condition, conditional.getCondition());
+        return this.evaluate(condition ? conditional.getWhenTrue() : conditional.getWhenFalse(), env);
+      }
+      case SyntaxKind.CallExpression:
+        return this.call(expr.asKindOrThrow(SyntaxKind.CallExpression), env);
+      case SyntaxKind.ArrowFunction:
+        return new ClosureValue(expr.asKindOrThrow(SyntaxKind.ArrowFunction), env);
+      case SyntaxKind.FunctionExpression:
+        return new ClosureValue(expr.asKindOrThrow(SyntaxKind.FunctionExpression), env);
+      default:
+        return this.fail(expr, expr.getText(), `${expr.getKindName()} is not part of the statically evaluated subset`);
     }
-    if (Node.isObjectLiteralExpression(expr)) return this.objectLiteral(expr, env);
-    if (Node.isPropertyAccessExpression(expr)) {
-      const target = this.evaluate(expr.getExpression(), env);
-      return this.member(target, expr.getName(), expr);
+  }
+
+  template(expr: TemplateExpression, env: Env): string {
+    const parts = [expr.getHead().getLiteralText()];
+    let length = parts[0]?.length ?? 0;
+    for (const span of expr.getTemplateSpans()) {
+      const value = this.evaluate(span.getExpression(), env);
+      if (isSpecial(value) || (typeof value === "object" && value !== null))
+        this.fail(
+          span.getExpression(),
+          span.getExpression().getText(),
+          `a template can only hold numbers, strings and booleans, not ${describeValue(value)}`,
+        );
+      const text = String(value);
+      const literal = span.getLiteral().getLiteralText();
+      parts.push(text, literal);
+      length += text.length + literal.length;
     }
-    if (Node.isElementAccessExpression(expr)) {
-      const target = this.evaluate(expr.getExpression(), env);
-      const argument = expr.getArgumentExpression();
-      if (!argument) this.fail(expr, expr.getText(), "an element access needs an index");
-      const key = this.evaluate(argument, env);
-      if (typeof key !== "string" && typeof key !== "number")
-        this.fail(argument, argument.getText(), "an index must be a constant string or number");
-      return this.member(target, String(key), expr);
+    this.spend(expr, length, `building a string of ${length} characters`);
+    return parts.join("");
+  }
+
+  arrayLiteral(expr: ArrayLiteralExpression, env: Env): Value[] {
+    const out: Value[] = [];
+    for (const element of expr.getElements()) {
+      if (Node.isSpreadElement(element)) {
+        const spread = this.evaluate(element.getExpression(), env);
+        if (!Array.isArray(spread)) this.fail(element, element.getText(), "only arrays can be spread into an array");
+        this.spend(element, spread.length, `spreading an array of ${spread.length} elements`);
+        // A loop, not push(...spread): spreading a long array into a call overflows the stack.
+        for (const item of spread) out.push(item);
+      } else {
+        this.spend(element, 1, "building an array element");
+        out.push(Node.isOmittedExpression(element) ? undefined : this.evaluate(element, env));
+      }
     }
-    if (Node.isPrefixUnaryExpression(expr)) {
-      const operator = expr.getOperatorToken();
-      if (operator === SyntaxKind.PlusPlusToken || operator === SyntaxKind.MinusMinusToken)
-        return this.update(expr.getOperand(), operator === SyntaxKind.PlusPlusToken ? 1 : -1, false, env);
-      return this.prefix(operator, this.evaluate(expr.getOperand(), env), expr);
-    }
-    if (Node.isBinaryExpression(expr)) return this.binary(expr, env);
-    if (Node.isConditionalExpression(expr)) {
-      const condition = this.evaluate(expr.getCondition(), env);
-      this.requireConstant(condition, expr.getCondition());
-      return this.evaluate(condition ? expr.getWhenTrue() : expr.getWhenFalse(), env);
-    }
-    if (Node.isCallExpression(expr)) return this.call(expr, env);
-    if (Node.isArrowFunction(expr) || Node.isFunctionExpression(expr)) return new ClosureValue(expr, env);
-    if (Node.isPostfixUnaryExpression(expr))
-      return this.update(expr.getOperand(), expr.getOperatorToken() === SyntaxKind.PlusPlusToken ? 1 : -1, true, env);
-    return this.fail(expr, expr.getText(), `${expr.getKindName()} is not part of the statically evaluated subset`);
+    return out;
   }
 
   requireConstant(value: Value, node: Node): void {
@@ -284,13 +401,17 @@ export class Evaluator {
         }
         const initializer = property.getInitializer();
         if (!initializer) this.fail(property, property.getText(), "a property needs a value");
+        this.spend(property, 1, "building an object property");
         setKey(out, key, this.evaluate(initializer, env));
       } else if (Node.isShorthandPropertyAssignment(property)) {
+        this.spend(property, 1, "building an object property");
         setKey(out, property.getName(), this.identifier(property.getNameNode(), env));
       } else if (Node.isSpreadAssignment(property)) {
         const spread = this.evaluate(property.getExpression(), env);
         if (!isPlainObject(spread)) this.fail(property, property.getText(), "only plain objects can be spread into an object");
-        for (const [key, value] of Object.entries(spread)) setKey(out, key, value);
+        const entries = Object.entries(spread);
+        this.spend(property, entries.length, `spreading an object of ${entries.length} properties`);
+        for (const [key, value] of entries) setKey(out, key, value);
       } else {
         this.fail(property, property.getText(), "methods and accessors in flow objects are not evaluated");
       }
@@ -308,7 +429,9 @@ export class Evaluator {
     if (name === "String" || name === "Number" || name === "Boolean") return CONVERSIONS[name];
     if (name === "Array") return ARRAY;
     if (name === "Object") return OBJECT;
-    let symbol = id.getSymbol();
+    const parent = id.getParent();
+    // In `{ x }` the name's own symbol is the property; the value is the binding it names.
+    let symbol = parent && Node.isShorthandPropertyAssignment(parent) ? parent.getValueSymbol() : id.getSymbol();
     if (!symbol) this.fail(id, name, "it is not declared");
     const importSite = symbol.isAlias() ? importOf(symbol.getDeclarations()[0]) : undefined;
     if (symbol.isAlias()) symbol = symbol.getAliasedSymbol() ?? symbol;
@@ -316,10 +439,13 @@ export class Evaluator {
     if (!declaration) this.fail(id, name, "its declaration cannot be found");
     if (Node.isSourceFile(declaration) || Node.isNamespaceImport(declaration))
       this.fail(id, name, "a module namespace cannot be used in a flow builder; import what you need by name");
-    const file = declaration.getSourceFile().getFilePath();
-    if (declaration.getSourceFile().isDeclarationFile() && !DSL_FILE.test(file) && !Node.isVariableDeclaration(declaration))
+    // Local destructuring is bound in the environment; one reached through the checker is a module's.
+    if (Node.isBindingElement(declaration)) this.fail(id, name, "destructured module constants are not evaluated");
+    const file = declaration.getSourceFile();
+    const fromDsl = this.hooks.isDslFile(file);
+    if (file.isDeclarationFile() && !fromDsl && !Node.isVariableDeclaration(declaration))
       this.fail(id, name, "it is a run-time value (a global or a declared API); its value is not known when the flow is built");
-    if (DSL_FILE.test(file)) {
+    if (fromDsl) {
       const builtin = this.hooks.dsl(symbol.getName());
       if (builtin) return builtin;
       this.fail(id, name, `'${symbol.getName()}' from @flowc/dsl is not usable in a flow builder`);
@@ -378,7 +504,7 @@ export class Evaluator {
     let symbol = callee.getSymbol();
     if (symbol?.isAlias()) symbol = symbol.getAliasedSymbol() ?? symbol;
     const declaration = symbol?.getDeclarations()[0];
-    return symbol?.getName() === name && declaration !== undefined && DSL_FILE.test(declaration.getSourceFile().getFilePath());
+    return symbol?.getName() === name && declaration !== undefined && this.hooks.isDslFile(declaration.getSourceFile());
   }
 
   member(target: Value, name: string, at: Node): Value {
@@ -412,7 +538,7 @@ export class Evaluator {
     }
     if (typeof target === "string") {
       if (name === "length") return target.length;
-      const method = stringMethod(target, name);
+      const method = stringMethod(this, target, name);
       if (method) return method;
       this.fail(at, at.getText(), `the string method .${name} is not evaluated`);
     }
@@ -450,8 +576,9 @@ export class Evaluator {
     return postfix ? old : binding.value;
   }
 
-  binary(expr: Node & { getOperatorToken(): Node; getLeft(): Expression; getRight(): Expression }, env: Env): Value {
-    const operator = expr.getOperatorToken().getKind();
+  binary(expr: BinaryExpression, env: Env): Value {
+    // The token's kind straight from the syntax tree: wrapping the token costs more than the operation.
+    const operator = expr.compilerNode.operatorToken.kind;
     const left = expr.getLeft();
     if (operator === SyntaxKind.EqualsToken || isCompoundAssignment(operator)) {
       if (!Node.isIdentifier(left)) this.fail(left, left.getText(), "only local let variables can be assigned");
@@ -477,9 +604,16 @@ export class Evaluator {
   }
 
   arithmetic(operator: SyntaxKind, a: Value, b: Value, at: Node): Value {
-    const primitive = (v: Value) =>
-      v === null || v === undefined || typeof v === "number" || typeof v === "string" || typeof v === "boolean";
-    if (!primitive(a) || !primitive(b)) this.fail(at, at.getText(), "operators apply to numbers, strings and booleans only");
+    if (!isPrimitive(a) || !isPrimitive(b)) this.fail(at, at.getText(), "operators apply to numbers, strings and booleans only");
+    if (typeof a === "string" || typeof b === "string") {
+      // Joining or comparing strings takes time and memory in their length.
+      const length = String(a).length + String(b).length;
+      this.spend(
+        at,
+        length,
+        operator === SyntaxKind.PlusToken ? `building a string of ${length} characters` : `comparing strings of ${length} characters`,
+      );
+    }
     const x = a as number;
     const y = b as number;
     let result: Value;
@@ -534,7 +668,14 @@ export class Evaluator {
       if (Node.isSpreadElement(argument)) {
         const spread = this.evaluate(argument.getExpression(), env);
         if (!Array.isArray(spread)) this.fail(argument, argument.getText(), "only arrays can be spread into arguments");
-        args.push(...spread);
+        if (args.length + spread.length > MAX_CALL_ARGUMENTS)
+          this.fail(
+            argument,
+            argument.getText(),
+            `a call takes at most ${MAX_CALL_ARGUMENTS} arguments, and this spreads ${spread.length}`,
+          );
+        this.spend(argument, spread.length, `spreading an array of ${spread.length} elements`);
+        for (const item of spread) args.push(item);
       } else {
         args.push(this.evaluate(argument, env));
       }
@@ -547,20 +688,36 @@ export class Evaluator {
         throw error;
       }
     }
-    if (callee instanceof ClosureValue) return this.invoke(callee, args, expr);
+    if (callee instanceof ClosureValue) {
+      this.tick(expr);
+      return this.invoke(callee, args, expr);
+    }
     return this.fail(expr.getExpression(), expr.getExpression().getText(), `${describeValue(callee)} cannot be called statically`);
   }
 
   /** Calls a function literal from the flow (a .map callback, the builder itself). */
   invoke(closure: ClosureValue, args: Value[], at: Node): Value {
-    const env = new Env(closure.env);
-    const parameters = closure.fn.getParameters();
-    for (let i = 0; i < parameters.length; i++) this.bindParameter(parameters[i] as ParameterDeclaration, args[i], env, at);
-    const body = closure.fn.getBody();
-    if (!body) this.fail(at, at.getText(), "the function has no body");
-    if (!Node.isBlock(body)) return this.evaluate(body as Expression, env);
-    const result = this.block(body.getStatements(), env);
-    return result ? result.value : undefined;
+    // Each nested call takes native stack in the evaluator; a runaway recursion must end as a diagnostic.
+    if (this.#depth >= EVALUATION_BUDGET.callDepth)
+      throw this.overBudget(at, `Function literals call each other more than ${EVALUATION_BUDGET.callDepth} deep.`);
+    this.#depth++;
+    try {
+      const env = new Env(closure.env);
+      const parameters = closure.fn.getParameters();
+      for (let i = 0; i < parameters.length; i++) this.bindParameter(parameters[i] as ParameterDeclaration, args[i], env, at);
+      const body = closure.fn.getBody();
+      if (!body) this.fail(at, at.getText(), "the function has no body");
+      if (!Node.isBlock(body)) return this.evaluate(body as Expression, env);
+      const result = this.block(body.getStatements(), env);
+      return result ? result.value : undefined;
+    } catch (error) {
+      // Deeply nested expressions in each call can use up the stack before the depth limit; an
+      // outer call, with room left, turns that into the same diagnostic.
+      if (isStackOverflow(error)) throw this.overBudget(at, "Calls or values nest too deeply to evaluate.");
+      throw error;
+    } finally {
+      this.#depth--;
+    }
   }
 
   bindParameter(parameter: ParameterDeclaration, value: Value, env: Env, at: Node): void {
@@ -612,84 +769,99 @@ export class Evaluator {
   }
 
   statement(statement: Statement, env: Env): Returned | undefined {
-    if (Node.isVariableStatement(statement)) {
-      const mutable = statement.getDeclarationKind() !== VariableDeclarationKind.Const;
-      for (const declaration of statement.getDeclarations()) {
-        const initializer = declaration.getInitializer();
-        const value = initializer ? this.evaluate(initializer, env) : undefined;
-        this.bindName(declaration.getNameNode(), value, env, mutable, declaration);
+    switch (statement.getKind()) {
+      case SyntaxKind.VariableStatement:
+        this.variables(statement as VariableStatement, env);
+        return undefined;
+      case SyntaxKind.ExpressionStatement:
+        this.evaluate(statement.asKindOrThrow(SyntaxKind.ExpressionStatement).getExpression(), env);
+        return undefined;
+      case SyntaxKind.ForOfStatement:
+        return this.forOf(statement as ForOfStatement, env);
+      case SyntaxKind.ForStatement:
+        return this.forLoop(statement as ForStatement, env);
+      case SyntaxKind.IfStatement: {
+        const conditional = statement as IfStatement;
+        const condition = this.evaluate(conditional.getExpression(), env);
+        this.requireConstant(condition, conditional.getExpression());
+        const branch = condition ? conditional.getThenStatement() : conditional.getElseStatement();
+        return branch ? this.statement(branch, new Env(env)) : undefined;
       }
-      return undefined;
-    }
-    if (Node.isExpressionStatement(statement)) {
-      this.evaluate(statement.getExpression(), env);
-      return undefined;
-    }
-    if (Node.isForOfStatement(statement)) {
-      const iterable = this.evaluate(statement.getExpression(), env);
-      if (!Array.isArray(iterable))
-        this.fail(statement.getExpression(), statement.getExpression().getText(), "for…of needs a constant array");
-      const initializer = statement.getInitializer();
-      for (const item of iterable) {
-        this.tick(statement);
-        const scope = new Env(env);
-        if (Node.isVariableDeclarationList(initializer)) {
-          const declaration = initializer.getDeclarations()[0];
-          if (!declaration) this.fail(statement, statement.getText(), "for…of needs a binding");
-          this.bindName(declaration.getNameNode(), item, scope, false, statement);
-        } else {
-          this.fail(initializer, initializer.getText(), "for…of must declare its variable (for (const x of …))");
-        }
-        const result = this.statement(statement.getStatement(), scope);
-        if (result) return result;
+      case SyntaxKind.Block:
+        return this.block(statement.asKindOrThrow(SyntaxKind.Block).getStatements(), new Env(env));
+      case SyntaxKind.ReturnStatement: {
+        const expression = statement.asKindOrThrow(SyntaxKind.ReturnStatement).getExpression();
+        return { [RETURN]: true, value: expression ? this.evaluate(expression, env) : undefined };
       }
-      return undefined;
+      case SyntaxKind.EmptyStatement:
+        return undefined;
+      default:
+        return this.fail(
+          statement,
+          firstLine(statement.getText()),
+          `${statement.getKindName()} is not part of the statically evaluated subset (use for…of or a counted for loop)`,
+        );
     }
-    if (Node.isForStatement(statement)) {
+  }
+
+  variables(statement: VariableStatement, env: Env): void {
+    const mutable = statement.getDeclarationKind() !== VariableDeclarationKind.Const;
+    for (const declaration of statement.getDeclarations()) {
+      const initializer = declaration.getInitializer();
+      const value = initializer ? this.evaluate(initializer, env) : undefined;
+      this.bindName(declaration.getNameNode(), value, env, mutable, declaration);
+    }
+  }
+
+  forOf(statement: ForOfStatement, env: Env): Returned | undefined {
+    const iterable = this.evaluate(statement.getExpression(), env);
+    if (!Array.isArray(iterable))
+      this.fail(statement.getExpression(), statement.getExpression().getText(), "for…of needs a constant array");
+    const initializer = statement.getInitializer();
+    for (const item of iterable) {
+      this.tick(statement);
       const scope = new Env(env);
-      const initializer = statement.getInitializer();
-      if (initializer) {
-        if (Node.isVariableDeclarationList(initializer)) {
-          for (const declaration of initializer.getDeclarations()) {
-            const init = declaration.getInitializer();
-            this.bindName(declaration.getNameNode(), init ? this.evaluate(init, scope) : undefined, scope, true, declaration);
-          }
-        } else {
-          this.evaluate(initializer, scope);
-        }
+      if (Node.isVariableDeclarationList(initializer)) {
+        const declaration = initializer.getDeclarations()[0];
+        if (!declaration) this.fail(statement, statement.getText(), "for…of needs a binding");
+        this.bindName(declaration.getNameNode(), item, scope, false, statement);
+      } else {
+        this.fail(initializer, initializer.getText(), "for…of must declare its variable (for (const x of …))");
       }
-      const condition = statement.getCondition();
-      const incrementor = statement.getIncrementor();
-      for (;;) {
-        if (condition) {
-          const ok = this.evaluate(condition, scope);
-          this.requireConstant(ok, condition);
-          if (!ok) break;
+      const result = this.statement(statement.getStatement(), scope);
+      if (result) return result;
+    }
+    return undefined;
+  }
+
+  forLoop(statement: ForStatement, env: Env): Returned | undefined {
+    const scope = new Env(env);
+    const initializer = statement.getInitializer();
+    if (initializer) {
+      if (Node.isVariableDeclarationList(initializer)) {
+        for (const declaration of initializer.getDeclarations()) {
+          const init = declaration.getInitializer();
+          this.bindName(declaration.getNameNode(), init ? this.evaluate(init, scope) : undefined, scope, true, declaration);
         }
-        this.tick(statement);
-        const result = this.statement(statement.getStatement(), new Env(scope));
-        if (result) return result;
-        if (incrementor) this.evaluate(incrementor, scope);
+      } else {
+        this.evaluate(initializer, scope);
       }
-      return undefined;
     }
-    if (Node.isIfStatement(statement)) {
-      const condition = this.evaluate(statement.getExpression(), env);
-      this.requireConstant(condition, statement.getExpression());
-      const branch = condition ? statement.getThenStatement() : statement.getElseStatement();
-      return branch ? this.statement(branch, new Env(env)) : undefined;
+    const condition = statement.getCondition();
+    const incrementor = statement.getIncrementor();
+    const body = statement.getStatement();
+    for (;;) {
+      if (condition) {
+        const ok = this.evaluate(condition, scope);
+        this.requireConstant(ok, condition);
+        if (!ok) break;
+      }
+      this.tick(statement);
+      const result = this.statement(body, new Env(scope));
+      if (result) return result;
+      if (incrementor) this.evaluate(incrementor, scope);
     }
-    if (Node.isBlock(statement)) return this.block(statement.getStatements(), new Env(env));
-    if (Node.isReturnStatement(statement)) {
-      const expression = statement.getExpression();
-      return { [RETURN]: true, value: expression ? this.evaluate(expression, env) : undefined };
-    }
-    if (Node.isEmptyStatement(statement)) return undefined;
-    return this.fail(
-      statement,
-      firstLine(statement.getText()),
-      `${statement.getKindName()} is not part of the statically evaluated subset (use for…of or a counted for loop)`,
-    );
+    return undefined;
   }
 }
 
@@ -711,10 +883,19 @@ function unwrap(node: Node): Node {
     Node.isParenthesizedExpression(current) ||
     Node.isAsExpression(current) ||
     Node.isSatisfiesExpression(current) ||
-    Node.isNonNullExpression(current)
+    Node.isNonNullExpression(current) ||
+    Node.isTypeAssertion(current)
   )
     current = current.getExpression();
   return current;
+}
+
+export function isStackOverflow(error: unknown): boolean {
+  return error instanceof RangeError && /call stack/i.test(error.message);
+}
+
+function isPrimitive(value: Value): value is null | undefined | number | string | boolean {
+  return value === null || value === undefined || typeof value === "number" || typeof value === "string" || typeof value === "boolean";
 }
 
 function setKey(target: { [key: string]: Value }, key: string, value: Value): void {
@@ -739,6 +920,44 @@ const COMPOUND: Partial<Record<SyntaxKind, SyntaxKind>> = {
 };
 function isCompoundAssignment(kind: SyntaxKind): boolean {
   return COMPOUND[kind] !== undefined;
+}
+
+// ---- sizes, measured before anything is built -----------------------------------------------
+
+/**
+ * The length of `String(value)` for a primitive, or of `items.join(separator)` for an array of
+ * primitives and arrays, scanning (and charging) every element without building the text;
+ * undefined for objects and other values that have no text of their own.
+ */
+function textLength(value: Value, evaluator: Evaluator, at: Node): number | undefined {
+  if (isPrimitive(value)) return String(value).length;
+  if (Array.isArray(value)) return joinedLength(value, ",", evaluator, at);
+  return undefined;
+}
+
+function joinedLength(items: readonly Value[], separator: string, evaluator: Evaluator, at: Node): number | undefined {
+  evaluator.spend(at, items.length, `scanning an array of ${items.length} elements`);
+  let length = Math.max(0, items.length - 1) * separator.length;
+  for (const item of items) {
+    if (item === null || item === undefined) continue;
+    const part = textLength(item, evaluator, at);
+    if (part === undefined) return undefined;
+    length += part;
+  }
+  return length;
+}
+
+/** Where `slice(start, end)` starts or ends on a sequence of `length`, as JavaScript computes it. */
+function sliceIndex(index: number, length: number): number {
+  const whole = Number.isNaN(index) ? 0 : Math.trunc(index);
+  return whole < 0 ? Math.max(length + whole, 0) : Math.min(whole, length);
+}
+
+function sliceArguments(args: Value[], length: number, name: string): [number, number] {
+  const [start, end] = args;
+  if ((start !== undefined && typeof start !== "number") || (end !== undefined && typeof end !== "number"))
+    throw new Misuse(`.${name}'s arguments must be numbers`);
+  return [sliceIndex(start ?? 0, length), sliceIndex(end ?? length, length)];
 }
 
 // ---- the small standard library the evaluator knows ----------------------------------------
@@ -767,8 +986,25 @@ const MATH: Record<string, Value> = {
 };
 
 const CONVERSIONS: Record<string, BuiltinValue> = {
-  String: new BuiltinValue("String", (args) => String(args[0])),
-  Number: new BuiltinValue("Number", (args) => Number(args[0])),
+  String: new BuiltinValue("String", (args, call, evaluator) => {
+    const [value] = args;
+    if (!Array.isArray(value)) {
+      if (!isPrimitive(value))
+        throw new Misuse(`String() takes numbers, strings, booleans and arrays of them, not ${describeValue(value)}`);
+      return String(value);
+    }
+    const length = textLength(value, evaluator, call);
+    if (length === undefined) throw new Misuse("String() takes numbers, strings, booleans and arrays of them");
+    evaluator.spend(call, length, `building a string of ${length} characters`);
+    return String(value);
+  }),
+  Number: new BuiltinValue("Number", (args, call, evaluator) => {
+    const [value] = args;
+    const length = textLength(value, evaluator, call);
+    if (length === undefined) throw new Misuse(`Number() takes numbers, strings, booleans and arrays of them, not ${describeValue(value)}`);
+    if (typeof value === "string" || Array.isArray(value)) evaluator.spend(call, length, `reading a number from ${length} characters`);
+    return Number(value);
+  }),
   Boolean: new BuiltinValue("Boolean", (args) => Boolean(args[0])),
 };
 
@@ -776,39 +1012,86 @@ const ARRAY: Record<string, Value> = {
   /** Array.from(array) or Array.from({ length: n }, (_, i) => …). */
   from: new BuiltinValue("Array.from", (args, call, evaluator) => {
     const [source, fn] = args;
-    let items: Value[];
-    if (Array.isArray(source)) items = [...source];
+    let length: number;
+    if (Array.isArray(source)) length = source.length;
     else if (isPlainObject(source) && typeof source.length === "number" && Number.isInteger(source.length) && source.length >= 0)
-      items = Array.from({ length: source.length }, () => undefined);
+      length = source.length;
     else throw new Misuse("Array.from needs an array or { length: n }");
-    if (fn === undefined) return items;
-    if (!(fn instanceof ClosureValue)) throw new Misuse("Array.from's second argument must be a function literal");
-    return items.map((item, i) => {
-      evaluator.tick(call);
-      return evaluator.invoke(fn, [item, i], call);
-    });
+    if (fn !== undefined && !(fn instanceof ClosureValue)) throw new Misuse("Array.from's second argument must be a function literal");
+    evaluator.spend(call, length, `building an array of ${length} elements`);
+    const items: Value[] = [];
+    for (let i = 0; i < length; i++) {
+      const item = Array.isArray(source) ? source[i] : undefined;
+      if (fn === undefined) {
+        items.push(item);
+      } else {
+        evaluator.tick(call);
+        items.push(evaluator.invoke(fn, [item, i], call));
+      }
+    }
+    return items;
   }),
 };
+
 const OBJECT: Record<string, Value> = {
-  keys: new BuiltinValue("Object.keys", (args) => (isPlainObject(args[0]) ? Object.keys(args[0]) : [])),
-  values: new BuiltinValue("Object.values", (args) => (isPlainObject(args[0]) ? Object.values(args[0]) : [])),
-  entries: new BuiltinValue("Object.entries", (args) => (isPlainObject(args[0]) ? Object.entries(args[0]) : [])),
+  keys: new BuiltinValue("Object.keys", (args, call, evaluator) => {
+    if (!isPlainObject(args[0])) return [];
+    const keys = Object.keys(args[0]);
+    evaluator.spend(call, keys.length, `building an array of ${keys.length} elements`);
+    return keys;
+  }),
+  values: new BuiltinValue("Object.values", (args, call, evaluator) => {
+    if (!isPlainObject(args[0])) return [];
+    const values = Object.values(args[0]);
+    evaluator.spend(call, values.length, `building an array of ${values.length} elements`);
+    return values;
+  }),
+  entries: new BuiltinValue("Object.entries", (args, call, evaluator) => {
+    if (!isPlainObject(args[0])) return [];
+    const entries = Object.entries(args[0]);
+    // Each entry is an array of two of its own.
+    evaluator.spend(call, 3 * entries.length, `building an array of ${entries.length} entries`);
+    return entries;
+  }),
 };
 
-function stringMethod(target: string, name: string): BuiltinValue | undefined {
+function stringMethod(evaluator: Evaluator, target: string, name: string): BuiltinValue | undefined {
+  const building = (length: number) => `building a string of ${length} characters`;
   switch (name) {
     case "toUpperCase":
-      return new BuiltinValue(name, () => target.toUpperCase());
+      return new BuiltinValue(name, (_, call) => {
+        evaluator.spend(call, target.length, building(target.length));
+        return target.toUpperCase();
+      });
     case "toLowerCase":
-      return new BuiltinValue(name, () => target.toLowerCase());
+      return new BuiltinValue(name, (_, call) => {
+        evaluator.spend(call, target.length, building(target.length));
+        return target.toLowerCase();
+      });
     case "padStart":
-      return new BuiltinValue(name, (args) => target.padStart(Number(args[0]), typeof args[1] === "string" ? args[1] : " "));
     case "padEnd":
-      return new BuiltinValue(name, (args) => target.padEnd(Number(args[0]), typeof args[1] === "string" ? args[1] : " "));
+      return new BuiltinValue(name, (args, call) => {
+        const [width, filler = " "] = args;
+        if (typeof width !== "number" || typeof filler !== "string") throw new Misuse(`.${name} needs a number and a string`);
+        const length = filler === "" || !(width > target.length) ? target.length : Math.trunc(width);
+        evaluator.spend(call, length, building(length));
+        return name === "padStart" ? target.padStart(length, filler) : target.padEnd(length, filler);
+      });
     case "repeat":
-      return new BuiltinValue(name, (args) => target.repeat(Number(args[0])));
+      return new BuiltinValue(name, (args, call) => {
+        const [count] = args;
+        if (typeof count !== "number" || !(count >= 0) || count === Number.POSITIVE_INFINITY)
+          throw new Misuse(".repeat needs a count of 0 or more");
+        const length = target.length * Math.trunc(count);
+        evaluator.spend(call, length, building(length));
+        return target.repeat(count);
+      });
     case "slice":
-      return new BuiltinValue(name, (args) => target.slice(args[0] as number | undefined, args[1] as number | undefined));
+      return new BuiltinValue(name, (args, call) => {
+        const [start, end] = sliceArguments(args, target.length, name);
+        evaluator.spend(call, end - start, building(end - start));
+        return target.slice(start, end);
+      });
     default:
       return undefined;
   }
@@ -820,10 +1103,13 @@ function arrayMethod(evaluator: Evaluator, target: Value[], name: string): Built
     if (!(fn instanceof ClosureValue)) throw new Misuse(`.${name} needs a function literal`);
     return fn;
   };
+  const building = (length: number) => `building an array of ${length} elements`;
+  const scanning = () => `scanning an array of ${target.length} elements`;
   switch (name) {
     case "map":
       return new BuiltinValue(name, (args, call) => {
         const fn = callback(args);
+        evaluator.spend(call, target.length, building(target.length));
         return target.map((item, i) => {
           evaluator.tick(call);
           return evaluator.invoke(fn, [item, i, target], call);
@@ -841,22 +1127,60 @@ function arrayMethod(evaluator: Evaluator, target: Value[], name: string): Built
     case "filter":
       return new BuiltinValue(name, (args, call) => {
         const fn = callback(args);
-        return target.filter((item, i) => Boolean(evaluator.invoke(fn, [item, i, target], call)));
+        const kept: Value[] = [];
+        target.forEach((item, i) => {
+          evaluator.tick(call);
+          if (evaluator.invoke(fn, [item, i, target], call)) kept.push(item);
+        });
+        evaluator.spend(call, kept.length, building(kept.length));
+        return kept;
       });
     case "slice":
-      return new BuiltinValue(name, (args) => target.slice(args[0] as number | undefined, args[1] as number | undefined));
+      return new BuiltinValue(name, (args, call) => {
+        const [start, end] = sliceArguments(args, target.length, name);
+        evaluator.spend(call, end - start, building(end - start));
+        return target.slice(start, end);
+      });
     case "concat":
-      return new BuiltinValue(name, (args) => target.concat(...args.map((a) => (Array.isArray(a) ? a : [a]))));
+      return new BuiltinValue(name, (args, call) => {
+        let length = target.length;
+        for (const arg of args) length += Array.isArray(arg) ? arg.length : 1;
+        evaluator.spend(call, length, building(length));
+        const out = target.slice();
+        for (const arg of args) {
+          if (Array.isArray(arg)) for (const item of arg) out.push(item);
+          else out.push(arg);
+        }
+        return out;
+      });
     case "join":
-      return new BuiltinValue(name, (args) => target.join(typeof args[0] === "string" ? args[0] : ","));
+      return new BuiltinValue(name, (args, call) => {
+        const separator = typeof args[0] === "string" ? args[0] : ",";
+        const length = joinedLength(target, separator, evaluator, call);
+        if (length === undefined) throw new Misuse(".join takes arrays of numbers, strings, booleans and arrays of them");
+        evaluator.spend(call, length, `building a string of ${length} characters`);
+        return target.join(separator);
+      });
     case "includes":
-      return new BuiltinValue(name, (args) => target.includes(args[0]));
+      return new BuiltinValue(name, (args, call) => {
+        evaluator.spend(call, target.length, scanning());
+        return target.includes(args[0]);
+      });
     case "entries":
-      return new BuiltinValue(name, () => target.map((item, i) => [i, item]));
+      return new BuiltinValue(name, (_, call) => {
+        evaluator.spend(call, 3 * target.length, building(target.length));
+        return target.map((item, i) => [i, item]);
+      });
     case "keys":
-      return new BuiltinValue(name, () => target.map((_, i) => i));
+      return new BuiltinValue(name, (_, call) => {
+        evaluator.spend(call, target.length, building(target.length));
+        return target.map((_, i) => i);
+      });
     case "indexOf":
-      return new BuiltinValue(name, (args) => target.indexOf(args[0]));
+      return new BuiltinValue(name, (args, call) => {
+        evaluator.spend(call, target.length, scanning());
+        return target.indexOf(args[0]);
+      });
     default:
       return undefined;
   }

@@ -5,9 +5,9 @@ export {
   compile,
   createProject,
   DEFAULT_COMPILER_OPTIONS,
-  findProjectRoot,
   type ModulePlan,
 } from "./compile.js";
 export { type EmitOptions, type EmitResult, emit } from "./emit.js";
+export { findProjectRoot } from "./project-root.js";
 export { typeToSchema } from "./types.js";
 export { FRONTEND_VERSION } from "./version.js";

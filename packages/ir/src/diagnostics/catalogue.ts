@@ -297,8 +297,9 @@ export const catalogue = {
   EvaluationLimit: {
     code: 2017,
     severity: "error",
-    message: "Evaluation stopped after {limit} loop iterations; the flow is too large or a loop does not terminate.",
-    doc: "A loop in the flow builder runs more often than the compiler allows.",
+    message:
+      "Evaluation stopped: the flow builder went past its budget of {limit} evaluation steps; the flow is too large or a loop does not terminate.",
+    doc: "The flow builder needs more evaluation steps (loop iterations, callbacks, calls; building values costs one step per 10 elements) than the compiler allows, or builds a value too large to evaluate.",
   },
   TypeScriptSyntax: {
     code: 2018,
