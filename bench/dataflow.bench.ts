@@ -1,6 +1,6 @@
-// `pnpm bench:dataflow`: the dataflow runtime in the shape of Dora's own benchmark
-// (../shared/reference/dora.md §5.2), against a bare Unix-socket ping between two plain Node
-// processes measured in the same run. Writes bench/results/dataflow.json and dataflow.md.
+// `pnpm bench:dataflow`: the dataflow runtime in the shape of Dora's own latency benchmark
+// (one-way latency by payload size, then throughput), against a bare Unix-socket ping between
+// two plain Node processes measured in the same run. Writes bench/results/dataflow.json and dataflow.md.
 //
 // Measured:
 // - one-way latency from the send timestamp at 0 B … 4 MB, 100 messages per size 5 ms apart
@@ -8,7 +8,7 @@
 // - the same for large sizes with shared memory off (every payload over the socket), which is
 //   how the shared-memory threshold was chosen;
 // - back-to-back throughput: small messages (1,000 emits per step) and 4 MB frames.
-// Targets (issue: dataflow runtime), 2 cores: small p50 ≤ 60 µs; ≥ 250,000 small msgs/s;
+// Targets, 2 cores: small p50 ≤ 60 µs; ≥ 250,000 small msgs/s;
 // 4 MB p50 ≤ 0.5 ms and ≥ 2,100 msgs/s.
 import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
@@ -39,12 +39,12 @@ const LARGE_COUNT = 500;
 
 const out = mkdtempSync(join(tmpdir(), "flowc-bench-dataflow-"));
 // Logs and result records of the embedded daemon go here, not to the user's home.
-process.env.FLOWC_HOME = join(out, "home");
+const env = { ...process.env, FLOWC_HOME: join(out, "home") };
 const flowNamed = flowCompiler(join(here, "runtime/flows.flow.ts"), out);
 
 async function runDataflow(name: string, params: Record<string, Record<string, Json>>, key: string, extra: Record<string, unknown> = {}) {
   const { ir, baseDir } = await flowNamed(name);
-  return runUntilLogged(dataflowRuntime, withParams(ir, params), { baseDir, options: { daemon: "embedded", ...extra } }, key, 180_000);
+  return runUntilLogged(dataflowRuntime, withParams(ir, params), { baseDir, env, options: { daemon: "embedded", ...extra } }, key, 180_000);
 }
 
 // ---- the baseline: two plain Node processes and a Unix socket ------------------------------

@@ -3,7 +3,7 @@
 // ts-morph bundles), measured in the same run. Every measurement runs in a fresh process.
 // Writes bench/results/frontend.json and bench/results/frontend.md.
 //
-// Target (issue: compiler): the 1,000-node flow builds in ≤ 3 s and ≤ 1.5× the tsc time.
+// Target: the 1,000-node flow builds in ≤ 3 s and ≤ 1.5× the tsc time.
 // Knobs for investigating: BENCH_SIZES=10,100 (sizes), BENCH_VERBOSE=1 (every sample),
 // BENCH_KEEP=1 (keep bench/.generated).
 import { execFileSync } from "node:child_process";

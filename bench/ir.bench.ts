@@ -3,7 +3,7 @@
 // unpack) measured in the same run. Each size runs in a fresh child process so that peak RSS
 // is that size's own. Writes bench/results/ir.json and bench/results/ir.md.
 //
-// Targets (issue: foundation): 100k nodes validate + analyze ≤ 1 s; time(100k) / time(10k) ≤ 12.
+// Targets: 100k nodes validate + analyze ≤ 1 s; time(100k) / time(10k) ≤ 12.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";

@@ -8,7 +8,7 @@
 // - small-message throughput between two nodes (batched emits and one message per step);
 // - a 4-stage chain of 1 ms steps: end-to-end time per message vs calling the four functions;
 // - time from start() to the first step of a 10-node flow (and the bring-up before it).
-// Targets (issue: runtime), thread mode: small p50 ≤ 20 µs and ≤ 2× bare MessagePort;
+// Targets, thread mode: small p50 ≤ 20 µs and ≤ 2× bare MessagePort;
 // ≥ 1,000,000 msgs/s; 4 MB p50 ≤ 100 µs; chain overhead ≤ 2 %; first step ≤ 150 ms.
 // Process mode: small p50 ≤ 60 µs.
 import { mkdtempSync } from "node:fs";
@@ -38,7 +38,7 @@ const flowNamed = flowCompiler(join(here, "runtime/flows.flow.ts"), out);
 /** Runs a flow on mp until a node logs the JSON line with `key`; returns the parsed line. */
 async function runFlow(name: string, params: Record<string, Record<string, Json>>, isolation: string, key: string, timeoutMs = 120_000) {
   const { ir, baseDir } = await flowNamed(name);
-  return runUntilLogged(mpRuntime, withParams(ir, params), { baseDir, options: { isolation } }, key, timeoutMs);
+  return runUntilLogged(mpRuntime, withParams(ir, params), { baseDir, env: process.env, options: { isolation } }, key, timeoutMs);
 }
 
 // ---- baselines: two plain worker threads --------------------------------------------------
@@ -196,7 +196,7 @@ async function measureChain(report: Report): Promise<void> {
   let inline = 0;
   for (const pass of ["warm-up", "measured"]) {
     // 200 ticks 10 ms apart: a logical duration of 2 s covers them all.
-    const execution = await mpRuntime.build(ir, { baseDir, durationMs: N * 10, options: { isolation: "inline" } });
+    const execution = await mpRuntime.build(ir, { baseDir, env: process.env, durationMs: N * 10, options: { isolation: "inline" } });
     await execution.start();
     const ti = performance.now();
     const result = await execution.wait();

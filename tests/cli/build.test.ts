@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { descriptorToIr, parseDescriptor } from "@flowc/runtime-dataflow";
+import { descriptorToIr, parseDescriptor } from "@flowc/dora";
 import { afterAll, describe, expect, it } from "vitest";
 import { stopEsbuild } from "../helpers/processes.js";
 import { flowc, flowcProcess } from "./helpers.js";

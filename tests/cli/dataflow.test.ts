@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { bin, type Run, root } from "./helpers.js";
+import { bin, flowc, type Run, root } from "./helpers.js";
 
 const home = mkdtempSync(join(tmpdir(), "flowc-dataflow-cli-"));
 
@@ -23,7 +23,7 @@ function flowcIn(args: string[], env: Record<string, string> = {}, timeout = 60_
 
 /** Node processes of the dataflow runtime still alive anywhere on the machine, for this FLOWC_HOME's daemon. */
 function nodeProcesses(): number[] {
-  const out = spawnSync("pgrep", ["-f", "runtime-dataflow/dist/node/main.js"], { encoding: "utf8" }).stdout;
+  const out = spawnSync("pgrep", ["-f", "runtime/dist/executor/child-main.js"], { encoding: "utf8" }).stdout;
   return out
     .split("\n")
     .map((l) => Number(l.trim()))
@@ -186,6 +186,22 @@ describe("flowc with the dataflow runtime", () => {
     expect(attached.stderr).toContain("flowc: started");
     expect(attached.stderr).toMatch(/flowc: stopped: stopped after 2\.\d\d s \(duration\)/);
     expect(flowcIn(["daemon", "stop"]).code).toBe(0);
+  }, 60_000);
+
+  it("run --runtime dataflow and daemon verbs in one process address the daemon of the environment they are given", async () => {
+    // In-process: this test process has no FLOWC_HOME; only the injected environment names it.
+    const env = { FLOWC_HOME: join(home, "injected") };
+    expect(process.env.FLOWC_HOME).toBeUndefined();
+    const up = await flowc(["daemon", "start", "--machine-id", "injected"], { env });
+    expect(up.code, up.stderr).toBe(0);
+    try {
+      const r = await flowc(["run", "examples/demo.flow.ts", "--runtime", "dataflow", "--duration", "1.5", "--json"], { env });
+      expect(r.code, r.stderr).toBe(0);
+      const list = await flowc(["list", "--json"], { env });
+      expect(JSON.parse(list.stdout)).toEqual([expect.objectContaining({ flow: "demo", machine: "injected", status: "stopped" })]);
+    } finally {
+      expect((await flowc(["daemon", "stop"], { env })).code).toBe(0);
+    }
   }, 60_000);
 
   it("a run attached to a daemon that dies ends with FLC3205, its record discarded, no node process left", async () => {

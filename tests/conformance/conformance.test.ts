@@ -7,6 +7,7 @@ import { childProcesses, stopEsbuild } from "../helpers/processes.js";
 import {
   type Compiled,
   compileScenario,
+  ENV,
   MODES,
   NODE_PROCESS,
   node,
@@ -14,6 +15,7 @@ import {
   removeCompiled,
   run,
   signature,
+  startDaemon,
   statuses,
   valuesOn,
 } from "./harness.js";
@@ -36,6 +38,9 @@ const NAMES = [
   "hangAsync",
   "parallel",
   "invalid",
+  "exitStep",
+  "exitSetup",
+  "probe",
 ] as const;
 type Name = (typeof NAMES)[number];
 const compiled = new Map<Name, Compiled>();
@@ -59,6 +64,14 @@ function expectAllStatus(result: RunResult, status: string): void {
 }
 
 describe.each(MODES)("$label", (mode) => {
+  let stopDaemon: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    if (mode.daemon) stopDaemon = await startDaemon();
+  });
+  afterAll(async () => {
+    await stopDaemon?.();
+  });
+
   it("chain: counter → ×2 → +10 gives 12, 14, 16, … and no step after the duration", async () => {
     const out = await run(mode, scenario("chain"), { durationMs: 450 });
     const values = valuesOn(out.records, "plus10.value->sink.value");
@@ -260,6 +273,67 @@ describe.each(MODES)("$label", (mode) => {
     expect(statuses(out.result)).toEqual({ src: "STOPPED", hang: "STOPPED" });
     expect(out.events).toContainEqual(expect.objectContaining({ type: "warning", node: "hang", code: "FLC3041" }));
     expect(childProcesses(NODE_PROCESS)).toEqual([]);
+  });
+});
+
+describe.each(MODES.filter((m) => !m.exact))("$label: supervision of isolated executors", (mode) => {
+  let stopDaemon: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    if (mode.daemon) stopDaemon = await startDaemon();
+  });
+  afterAll(async () => {
+    await stopDaemon?.();
+  });
+  // mp inline runs every node on the calling thread: a node that exits ends the program (no isolation by design).
+  const processes = mode.label !== "mp/thread" && mode.label !== "mp/thread+fuse";
+  const fused = mode.label.includes("fuse");
+
+  it("an executor that dies is FLC3040 naming its node, with the exit status and the end of its stderr", async () => {
+    const out = await run(mode, scenario("exitStep"), { durationMs: 20_000 });
+    expect(out.result.status).toBe("failed");
+    expect(out.result.reason).toBe("failure");
+    const dies = node(out.result, "dies");
+    expect(dies.status).toBe("FAILED");
+    expect(dies.error?.code).toBe("FLC3040");
+    expect(dies.error?.nodeId).toBe("dies");
+    expect(dies.error?.message).toContain("exit code 7");
+    expect(dies.error?.message).toContain("exiting at message 3 with code 7");
+    // A fused executor runs both nodes: they die together.
+    if (!fused) expect(node(out.result, "src").status).not.toBe("FAILED");
+    expect(childProcesses(NODE_PROCESS)).toEqual([]);
+  });
+
+  it("an executor that dies during bring-up is FLC3207 naming its node; nothing runs", async () => {
+    const error = await run(mode, scenario("exitSetup")).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ diagnostic: { code: "FLC3207" }, nodeId: fused ? "src" : "dies" });
+    expect((error as Error).message).toContain("exit code 5");
+    expect((error as Error).message).toContain("exiting in setup with code 5");
+    expect(childProcesses(NODE_PROCESS)).toEqual([]);
+  });
+
+  it("executors see the run's environment; processes get FLOWC_NODE_EXEC_ARGV", async () => {
+    const out = await run(mode, scenario("probe"));
+    expect(out.result.status).toBe("succeeded");
+    expect(valuesOn(out.records, "probe.env->sink.value")).toEqual(["marked"]);
+    expect(valuesOn(out.records, "probe.execArgv->flags.value")).toEqual([processes ? ["--no-warnings"] : []]);
+  });
+
+  it("bad runtime options are FLC3003 from build, as from check", async () => {
+    const bogus = { ...mode.options, bogus: true };
+    expect(mode.runtime.check(scenario("chain").ir, bogus, ENV).map((d) => d.code)).toEqual(["FLC3003"]);
+    await expect(run(mode, scenario("chain"), { extra: { bogus: true } })).rejects.toMatchObject({ diagnostic: { code: "FLC3003" } });
+  });
+
+  it("the run's peak memory counts each executor process once, on top of the supervisor's own", async () => {
+    const out = await run(mode, scenario("batch"));
+    const own = process.resourceUsage().maxRSS * 1024;
+    const nodes = out.result.nodes.map((n) => n.peakMemoryBytes ?? 0);
+    for (const n of nodes) expect(n).toBeGreaterThan(0);
+    if (processes) expect(out.result.peakMemoryBytes).toBeGreaterThanOrEqual(own + nodes.reduce((a, b) => a + b, 0) - 64 * 1024 * 1024);
+    else expect(out.result.peakMemoryBytes).toBeGreaterThanOrEqual(Math.max(...nodes));
   });
 });
 

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { compile, emit } from "@flowc/frontend";
 import type { Ir } from "@flowc/ir";
 import type { BuildOptions, RecordEntry, RunResult, Runtime, RuntimeEvent } from "@flowc/runtime";
-import { dataflowRuntime } from "@flowc/runtime-dataflow";
+import { Daemon, daemonPaths, dataflowRuntime } from "@flowc/runtime-dataflow";
 import { mpRuntime } from "@flowc/runtime-mp";
 
 /** Every registered runtime and mode the suite runs each scenario on. */
@@ -14,6 +14,8 @@ export interface Mode {
   readonly options: Readonly<Record<string, unknown>>;
   /** Logical clock: counts are exact; otherwise within tolerance. */
   readonly exact: boolean;
+  /** Runs go to a running daemon (started for the mode's tests, in this process). */
+  readonly daemon?: boolean;
 }
 
 export const MODES: readonly Mode[] = [
@@ -22,10 +24,11 @@ export const MODES: readonly Mode[] = [
   { label: "mp/process", runtime: mpRuntime, options: { isolation: "process" }, exact: false },
   { label: "mp/thread+fuse", runtime: mpRuntime, options: { isolation: "thread", fuse: true }, exact: false },
   { label: "dataflow", runtime: dataflowRuntime, options: { daemon: "embedded" }, exact: false },
+  { label: "dataflow/attached", runtime: dataflowRuntime, options: { daemon: "running" }, exact: false, daemon: true },
 ];
 
 /** Node processes of every engine that spawns them (checked after each run: none may outlive it). */
-export const NODE_PROCESS = /process-node|node\/main\.js/;
+export const NODE_PROCESS = /executor\/child-main\.js/;
 
 export interface Compiled {
   readonly ir: Ir;
@@ -34,8 +37,22 @@ export interface Compiled {
 
 const FLOWS = join(import.meta.dirname, "flows/scenarios.flow.ts");
 const outRoot = mkdtempSync(join(tmpdir(), "flowc-conformance-"));
-// The dataflow runtime keeps logs and result records under FLOWC_HOME: keep them out of ~.
-process.env.FLOWC_HOME = join(outRoot, "flowc-home");
+/**
+ * The environment runs (and the attached mode's daemon) see: the dataflow runtime keeps logs and
+ * result records under FLOWC_HOME, out of ~; the rest is what the "probe" scenario looks for.
+ */
+export const ENV: Readonly<Record<string, string | undefined>> = {
+  ...process.env,
+  FLOWC_HOME: join(outRoot, "flowc-home"),
+  FLOWC_CONFORMANCE_MARK: "marked",
+  FLOWC_NODE_EXEC_ARGV: "--no-warnings",
+};
+
+/** Starts the daemon the attached mode's runs go to (FLOWC_HOME of ENV); returns its shutdown. */
+export async function startDaemon(): Promise<() => Promise<void>> {
+  const daemon = await Daemon.start(daemonPaths(ENV), { machine: "conformance", env: ENV });
+  return () => daemon.shutdown({ force: true });
+}
 
 /** Compiles one scenario flow and writes its IR and bundles to a temporary directory. */
 export async function compileScenario(name: string): Promise<Compiled> {
@@ -68,11 +85,17 @@ export interface Outcome {
 export async function run(
   mode: Mode,
   scenario: Compiled,
-  options: { durationMs?: number; graceMs?: number; extra?: Record<string, unknown>; stopAfterMs?: number } = {},
+  options: {
+    durationMs?: number;
+    graceMs?: number;
+    extra?: Record<string, unknown>;
+    stopAfterMs?: number;
+  } = {},
 ): Promise<Outcome> {
   const records: RecordEntry[] = [];
   const build: BuildOptions = {
     baseDir: scenario.baseDir,
+    env: ENV,
     durationMs: options.durationMs,
     graceMs: options.graceMs,
     onRecord: (entries) => records.push(...entries),

@@ -59,7 +59,7 @@ beforeAll(async () => {
   chain = await compileScenario("chain");
   failStop = await compileScenario("failStop");
   expect(await stopEsbuild()).toEqual([]);
-  daemon = await Daemon.start(paths, { machine: "m1" });
+  daemon = await Daemon.start(paths, { machine: "m1", env: process.env });
 }, 120_000);
 
 afterAll(async () => {
@@ -107,7 +107,7 @@ describe("the control socket", () => {
   });
 
   it("refuses a second daemon on the same socket", async () => {
-    expect(await codeOf(Daemon.start(paths, { machine: "m1" }))).toBe("FLC3210");
+    expect(await codeOf(Daemon.start(paths, { machine: "m1", env: process.env }))).toBe("FLC3210");
   });
 });
 
@@ -342,4 +342,21 @@ describe("dataflows", () => {
     expect(stopped.status).toBe("stopped");
     expect(Object.values(stopped.processes).map((p) => p.signal)).toEqual(["SIGKILL", "SIGKILL", "SIGKILL", "SIGKILL"]);
   }, 30_000);
+});
+
+describe("a run attached to the daemon", () => {
+  it("honours wait's timeout while the dataflow is quiet, and stops on request", async () => {
+    const { dataflowRuntime } = await import("@flowc/runtime-dataflow");
+    const env = { ...process.env, FLOWC_HOME: home };
+    // A 1 Hz chain: after the first tick nothing happens for a second.
+    const execution = await dataflowRuntime.build(chain.ir, { baseDir: chain.baseDir, env, options: { daemon: "running" } });
+    await execution.start();
+    await execution.wait({ timeoutMs: 300 });
+    const started = performance.now();
+    expect(await execution.wait({ timeoutMs: 200 })).toBeUndefined();
+    expect(performance.now() - started).toBeLessThan(2000);
+    const result = await execution.stop({ reason: "signal" });
+    expect(result.reason).toBe("signal");
+    expect(result.status).toBe("stopped");
+  });
 });

@@ -77,7 +77,7 @@ describe("MessagePack", () => {
   });
 });
 
-// The faults found in the anchor framework's IR (shared/reference/retriever.md §1–2), as regressions.
+// Faults known from the retriever framework's IR format, as regressions.
 describe("regressions from retriever's IR", () => {
   const twoLinks: IrInput = testIr(
     [

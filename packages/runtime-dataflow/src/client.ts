@@ -121,7 +121,7 @@ export class DaemonClient {
       if (!pending.onEnd) this.#pending.delete(message.id);
     } else {
       this.#pending.delete(message.id);
-      pending.reject(new RuntimeError(message.error as Diagnostic));
+      pending.reject(new RuntimeError(message.error as Diagnostic, { nodeId: message.nodeId ?? null }));
     }
   }
 

@@ -1,14 +1,5 @@
 import type { Ir } from "@flowc/ir";
-import {
-  type BuildOptions,
-  type DriveState,
-  EventBus,
-  type Execution,
-  type RunResult,
-  RuntimeError,
-  type RuntimeEvent,
-  type StopReason,
-} from "@flowc/runtime";
+import { type BuildOptions, DrivenExecution, type DriveState, type RunResult, RuntimeError, type StopReason } from "@flowc/runtime";
 import type { DaemonClient } from "./client.js";
 import type { DataflowSummary, StreamEvent } from "./daemon/protocol.js";
 import { type DataflowOptions, effectiveOptions } from "./options.js";
@@ -18,8 +9,7 @@ import { type DataflowOptions, effectiveOptions } from "./options.js";
  * barrier; this side's start() releases it, and its events and records stream back over the
  * control socket. Stopping (or the connection dropping) stops the dataflow on the daemon.
  */
-export class AttachedExecution implements Execution {
-  readonly events = new EventBus<RuntimeEvent>();
+export class AttachedExecution extends DrivenExecution {
   readonly #client: DaemonClient;
   readonly #id: string;
   readonly #queue: StreamEvent[] = [];
@@ -30,6 +20,7 @@ export class AttachedExecution implements Execution {
   readonly #onRecord: BuildOptions["onRecord"];
 
   private constructor(client: DaemonClient, id: string, onRecord: BuildOptions["onRecord"]) {
+    super();
     this.#client = client;
     this.#id = id;
     this.#onRecord = onRecord;
@@ -89,7 +80,8 @@ export class AttachedExecution implements Execution {
     await this.#client.request({ op: "go", dataflow: this.#id });
   }
 
-  async drive(): Promise<DriveState> {
+  /** One event streamed from the daemon (waiting for it), or the end. */
+  protected async work(): Promise<DriveState> {
     if (!this.#started) await this.start();
     for (;;) {
       const event = this.#queue.shift();
@@ -110,7 +102,7 @@ export class AttachedExecution implements Execution {
       });
       this.#wake = undefined;
     }
-    if (this.#result) return this.#result.status === "failed" ? "failed" : "shutdown";
+    if (this.#result) return this.terminal();
     if (this.#ended && this.#queue.length === 0)
       throw RuntimeError.of("DaemonUnreachable", {
         socket: this.#client.paths.socket,
@@ -119,18 +111,9 @@ export class AttachedExecution implements Execution {
     return "continue";
   }
 
-  async wait(options: { timeoutMs?: number } = {}): Promise<RunResult | undefined> {
-    const until = options.timeoutMs === undefined ? Number.POSITIVE_INFINITY : performance.now() + options.timeoutMs;
-    while (!this.#result) {
-      if (performance.now() >= until) return undefined;
-      await this.drive();
-    }
-    return this.#result;
-  }
-
-  async stop(options: { graceMs?: number; reason?: StopReason; force?: boolean } = {}): Promise<RunResult> {
+  async stop(options: { graceMs?: number; reason?: StopReason } = {}): Promise<RunResult> {
     if (!this.#result) {
-      await this.#client.request({ op: "stop", dataflow: this.#id, graceMs: options.graceMs, force: options.force }).catch(() => {});
+      await this.#client.request({ op: "stop", dataflow: this.#id, graceMs: options.graceMs, reason: options.reason }).catch(() => {});
     }
     return (await this.wait()) as RunResult;
   }

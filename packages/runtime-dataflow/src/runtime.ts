@@ -1,12 +1,13 @@
-import { join } from "node:path";
 import { createDiagnostic, type Diagnostic, type Ir } from "@flowc/ir";
 import {
   type BuildOptions,
   type Execution,
   parseRuntimeOptions,
+  type RunEnv,
   type Runtime,
   type RuntimeDescription,
   RuntimeError,
+  runtimeOptionsOrThrow,
 } from "@flowc/runtime";
 import { z } from "zod";
 import { DaemonClient } from "./client.js";
@@ -14,13 +15,9 @@ import { DataflowRun } from "./daemon/dataflow.js";
 import { uuidv7 } from "./daemon/id.js";
 import { daemonPaths, ensureDirs, machineId } from "./daemon/paths.js";
 import { planPlacement, unreachableNodes } from "./daemon/routing.js";
-import { recoverLostDataflows } from "./daemon/state.js";
+import { StateStore } from "./daemon/state.js";
 import { DataflowOptions, effectiveOptions } from "./options.js";
 import { AttachedExecution } from "./remote-execution.js";
-
-function parseOptions(raw: Readonly<Record<string, unknown>> | undefined) {
-  return parseRuntimeOptions("dataflow", DataflowOptions, raw);
-}
 
 /**
  * Runs a dataflow on an embedded one-shot daemon (like `dora run`): the DataflowRun lives in
@@ -28,10 +25,11 @@ function parseOptions(raw: Readonly<Record<string, unknown>> | undefined) {
  * to the state directory as a daemon's would.
  */
 export async function runEmbedded(ir: Ir, options: BuildOptions, dataflow: DataflowOptions): Promise<DataflowRun> {
-  const paths = daemonPaths();
+  const paths = daemonPaths(options.env);
   ensureDirs(paths);
-  recoverLostDataflows(paths.stateDir);
-  const machine = machineId(dataflow.machine);
+  const store = new StateStore(paths.stateDir);
+  store.recoverLost();
+  const machine = machineId(dataflow.machine, options.env);
   const plan = planPlacement(ir, machine);
   const unreachable = unreachableNodes(plan);
   if (unreachable[0]) throw new RuntimeError(unreachable[0]);
@@ -44,7 +42,8 @@ export async function runEmbedded(ir: Ir, options: BuildOptions, dataflow: Dataf
     durationMs: options.durationMs,
     options: effectiveOptions(dataflow, options),
     local: plan.local,
-    dir: join(paths.stateDir, id),
+    store,
+    env: options.env,
     onRecord: options.onRecord,
     machine,
   });
@@ -62,10 +61,10 @@ export const dataflowRuntime: Runtime = {
       optionsSchema: z.toJSONSchema(DataflowOptions, { io: "input", target: "draft-2020-12" }) as Record<string, unknown>,
     };
   },
-  check(ir: Ir, raw?: Readonly<Record<string, unknown>>): Diagnostic[] {
-    const parsed = parseOptions(raw);
+  check(ir: Ir, raw: Readonly<Record<string, unknown>> | undefined, env: RunEnv): Diagnostic[] {
+    const parsed = parseRuntimeOptions("dataflow", DataflowOptions, raw);
     if (!parsed.ok) return parsed.diagnostics;
-    const diagnostics = unreachableNodes(planPlacement(ir, machineId(parsed.options.machine)));
+    const diagnostics = unreachableNodes(planPlacement(ir, machineId(parsed.options.machine, env)));
     for (const id of Object.keys(parsed.options.nodes)) {
       if (!ir.nodes.some((n) => n.id === id))
         diagnostics.push(
@@ -75,13 +74,12 @@ export const dataflowRuntime: Runtime = {
     return diagnostics;
   },
   async build(ir: Ir, options: BuildOptions): Promise<Execution> {
-    const parsed = parseOptions(options.options);
-    if (!parsed.ok) throw new RuntimeError(parsed.diagnostics[0] as Diagnostic);
-    const dataflow = parsed.options;
+    const dataflow = runtimeOptionsOrThrow("dataflow", DataflowOptions, options.options);
     if (dataflow.daemon !== "embedded") {
-      const client = await DaemonClient.connectIfRunning(daemonPaths());
+      const paths = daemonPaths(options.env);
+      const client = await DaemonClient.connectIfRunning(paths);
       if (client) return AttachedExecution.create(client, ir, options, dataflow);
-      if (dataflow.daemon === "running") throw RuntimeError.of("DaemonNotRunning", { socket: daemonPaths().socket });
+      if (dataflow.daemon === "running") throw RuntimeError.of("DaemonNotRunning", { socket: paths.socket });
     }
     return runEmbedded(ir, options, dataflow);
   },

@@ -7,7 +7,3 @@ export function describeStuck(hosts: readonly NodeHost[]): string {
     .map((h) => `'${h.id}' ${h.hasOutbox() ? "waits for room on a full block channel" : "waits for input"}`);
   return waiting.join(", ");
 }
-
-export function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}

@@ -2,23 +2,20 @@ import { analyze, type Ir } from "@flowc/ir";
 import {
   type BuildOptions,
   bringUpError,
-  buildHosts,
+  bringUpHosts,
+  DrivenExecution,
   type DriveState,
-  EventBus,
-  type Execution,
   type HostEnv,
   LocalScheduler,
-  type NodeHost,
   nodeReport,
   peakRssBytes,
   type RecordEntry,
   type RunResult,
   RunSupervisor,
-  type RuntimeEvent,
   type StopReason,
   warningEvent,
 } from "@flowc/runtime";
-import { describeStuck, yieldToEventLoop } from "./common.js";
+import { describeStuck } from "./common.js";
 
 /**
  * Every node on the calling thread, on a logical clock: `drive()` runs one step, or advances
@@ -26,8 +23,7 @@ import { describeStuck, yieldToEventLoop } from "./common.js";
  * deterministic and a 10-second flow finishes in milliseconds. The debugger's and the test
  * suite's mode.
  */
-export class InlineExecution implements Execution {
-  readonly events = new EventBus<RuntimeEvent>();
+export class InlineExecution extends DrivenExecution {
   readonly #ir: Ir;
   readonly #options: BuildOptions;
   readonly #supervisor: RunSupervisor;
@@ -37,17 +33,20 @@ export class InlineExecution implements Execution {
   #stopRequest: { reason: StopReason; detail: string } | undefined;
   #result: RunResult | undefined;
   #records: RecordEntry[] = [];
-  #driving: Promise<DriveState> | undefined;
 
   private constructor(ir: Ir, options: BuildOptions, runtimeName: string) {
+    super();
     this.#ir = ir;
     this.#options = options;
-    this.#supervisor = new RunSupervisor(ir, runtimeName, this.events);
+    // The supervisor decides; the next unit of work carries the decision out.
+    this.#supervisor = new RunSupervisor(ir, runtimeName, this.events, (reason, detail) => {
+      this.#stopRequest ??= { reason, detail };
+    });
   }
 
   static async create(ir: Ir, options: BuildOptions, validate: boolean, runtimeName: string): Promise<InlineExecution> {
     const execution = new InlineExecution(ir, options, runtimeName);
-    await execution.#bringUp(validate);
+    await execution.#bringUp(validate, runtimeName);
     return execution;
   }
 
@@ -55,7 +54,7 @@ export class InlineExecution implements Execution {
     return this.#result;
   }
 
-  async #bringUp(validate: boolean): Promise<void> {
+  async #bringUp(validate: boolean, runtimeName: string): Promise<void> {
     const ir = this.#ir;
     const order = analyze(ir).order;
     const byId = new Map(ir.nodes.map((n) => [n.id, n]));
@@ -64,38 +63,25 @@ export class InlineExecution implements Execution {
       log: (node, level, message) => this.events.emit({ type: "log", node, level, message }),
       warn: (node, code, message) => this.events.emit({ type: "warning", node, code, message }),
       nodeStarted: (node) => this.#supervisor.nodeStarted(node),
-      nodeEnded: (node, status, error) => {
-        if (this.#supervisor.nodeEnded(node, status, error) === "stop") {
-          this.#stopRequest ??= { reason: "failure", detail: `node '${node}' failed: ${error?.message ?? "unknown error"}` };
-        }
-      },
+      nodeEnded: (node, status, error) => this.#supervisor.nodeEnded(node, status, error),
       record,
       validate,
     };
-    let hosts: NodeHost[];
-    try {
-      hosts = await buildHosts(
-        {
-          nodes: order.map((id) => byId.get(id)).filter((n) => n !== undefined),
-          channels: ir.channels,
-          baseDir: this.#options.baseDir,
-          inbound: () => {
-            throw new Error("inline executions have no remote channels");
-          },
-          outbound: () => {
-            throw new Error("inline executions have no remote channels");
-          },
-        },
-        env,
-      );
-    } catch (error) {
-      throw bringUpError("mp", error);
-    }
-    for (const host of hosts) {
-      if (!(await host.setup()))
-        throw bringUpError("mp", Object.assign(new Error(host.error?.message ?? "setup failed"), { nodeId: host.id }));
-    }
-    this.#scheduler = new LocalScheduler(hosts, this.#options.durationMs);
+    const noTransport = () => {
+      throw new Error("inline executions have no remote channels");
+    };
+    const brought = await bringUpHosts(
+      {
+        nodes: order.map((id) => byId.get(id)).filter((n) => n !== undefined),
+        channels: ir.channels,
+        baseDir: this.#options.baseDir,
+        inbound: noTransport,
+        outbound: noTransport,
+      },
+      env,
+    );
+    if (!brought.ok) throw bringUpError(runtimeName, brought.failure);
+    this.#scheduler = new LocalScheduler(brought.hosts, this.#options.durationMs);
     this.events.emit({ type: "built", executors: 1, channels: ir.channels.length, mode: "inline" });
   }
 
@@ -117,15 +103,8 @@ export class InlineExecution implements Execution {
     this.#supervisor.markStarted();
   }
 
-  drive(): Promise<DriveState> {
-    this.#driving ??= this.#drive().finally(() => {
-      this.#driving = undefined;
-    });
-    return this.#driving;
-  }
-
-  async #drive(): Promise<DriveState> {
-    if (this.#phase === "ended") return this.#terminal();
+  protected async work(): Promise<DriveState> {
+    if (this.#phase === "ended") return this.terminal();
     if (this.#phase === "built") await this.start();
     if (this.#stopRequest) return this.#finish(this.#stopRequest.reason, this.#stopRequest.detail);
     const scheduler = this.#scheduler;
@@ -150,74 +129,54 @@ export class InlineExecution implements Execution {
     return this.#stopRequest;
   }
 
-  #terminal(): DriveState {
-    return this.#result?.status === "failed" ? "failed" : "shutdown";
-  }
-
   async #finish(reason: StopReason, detail: string): Promise<DriveState> {
-    if (this.#phase === "ended") return this.#terminal();
+    if (this.#phase === "ended") return this.terminal();
     this.#phase = "ended";
     const supervisor = this.#supervisor;
-    supervisor.beginStop(reason, detail);
-    if (reason === "deadlock") this.events.emit(warningEvent(null, "Deadlock", { detail }));
-    await this.#scheduler.endAll(this.#now, (host) => supervisor.statusForUnfinished(host.id, host.stats.steps > 0));
-    for (const host of this.#scheduler.hosts) supervisor.report(nodeReport(host, null));
+    supervisor.requestStop(reason, detail);
+    if (supervisor.reason === "deadlock") this.events.emit(warningEvent(null, "Deadlock", { detail }));
+    await this.#scheduler.endAll(this.#now, () => "STOPPED");
+    for (const host of this.#scheduler.hosts) supervisor.settle(nodeReport(host, null));
     this.#flushRecords();
     this.#result = supervisor.result(peakRssBytes());
     this.events.emit({ type: "stopped", result: this.#result, clean: true });
-    return this.#terminal();
-  }
-
-  async wait(options: { timeoutMs?: number } = {}): Promise<RunResult | undefined> {
-    const until = options.timeoutMs === undefined ? Number.POSITIVE_INFINITY : performance.now() + options.timeoutMs;
-    let lastYield = performance.now();
-    while (this.#phase !== "ended") {
-      const left = until - performance.now();
-      if (left <= 0) return undefined;
-      if (left === Number.POSITIVE_INFINITY) await this.drive();
-      else {
-        // A step awaiting something that never comes must not hold `wait` past its timeout.
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([this.drive(), new Promise<void>((resolve) => (timer = setTimeout(resolve, left)))]);
-        clearTimeout(timer);
-      }
-      if (performance.now() - lastYield > 10) {
-        await yieldToEventLoop();
-        lastYield = performance.now();
-      }
-    }
-    return this.#result;
+    return this.terminal();
   }
 
   kill(): void {
     this.#stopRequest ??= { reason: "signal", detail: "killed" };
-    this.#driving = undefined;
+    this.abandonDrive();
     void this.#finish(this.#stopRequest.reason, this.#stopRequest.detail);
   }
 
   async stop(options: { graceMs?: number; reason?: StopReason } = {}): Promise<RunResult> {
     if (this.#result) return this.#result;
-    const reason = options.reason ?? "request";
-    this.#stopRequest ??= { reason, detail: reason === "signal" ? "interrupted by a signal" : "stop requested" };
-    const grace = options.graceMs ?? this.#options.graceMs ?? 5000;
-    if (this.#driving) {
-      // A step is running on this thread (an async step awaiting something): give it the grace period.
-      const timedOut = await Promise.race([
-        this.#driving.then(() => false),
-        new Promise<boolean>((r) => setTimeout(() => r(true), grace).unref()),
-      ]);
-      if (timedOut) {
-        this.#driving = undefined;
-        for (const host of this.#scheduler.hosts) {
-          if (!host.ended && host.started) this.events.emit(warningEvent(host.id, "StopTimeout", { node: host.id, grace }));
-        }
-      }
-    }
     if (this.#phase === "built") {
       this.#phase = "running";
       this.#supervisor.markStarted();
     }
-    await this.#finish(this.#stopRequest.reason, this.#stopRequest.detail);
+    const reason = options.reason ?? "request";
+    this.#supervisor.requestStop(reason, reason === "signal" ? "interrupted by a signal" : "stop requested");
+    const grace = options.graceMs ?? this.#options.graceMs ?? 5000;
+    const running = this.driving;
+    if (running) {
+      // A step is running on this thread (an async step awaiting something): give it the grace period.
+      const timedOut = await Promise.race([
+        running.then(() => false),
+        new Promise<boolean>((r) => setTimeout(() => r(true), grace).unref()),
+      ]);
+      if (timedOut) {
+        this.abandonDrive();
+        for (const host of this.#scheduler.hosts) {
+          if (!host.ended && host.started)
+            this.events.emit(
+              warningEvent(host.id, "StopTimeout", { node: host.id, when: `it did not stop within the grace period (${grace} ms)` }),
+            );
+        }
+      }
+    }
+    const request = this.#stopRequest ?? { reason, detail: "stop requested" };
+    await this.#finish(request.reason, request.detail);
     return this.#result as unknown as RunResult;
   }
 }

@@ -7,7 +7,7 @@ export const MpOptions = z
       .enum(["inline", "thread", "process"])
       .default("thread")
       .describe(
-        "inline: every node on the calling thread, logical clock, deterministic; thread: a worker thread per node; process: a child process per node.",
+        "inline: every node on the calling thread, logical clock, deterministic, no isolation (a node that exits ends the program); thread: a worker thread per node; process: a child process per node.",
       ),
     fuse: z.boolean().default(false).describe("Run each fusable chain of nodes (see `flowc inspect`) in one executor."),
     validate: z.boolean().default(false).describe("Check every message against its output port's schema (FLC3020)."),

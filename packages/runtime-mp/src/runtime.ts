@@ -1,13 +1,16 @@
 import { createDiagnostic, type Diagnostic, type Ir } from "@flowc/ir";
-import { type BuildOptions, type Execution, parseRuntimeOptions, type Runtime, type RuntimeDescription } from "@flowc/runtime";
+import {
+  type BuildOptions,
+  type Execution,
+  parseRuntimeOptions,
+  type Runtime,
+  type RuntimeDescription,
+  runtimeOptionsOrThrow,
+} from "@flowc/runtime";
 import { z } from "zod";
 import { InlineExecution } from "./inline.js";
 import { MpOptions } from "./options.js";
-import { RemoteExecution } from "./remote.js";
-
-function parseOptions(raw: Readonly<Record<string, unknown>> | undefined) {
-  return parseRuntimeOptions("mp", MpOptions, raw);
-}
+import { createRemoteExecution } from "./remote.js";
 
 /** The multiprocessing runtime: inline, worker threads (default) or child processes. */
 export const mpRuntime: Runtime = {
@@ -16,13 +19,13 @@ export const mpRuntime: Runtime = {
     return {
       name: "mp",
       description:
-        "multiprocessing executor on this machine: inline (deterministic, logical clock), worker threads (default) or child processes",
+        "multiprocessing executor on this machine: inline (deterministic, logical clock; no isolation: a node that exits or runs out of memory ends flowc), worker threads (default) or child processes",
       modes: MpOptions.shape.isolation.unwrap().options,
       optionsSchema: z.toJSONSchema(MpOptions, { io: "input", target: "draft-2020-12" }) as Record<string, unknown>,
     };
   },
   check(ir: Ir, raw?: Readonly<Record<string, unknown>>): Diagnostic[] {
-    const parsed = parseOptions(raw);
+    const parsed = parseRuntimeOptions("mp", MpOptions, raw);
     if (!parsed.ok) return parsed.diagnostics;
     const diagnostics: Diagnostic[] = [];
     for (const node of ir.nodes) {
@@ -38,12 +41,10 @@ export const mpRuntime: Runtime = {
     return diagnostics;
   },
   async build(ir: Ir, options: BuildOptions): Promise<Execution> {
-    const parsed = parseOptions(options.options);
-    if (!parsed.ok) throw new Error(parsed.diagnostics.map((d) => d.message).join("; "));
-    const mp = parsed.options;
+    const mp = runtimeOptionsOrThrow("mp", MpOptions, options.options);
     const validate = mp.validate || options.validate === true;
-    const withGrace = { ...options, graceMs: options.graceMs ?? mp.graceMs };
-    if (mp.isolation === "inline") return InlineExecution.create(ir, withGrace, validate, "mp");
-    return RemoteExecution.create(ir, withGrace, { isolation: mp.isolation, fuse: mp.fuse, validate, spinUs: mp.spinUs });
+    const graceMs = options.graceMs ?? mp.graceMs;
+    if (mp.isolation === "inline") return InlineExecution.create(ir, { ...options, graceMs }, validate, "mp");
+    return createRemoteExecution(ir, options, { isolation: mp.isolation, fuse: mp.fuse, validate, spinUs: mp.spinUs, graceMs });
   },
 };

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { createDiagnostic, type Diagnostic, decodeJsonText, jsonPointer } from "@flowc/ir";
 import { z } from "zod";
+import { RuntimeError } from "./errors.js";
 
 export const CONFIG_FILE_NAME = "flowc.config.json";
 
@@ -91,7 +92,7 @@ export function loadConfig(cwd: string, explicit?: string): ConfigResult {
   return { ok: true, config: parsed.data, path };
 }
 
-/** Checks a runtime's options (`runtimes.<name>`) against its zod schema; FLC3003 per issue. */
+/** Checks a runtime's options (`runtimes.<name>`) against its zod schema; one FLC3003 per problem. */
 export function parseRuntimeOptions<S extends z.ZodType>(
   runtime: string,
   schema: S,
@@ -105,4 +106,15 @@ export function parseRuntimeOptions<S extends z.ZodType>(
       createDiagnostic("RuntimeOptionsInvalid", { runtime, detail: `${jsonPointer(issue.path.map(String)) || "/"}: ${issue.message}` }),
     ),
   };
+}
+
+/** A runtime's options for `build`: parsed, or the same FLC3003 `check` reports, thrown. */
+export function runtimeOptionsOrThrow<S extends z.ZodType>(
+  runtime: string,
+  schema: S,
+  raw: Readonly<Record<string, unknown>> | undefined,
+): z.output<S> {
+  const parsed = parseRuntimeOptions(runtime, schema, raw);
+  if (!parsed.ok) throw new RuntimeError(parsed.diagnostics[0] as Diagnostic);
+  return parsed.options;
 }

@@ -74,14 +74,23 @@ export interface RecordEntry {
   readonly value: unknown;
 }
 
+/**
+ * The environment a run sees: what executors inherit, and where runtimes read their settings
+ * (FLOWC_HOME, FLOWC_MACHINE_ID, FLOWC_NODE_EXEC_ARGV, …). Runtimes never read `process.env`
+ * themselves: the CLI (or the program embedding flowc) passes its environment here, so every
+ * part of one invocation sees the same daemon, the same machine id and the same settings.
+ */
+export type RunEnv = Readonly<Record<string, string | undefined>>;
+
 export interface BuildOptions {
   /** Directory the IR file lives in: `impl.module` paths resolve against it. */
   readonly baseDir: string;
+  readonly env: RunEnv;
   /** Stop the run after this long (ms; logical ms on a logical clock). No step starts at or after it. */
   readonly durationMs?: number | undefined;
   /** How long `stop()` waits for nodes to finish their step and teardown before killing them. Default 5000. */
   readonly graceMs?: number | undefined;
-  /** Check every message against its output port's schema (FLC3010 on a mismatch). */
+  /** Check every message against its output port's schema (FLC3020 on a mismatch). */
   readonly validate?: boolean | undefined;
   /** Receives delivered messages in batches; recording costs time, so only when given. */
   readonly onRecord?: ((entries: readonly RecordEntry[]) => void) | undefined;
@@ -117,8 +126,12 @@ export interface RuntimeDescription {
 export interface Runtime {
   readonly name: string;
   describe(): RuntimeDescription;
-  /** Everything this runtime cannot run, or bad options, before anything starts (FLC3xxx). */
-  check(ir: Ir, options?: Readonly<Record<string, unknown>>): Diagnostic[];
-  /** Brings the executors up (spawned, modules loaded, setup run) and returns the execution, not started yet. */
+  /** Everything this runtime cannot run, or bad options (FLC3003), before anything starts. */
+  check(ir: Ir, options: Readonly<Record<string, unknown>> | undefined, env: RunEnv): Diagnostic[];
+  /**
+   * Brings the executors up (spawned, modules loaded, setup run) and returns the execution, not
+   * started yet. Throws a RuntimeError: FLC3003 for bad options (as `check` reports them),
+   * FLC3043/FLC3207 naming the node that could not be brought up.
+   */
   build(ir: Ir, options: BuildOptions): Promise<Execution>;
 }

@@ -1,28 +1,41 @@
 import { createDiagnostic, type Diagnostic, type DiagnosticArgs, type DiagnosticName } from "@flowc/ir";
 import type { NodeError, RuntimeEvent } from "./contract.js";
 
-/** An error flowc raises at run time: it carries its catalogue diagnostic (code, message, hint). */
+/**
+ * The one error type flowc raises at run time: a catalogue diagnostic (code, message, hint)
+ * and, when the error is about one node, that node's id. Engines and the CLI test what an
+ * error is with `is(name)`, by catalogue name, never by comparing code strings.
+ */
 export class RuntimeError extends Error {
   readonly diagnostic: Diagnostic;
+  readonly nodeId: string | null;
 
-  constructor(diagnostic: Diagnostic, options?: ErrorOptions) {
-    super(diagnostic.message, options);
+  constructor(diagnostic: Diagnostic, options: { nodeId?: string | null; cause?: unknown } = {}) {
+    super(diagnostic.message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = `RuntimeError ${diagnostic.code}`;
     this.diagnostic = diagnostic;
+    this.nodeId = options.nodeId ?? null;
   }
 
-  static of<N extends DiagnosticName>(name: N, args: DiagnosticArgs<N>, options?: ErrorOptions): RuntimeError {
+  static of<N extends DiagnosticName>(
+    name: N,
+    args: DiagnosticArgs<N>,
+    options: { nodeId?: string | null; cause?: unknown } = {},
+  ): RuntimeError {
     return new RuntimeError(createDiagnostic(name, args), options);
   }
-}
 
-/** Diagnostics raised before anything ran (unknown runtime, unsupported IR, bad options). */
-export class RuntimeSetupError extends Error {
-  readonly diagnostics: readonly Diagnostic[];
-  constructor(diagnostics: readonly Diagnostic[]) {
-    super(diagnostics.map((d) => `${d.code}: ${d.message}`).join("\n"));
-    this.name = "RuntimeSetupError";
-    this.diagnostics = diagnostics;
+  get code(): string {
+    return this.diagnostic.code;
+  }
+
+  is(name: DiagnosticName): boolean {
+    return this.diagnostic.name === name;
+  }
+
+  /** The same error, about node `nodeId`. */
+  forNode(nodeId: string): RuntimeError {
+    return new RuntimeError(this.diagnostic, { nodeId, cause: this.cause });
   }
 }
 
@@ -43,12 +56,13 @@ function safeString(value: unknown): string {
   }
 }
 
-/** A bring-up failure (spawn, module load, params, setup) as FLC3043, naming the node (`error.nodeId`). */
-export function bringUpError(runtime: string, error: unknown): RuntimeError {
-  const nodeId = (error as { nodeId?: string }).nodeId ?? "?";
-  const inner =
-    error instanceof RuntimeError ? `${error.diagnostic.code} ${error.message}` : error instanceof Error ? error.message : String(error);
-  return RuntimeError.of("BringUpFailed", { runtime, node: nodeId, detail: inner }, { cause: error });
+/**
+ * A node that could not be brought up (module load, params, state, setup) as FLC3043 naming
+ * it. The node's own failure keeps its code in the detail (`FLC3012 Node 'x': param …`).
+ */
+export function bringUpError(runtime: string, failure: NodeError): RuntimeError {
+  const detail = failure.code ? `${failure.code} ${failure.message}` : failure.message;
+  return RuntimeError.of("BringUpFailed", { runtime, node: failure.nodeId, detail }, { nodeId: failure.nodeId });
 }
 
 /** A warning event from a catalogue entry. */

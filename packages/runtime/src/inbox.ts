@@ -1,5 +1,3 @@
-import type { DriveState } from "./contract.js";
-
 /**
  * What a supervising process receives from its executors (reports, exits, timers), taken one
  * at a time by its `drive()`, which may also wait for a deadline that changes while it waits
@@ -42,15 +40,4 @@ export class Inbox<T> {
       });
     }
   }
-}
-
-/** `Execution.wait`: drives until `ended()` or until `timeoutMs` passes (then false). */
-export async function driveUntilEnded(drive: () => Promise<DriveState>, ended: () => boolean, timeoutMs?: number): Promise<boolean> {
-  const until = timeoutMs === undefined ? Number.POSITIVE_INFINITY : performance.now() + timeoutMs;
-  while (!ended()) {
-    if (performance.now() >= until) return false;
-    if (until === Number.POSITIVE_INFINITY) await drive();
-    else await Promise.race([drive(), new Promise((r) => setTimeout(r, Math.max(0, until - performance.now())).unref())]);
-  }
-  return true;
 }

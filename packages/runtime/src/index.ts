@@ -9,6 +9,7 @@ export {
   findConfig,
   loadConfig,
   parseRuntimeOptions,
+  runtimeOptionsOrThrow,
 } from "./config.js";
 export type {
   BuildOptions,
@@ -19,6 +20,7 @@ export type {
   NodeResult,
   NodeStatus,
   RecordEntry,
+  RunEnv,
   RunResult,
   RunStatus,
   Runtime,
@@ -26,14 +28,41 @@ export type {
   RuntimeEvent,
   StopReason,
 } from "./contract.js";
-export { bringUpError, RuntimeError, RuntimeSetupError, toNodeError, warningEvent } from "./errors.js";
+export { DrivenExecution } from "./driven.js";
+export { bringUpError, RuntimeError, toNodeError, warningEvent } from "./errors.js";
 export { EventBus } from "./events.js";
-export { exitChild, openParentChannel, type ParentChannel } from "./executor/child.js";
+export { executorSocket, runChildExecutor } from "./executor/child.js";
 export { type ExecutorTransport, runExecutor } from "./executor/executor.js";
-export { epochNow, type FromExecutor, type InitMessage, type ToExecutor } from "./executor/protocol.js";
+export { type ChildInit, epochNow, type FromExecutor, type InitMessage, type ToExecutor } from "./executor/protocol.js";
+export { ShmPayloads, shmDirFor } from "./executor/shm.js";
 export { type LargePayloads, SocketInbound, SocketOutbound } from "./executor/socket.js";
 export { SocketTransport, type SocketTransportOptions } from "./executor/socket-transport.js";
 export { FrameReader, frame } from "./framing.js";
+export {
+  type EndedExecutor,
+  ExecutorGroup,
+  type GroupEngine,
+  type GroupOptions,
+  type LadderStage,
+  type Member,
+  type MemberPhase,
+  processLadder,
+  sumReports,
+  threadLadder,
+} from "./group/group.js";
+export {
+  describeExit,
+  type ExitInfo,
+  execArgvFrom,
+  type KillAction,
+  type LaunchedExecutor,
+  type LaunchHandlers,
+  type LaunchOptions,
+  launchChildExecutor,
+  launchProcess,
+  launchThread,
+  type StdioSink,
+} from "./group/launch.js";
 export {
   type HostAction,
   type HostEnv,
@@ -44,7 +73,7 @@ export {
   type ParallelSteps,
   type StepOutcome,
 } from "./host.js";
-export { driveUntilEnded, Inbox } from "./inbox.js";
+export { Inbox } from "./inbox.js";
 export { type LoadedNode, loadNode } from "./loader.js";
 export { Payload } from "./payload.js";
 export { type Envelope, type Inbound, MemoryQueue, type OfferResult, type Outbound, onFullAction } from "./queue.js";
@@ -58,7 +87,15 @@ export {
   resolveRuntime,
   runtimeOptions,
 } from "./registry.js";
-export { buildHosts, type ExecutorPlan, LocalScheduler, type LoopOptions, runExecutorLoop, type Waiter } from "./scheduler.js";
+export {
+  type BringUp,
+  bringUpHosts,
+  type ExecutorPlan,
+  LocalScheduler,
+  type LoopOptions,
+  runExecutorLoop,
+  type Waiter,
+} from "./scheduler.js";
 export { type NodeReport, RunSupervisor } from "./supervisor.js";
 export { emptyReport, nodeReport, peakRssBytes } from "./usage.js";
 export { explainMismatch } from "./validate.js";

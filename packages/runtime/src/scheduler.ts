@@ -1,5 +1,6 @@
 import type { IrChannel, IrNode } from "@flowc/ir";
-import type { NodeStatus } from "./contract.js";
+import type { NodeError, NodeStatus } from "./contract.js";
+import { toNodeError } from "./errors.js";
 import { type HostEnv, NodeHost, type ParallelSteps } from "./host.js";
 import { type LoadedNode, loadNode } from "./loader.js";
 import { type Inbound, MemoryQueue, type Outbound } from "./queue.js";
@@ -93,12 +94,16 @@ export interface ExecutorPlan {
   readonly parallel?: (node: IrNode) => ParallelSteps | undefined;
 }
 
+/** The outcome of bringing an executor's nodes up: every host, set up; or the first node that failed. */
+export type BringUp = { readonly ok: true; readonly hosts: NodeHost[] } | { readonly ok: false; readonly failure: NodeError };
+
 /**
- * Loads an executor's nodes and wires their channels: in-memory queues between two local
- * nodes, the engine's transport ends otherwise. Throws the first load error (FLC3010–3012),
- * tagged with the node id in `nodeId`.
+ * Loads an executor's nodes, wires their channels — in-memory queues between two local nodes,
+ * the engine's transport ends otherwise — and runs their `setup`, in topological order. The
+ * first node that cannot be loaded (FLC3010–3012, its state) or set up is returned as a
+ * NodeError naming it; its code is kept.
  */
-export async function buildHosts(plan: ExecutorPlan, env: HostEnv): Promise<NodeHost[]> {
+export async function bringUpHosts(plan: ExecutorPlan, env: HostEnv, beforeSetup?: () => Promise<void>): Promise<BringUp> {
   const local = new Set(plan.nodes.map((n) => n.id));
   const inputs = new Map<string, Map<string, Inbound[]>>();
   const outputs = new Map<string, Map<string, Outbound[]>>();
@@ -127,10 +132,10 @@ export async function buildHosts(plan: ExecutorPlan, env: HostEnv): Promise<Node
     try {
       loaded.push(await loadNode(node, plan.baseDir));
     } catch (error) {
-      throw Object.assign(error instanceof Error ? error : new Error(String(error)), { nodeId: node.id });
+      return { ok: false, failure: toNodeError(node.id, error) };
     }
   }
-  return plan.nodes.map(
+  const hosts = plan.nodes.map(
     (node, i) =>
       new NodeHost(
         node,
@@ -140,6 +145,18 @@ export async function buildHosts(plan: ExecutorPlan, env: HostEnv): Promise<Node
         node.parallelism > 1 && (loaded[i] as LoadedNode).spec.step ? plan.parallel?.(node) : undefined,
       ),
   );
+  try {
+    await beforeSetup?.();
+  } catch (error) {
+    return { ok: false, failure: toNodeError(plan.nodes[0]?.id ?? "?", error) };
+  }
+  for (const host of hosts) {
+    if (!(await host.setup())) {
+      const error = host.error ?? { nodeId: host.id, message: "setup failed", stack: null, code: null };
+      return { ok: false, failure: { ...error, message: `setup failed: ${error.message}` } };
+    }
+  }
+  return { ok: true, hosts };
 }
 
 /** How an executor loop sleeps until something changes (a message, room, a stop) or a timeout. */

@@ -1,38 +1,52 @@
 import type { Ir } from "@flowc/ir";
 import type { NodeError, NodeResult, NodeStatus, RunResult, RunStatus, RuntimeEvent, StopReason } from "./contract.js";
 import type { EventBus } from "./events.js";
+import { emptyReport } from "./usage.js";
 
 /** What an executor reports about a node when it ends (or when the run gives up on it); the supervisor adds the cause. */
 export type NodeReport = Omit<NodeResult, "cause">;
 
 /**
- * The engine-independent half of a run: node states, the failure policy, the stop reason, and
- * the RunResult (docs/semantics.md, "Failures" and "Results"). Engines report what their
- * executors observe; the supervisor decides what it means.
+ * The engine-independent half of a run (docs/semantics.md, "Failures", "Stopping" and
+ * "Results"): node states, the per-node reports, the failure policy, the stop decision and
+ * its reason, and the RunResult. Engines report what their executors observe; the supervisor
+ * decides what it means and tells the engine when the run must stop (`onStop`), once.
  */
 export class RunSupervisor {
   readonly ir: Ir;
   readonly runtime: string;
   readonly events: EventBus<RuntimeEvent>;
+  readonly #onStop: (reason: StopReason, detail: string) => void;
   readonly #reports = new Map<string, NodeReport>();
   readonly #started = new Set<string>();
-  readonly #ended = new Set<string>();
+  /** How each node ended, as it was first known (its own ending, or its settled status). */
+  readonly #ended = new Map<string, { readonly status: NodeStatus; readonly error: NodeError | null }>();
   readonly #causes = new Map<string, string>();
+  readonly #onError: ReadonlyMap<string, string>;
   #failedStop: string | undefined;
   #reason: StopReason | undefined;
   #startedAt: number | undefined;
+  #downstream: Set<string> | undefined;
 
-  constructor(ir: Ir, runtime: string, events: EventBus<RuntimeEvent>) {
+  constructor(ir: Ir, runtime: string, events: EventBus<RuntimeEvent>, onStop: (reason: StopReason, detail: string) => void) {
     this.ir = ir;
     this.runtime = runtime;
     this.events = events;
+    this.#onStop = onStop;
+    this.#onError = new Map(ir.nodes.map((n) => [n.id, n.onError]));
   }
 
+  /** The start barrier was released. */
   markStarted(): void {
     this.#startedAt = performance.now();
     this.events.emit({ type: "started" });
   }
 
+  get started(): boolean {
+    return this.#startedAt !== undefined;
+  }
+
+  /** Why the run is stopping, once it is. */
   get reason(): StopReason | undefined {
     return this.#reason;
   }
@@ -48,27 +62,6 @@ export class RunSupervisor {
     this.events.emit({ type: "nodeStarted", node: id });
   }
 
-  /**
-   * A node ended. Returns "stop" when its failure must stop the run (onError "stop"),
-   * "continue" otherwise.
-   */
-  nodeEnded(id: string, status: NodeStatus, error: NodeError | null): "stop" | "continue" {
-    if (this.#ended.has(id)) return "continue";
-    this.#ended.add(id);
-    if (status === "FAILED" && error) {
-      this.events.emit({ type: "nodeFailed", node: id, error });
-      this.events.emit({ type: "nodeFinished", node: id, status });
-      const node = this.ir.nodes.find((n) => n.id === id);
-      if (node?.onError !== "isolate" && this.#failedStop === undefined) {
-        this.#failedStop = id;
-        return "stop";
-      }
-      return "continue";
-    }
-    this.events.emit({ type: "nodeFinished", node: id, status });
-    return "continue";
-  }
-
   hasStarted(id: string): boolean {
     return this.#started.has(id);
   }
@@ -77,17 +70,61 @@ export class RunSupervisor {
     return this.#ended.has(id);
   }
 
+  /**
+   * A node ended on its own, as its executor saw it: it finished (SUCCEEDED) or failed. A
+   * failure under onError "stop" stops the run; the last node to end completes it. STOPPED and
+   * SKIPPED are not endings of a node's own: they are decided when its report is settled.
+   */
+  nodeEnded(id: string, status: NodeStatus, error: NodeError | null): void {
+    if (status === "STOPPED" || status === "SKIPPED") return;
+    this.#end(id, status, error);
+  }
+
+  #end(id: string, status: NodeStatus, error: NodeError | null): void {
+    if (this.#ended.has(id)) return;
+    this.#ended.set(id, { status, error });
+    if (status === "FAILED" && error) {
+      this.events.emit({ type: "nodeFailed", node: id, error });
+      this.events.emit({ type: "nodeFinished", node: id, status });
+      if (this.#onError.get(id) !== "isolate" && this.#failedStop === undefined && this.#reason === undefined) {
+        this.#failedStop = id;
+        this.requestStop("failure", `node '${id}' failed: ${error.message}`);
+      }
+    } else this.events.emit({ type: "nodeFinished", node: id, status });
+    if (this.allEnded()) this.requestStop("completed", "every node finished");
+  }
+
   allEnded(): boolean {
     return this.ir.nodes.every((n) => this.#ended.has(n.id));
   }
 
-  /** Records the final numbers of a node. */
-  report(report: NodeReport): void {
-    this.#reports.set(report.id, report);
+  /**
+   * A node's final numbers. A node its executor ended because the run stopped (STOPPED)
+   * becomes SKIPPED when it never started a step and is downstream of the failure that stopped
+   * the run, STOPPED otherwise, with the cause.
+   */
+  settle(report: NodeReport): void {
+    if (this.#reports.has(report.id)) return;
+    // A node that ended on its own keeps that ending; the report adds the numbers.
+    const ending = this.#ended.get(report.id);
+    let status = ending?.status ?? report.status;
+    const error = report.error ?? ending?.error ?? null;
+    if (status === "STOPPED" || status === "SKIPPED")
+      status = this.#unfinished(report.id, report.steps > 0 || this.#started.has(report.id));
+    this.#end(report.id, status, error);
+    this.#reports.set(report.id, { ...report, status, error });
   }
 
-  /** The status an unfinished node gets when the run stops: SKIPPED if it never ran and is downstream of the failure. */
-  statusForUnfinished(id: string, everStepped: boolean): NodeStatus {
+  /** A node whose executor is gone without reporting it: FAILED with `error`, or ended by the stop. */
+  settleLost(id: string, error: NodeError | null): void {
+    this.settle(emptyReport(id, error ? "FAILED" : "STOPPED", error));
+  }
+
+  hasSettled(id: string): boolean {
+    return this.#reports.has(id);
+  }
+
+  #unfinished(id: string, everStepped: boolean): NodeStatus {
     if (this.#reason === "failure" && this.#failedStop !== undefined && !everStepped && this.#downstreamOfFailure().has(id)) {
       this.#causes.set(id, `upstream node '${this.#failedStop}' failed`);
       return "SKIPPED";
@@ -98,15 +135,15 @@ export class RunSupervisor {
     return "STOPPED";
   }
 
-  /** Sets why the run is stopping (the first reason wins) and announces it. */
-  beginStop(reason: StopReason, detail: string): boolean {
+  /** Decides that the run stops (the first reason wins): announces it and tells the engine. False when it already was. */
+  requestStop(reason: StopReason, detail: string): boolean {
     if (this.#reason !== undefined) return false;
     this.#reason = reason;
     this.events.emit({ type: "stopping", reason, detail });
+    this.#onStop(reason, detail);
     return true;
   }
 
-  #downstream: Set<string> | undefined;
   #downstreamOfFailure(): Set<string> {
     if (this.#downstream) return this.#downstream;
     const successors = new Map<string, string[]>();
@@ -129,23 +166,12 @@ export class RunSupervisor {
     return seen;
   }
 
-  /** The RunResult; every node must have been reported. */
+  /** The RunResult: every node settled (a node never reported is STOPPED). */
   result(peakMemoryBytes: number): RunResult {
+    for (const node of this.ir.nodes) if (!this.#reports.has(node.id)) this.settleLost(node.id, null);
     const reason = this.#reason ?? "completed";
     const nodes: NodeResult[] = this.ir.nodes.map((node) => {
-      const r = this.#reports.get(node.id);
-      const base = r ?? {
-        id: node.id,
-        status: "STOPPED" as NodeStatus,
-        steps: 0,
-        messagesIn: 0,
-        messagesOut: 0,
-        dropped: 0,
-        durationMs: 0,
-        cpuMs: 0,
-        peakMemoryBytes: null,
-        error: null,
-      };
+      const base = this.#reports.get(node.id) as NodeReport;
       const cause = base.status === "SKIPPED" || base.status === "STOPPED" ? (this.#causes.get(node.id) ?? null) : null;
       return { ...base, durationMs: round(base.durationMs), cpuMs: round(base.cpuMs), cause };
     });

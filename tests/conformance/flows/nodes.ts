@@ -194,3 +194,34 @@ export const FrameIndex = node("FrameIndex", {
     return { index: whole ? first : -1 };
   },
 });
+
+/**
+ * Ends its own executor: on the message numbered `at` (or in setup, with `at: 0`) it writes a
+ * line to stderr and calls process.exit(code). On an isolated executor (thread, process) that
+ * is the executor dying under its node; on mp inline it would end the whole program.
+ */
+export const Exit = node("Exit", {
+  params: { at: z.number().int().min(0), code: z.number().int() },
+  inputs: { value: z.number() },
+  setup: ({ params }) => {
+    if (params.at === 0) {
+      process.stderr.write(`exiting in setup with code ${params.code}\n`);
+      process.exit(params.code);
+    }
+  },
+  step: ({ value }, { params }) => {
+    if (value === params.at) {
+      process.stderr.write(`exiting at message ${value} with code ${params.code}\n`);
+      process.exit(params.code);
+    }
+  },
+});
+
+/** Reports what its executor runs with: one environment variable, and the Node.js flags. */
+export const Probe = node("Probe", {
+  params: { variable: z.string() },
+  outputs: { env: z.string(), execArgv: z.array(z.string()) },
+  source: function* ({ params }) {
+    yield { env: process.env[params.variable] ?? "(unset)", execArgv: [...process.execArgv] };
+  },
+});

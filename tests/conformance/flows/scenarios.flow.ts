@@ -6,6 +6,7 @@ import {
   Burst,
   Counter,
   Describe,
+  Exit,
   Flood,
   Frame,
   FrameCheck,
@@ -15,6 +16,7 @@ import {
   Hang,
   Liar,
   Numbers,
+  Probe,
   Sink,
   SlowSink,
   Square,
@@ -188,4 +190,27 @@ export const invalid = flow("invalid", ({ add, connect }) => {
   const liar = add("liar", Liar, { clock: free() });
   const sink = add("sink", Sink);
   connect(liar.out.reading, sink.in.value);
+});
+
+/** A node's executor dies at its third message: FLC3040 naming it, with the exit status and its stderr. */
+export const exitStep = flow("exitStep", ({ add, connect }) => {
+  const src = add("src", Numbers, { params: { count: 10 }, clock: free() });
+  const dies = add("dies", Exit, { params: { at: 3, code: 7 } });
+  connect(src.out.value, dies.in.value, { onFull: "block", capacity: 1 });
+});
+
+/** A node's executor dies during bring-up: FLC3207 naming it; nothing runs. */
+export const exitSetup = flow("exitSetup", ({ add, connect }) => {
+  const src = add("src", Numbers, { params: { count: 10 }, clock: free() });
+  const dies = add("dies", Exit, { params: { at: 0, code: 5 } });
+  connect(src.out.value, dies.in.value);
+});
+
+/** What an executor sees of the run's environment and Node.js flags. */
+export const probe = flow("probe", ({ add, connect }) => {
+  const probe = add("probe", Probe, { params: { variable: "FLOWC_CONFORMANCE_MARK" }, clock: free() });
+  const sink = add("sink", Sink);
+  const flags = add("flags", Sink);
+  connect(probe.out.env, sink.in.value);
+  connect(probe.out.execArgv, flags.in.value);
 });

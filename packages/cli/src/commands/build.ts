@@ -1,29 +1,16 @@
 import { renameSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { type CompileResult, compile, emit } from "@flowc/frontend";
+import { descriptorToYaml, lowerToDescriptor } from "@flowc/dora";
+import { emit } from "@flowc/frontend";
 import { createDiagnostic, type Diagnostic, diagnosticsToJson, encodeJson, hasErrors } from "@flowc/ir";
-import { descriptorToYaml, lowerToDescriptor } from "@flowc/runtime-dataflow";
-import { displayPath, readInputFile } from "../files.js";
+import { displayPath } from "../files.js";
 import { type CliIo, ExitCode } from "../io.js";
+import { compileEntry } from "../load.js";
 import { report } from "../report.js";
 
 export const DEFAULT_OUT_DIR = ".flowc-out";
 /** Build targets: the IR (and node bundles), or also a Dora-dialect dataflow descriptor. */
 export const BUILD_TARGETS = ["ir", "dataflow"] as const;
-const FLOW_FILE = /\.(m|c)?tsx?$/;
-
-/** Checks the entry argument and compiles it; undefined plus diagnostics when it cannot be read. */
-export function compileEntry(
-  io: CliIo,
-  entry: string,
-  flow: string | undefined,
-): { result: CompileResult } | { diagnostics: Diagnostic[] } {
-  if (!FLOW_FILE.test(entry)) return { diagnostics: [createDiagnostic("UnknownFileKind", { path: entry, expected: ".ts (a flow file)" })] };
-  const read = readInputFile(io.cwd, entry, "flow file");
-  if ("diagnostics" in read) return read;
-  return { result: compile({ entry: resolve(io.cwd, entry), displayRoot: io.cwd, ...(flow !== undefined && { flow }) }) };
-}
-
 export interface BuildOptions {
   target?: string;
   out?: string;

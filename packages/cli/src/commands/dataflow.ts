@@ -1,6 +1,5 @@
 import { rmSync } from "node:fs";
-import { join } from "node:path";
-import { createDiagnostic, type Diagnostic, hasErrors } from "@flowc/ir";
+import { createDiagnostic, hasErrors } from "@flowc/ir";
 import { loadConfig, type RunResult, RuntimeError, runtimeOptions } from "@flowc/runtime";
 import {
   DaemonClient,
@@ -9,13 +8,15 @@ import {
   daemonPaths,
   dataflowRuntime,
   launchDaemon,
-  readLog,
-  recordedDataflows,
+  processAlive,
+  StateStore,
   type StreamEvent,
 } from "@flowc/runtime-dataflow";
+import { parseDuration, parseGrace } from "../args.js";
+import { printEvent } from "../events.js";
 import { type CliIo, ExitCode } from "../io.js";
+import { loadEntry, withNodeSettings } from "../load.js";
 import { report } from "../report.js";
-import { loadEntry, parseDuration, printEvent, withNodeSettings } from "./run.js";
 
 /** Runs `body` with a daemon connection; coded errors (no daemon, foreign socket, refused) become diagnostics. */
 async function withClient(io: CliIo, body: (client: DaemonClient) => Promise<number>): Promise<number> {
@@ -35,14 +36,6 @@ async function withClient(io: CliIo, body: (client: DaemonClient) => Promise<num
   }
 }
 
-function parseGrace(text: string | undefined): number | undefined | Diagnostic {
-  if (text === undefined) return undefined;
-  const seconds = Number(text);
-  if (!Number.isFinite(seconds) || seconds < 0 || text.trim() === "")
-    return createDiagnostic("UsageError", { detail: `--grace takes a number of seconds (0 or more), got '${text}'.` });
-  return seconds * 1000;
-}
-
 /** `flowc daemon start|stop|status`. */
 export async function daemonCommand(
   io: CliIo,
@@ -52,7 +45,7 @@ export async function daemonCommand(
   const paths = daemonPaths(io.env);
   if (action === "start") {
     try {
-      const { status, already } = await launchDaemon(paths, { machine: options.machineId, env: { ...process.env, ...io.env } });
+      const { status, already } = await launchDaemon(paths, { machine: options.machineId, env: io.env });
       if (options.json) io.stdout(`${JSON.stringify({ ...status, already })}\n`);
       else io.stdout(`${already ? "flowc daemon already running" : "flowc daemon started"}: ${describeDaemon(status)}\n`);
       return ExitCode.Ok;
@@ -80,8 +73,8 @@ export async function daemonCommand(
       const answer = await client.request<{ dataflows: number }>({ op: "shutdown", graceMs: grace, force: options.force === true });
       // Wait for the daemon process to be gone (it stops its dataflows first).
       const limit = performance.now() + (grace ?? 10_000) * 1.5 + 10_000;
-      while (performance.now() < limit && alive(status.pid)) await new Promise((r) => setTimeout(r, 50));
-      if (alive(status.pid)) {
+      while (performance.now() < limit && processAlive(status.pid)) await new Promise((r) => setTimeout(r, 50));
+      if (processAlive(status.pid)) {
         report(io, [createDiagnostic("DaemonUnreachable", { socket: paths.socket, detail: `pid ${status.pid} did not exit` })]);
         return ExitCode.Usage;
       }
@@ -92,15 +85,6 @@ export async function daemonCommand(
     });
   }
   return report(io, [createDiagnostic("UsageError", { detail: `Unknown daemon action '${action}'; use start, stop or status.` })]);
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function describeDaemon(s: DaemonStatus): string {
@@ -122,7 +106,7 @@ export async function startCommand(
     if ("diagnostics" in loaded) return report(io, loaded.diagnostics, loaded.sources ? { sources: loaded.sources } : {});
     try {
       const rtOptions = withNodeSettings(runtimeOptions(configResult.config, "dataflow"), "dataflow", loaded.nodeSettings);
-      const problems = dataflowRuntime.check(loaded.ir, rtOptions);
+      const problems = dataflowRuntime.check(loaded.ir, rtOptions, io.env);
       report(io, problems);
       if (hasErrors(problems)) return ExitCode.Usage;
       const log = (text: string) => io.stderr(`flowc: ${text}\n`);
@@ -234,12 +218,9 @@ export async function listCommand(io: CliIo, options: { json?: boolean }): Promi
  * daemon, or of a daemon that is gone). Undefined when the dataflow is not recorded there.
  */
 function logsFromState(io: CliIo, dataflow: string, node: string | undefined): number | undefined {
-  const paths = daemonPaths(io.env);
-  const found = recordedDataflows(paths.stateDir).find(
-    (d) => d.info.id === dataflow || d.info.name === dataflow || (dataflow.length >= 4 && d.info.id.startsWith(dataflow)),
-  );
+  const store = new StateStore(daemonPaths(io.env).stateDir);
+  const found = store.find(dataflow);
   if (!found) return undefined;
-  const nodes = node === undefined ? found.info.nodes : [node];
   if (node !== undefined && !found.info.nodes.includes(node)) {
     report(io, [
       createDiagnostic("UnknownDataflow", {
@@ -249,10 +230,7 @@ function logsFromState(io: CliIo, dataflow: string, node: string | undefined): n
     ]);
     return ExitCode.Usage;
   }
-  for (const n of nodes) {
-    const text = readLog(join(paths.stateDir, found.info.id, "logs", `${n.replace(/[^A-Za-z0-9_.-]/g, "_")}.log`));
-    io.stdout(node === undefined ? text.replace(/^(?=.)/gm, `[${n}] `) : text);
-  }
+  io.stdout(store.readLogs(found.info, node));
   return ExitCode.Ok;
 }
 

@@ -2,8 +2,8 @@ import { createDiagnostic, type Ir } from "@flowc/ir";
 import { readIrFile } from "../files.js";
 import { GRAPH_FORMATS, type GraphFormat, toDot, toMermaid } from "../graph-render.js";
 import { type CliIo, ExitCode } from "../io.js";
+import { compileEntry } from "../load.js";
 import { exitCodeFor, report } from "../report.js";
-import { compileEntry } from "./build.js";
 
 export function graphCommand(io: CliIo, file: string, options: { format?: string }): ExitCode {
   const format = (options.format ?? "mermaid") as GraphFormat;

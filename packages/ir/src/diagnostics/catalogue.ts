@@ -420,8 +420,8 @@ export const catalogue = {
   StopTimeout: {
     code: 3041,
     severity: "warning",
-    message: "Node '{node}' did not stop within the grace period ({grace} ms) and was killed.",
-    doc: "A node was still in `step` or `teardown` when the grace period ended.",
+    message: "Node '{node}' was killed while it was still running: {when}.",
+    doc: "A node was still in `step` or `teardown` when the grace period ended, or when a second interrupt (or `--force`) killed it.",
   },
   Deadlock: {
     code: 3042,
@@ -518,8 +518,8 @@ export const catalogue = {
   StartBarrierBroken: {
     code: 3207,
     severity: "error",
-    message: "Node '{node}' exited before every node had subscribed ({detail}); the dataflow did not start.",
-    doc: "The dataflow runtime's start barrier: no message and no timer tick flows until every node is up; a node that dies first fails the start, named.",
+    message: "The executor of node '{node}' exited during bring-up, before the start barrier ({detail}); nothing ran.",
+    doc: "No message and no timer tick flows until every executor is up (the start barrier); an executor (thread or process) that dies first fails the start, named with its exit status and the end of its stderr.",
   },
   PlacementUnavailable: {
     code: 3208,

@@ -3,19 +3,20 @@ import { chmodSync, cpSync, existsSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
 import { createDiagnostic, type Diagnostic, type DiagnosticArgs, type DiagnosticName, validateIr } from "@flowc/ir";
-import { type RunResult, RuntimeError } from "@flowc/runtime";
+import { type RunEnv, type RunResult, RuntimeError, type StopReason } from "@flowc/runtime";
 import { DaemonClient, jsonLines } from "../client.js";
 import { DataflowOptions } from "../options.js";
 import { DataflowRun } from "./dataflow.js";
 import { uuidv7 } from "./id.js";
-import { readLog } from "./logs.js";
 import { type DaemonPaths, ensureDirs } from "./paths.js";
 import { type DaemonStatus, type DataflowSummary, type Envelope, PROTOCOL_VERSION, type Request, type StreamEvent } from "./protocol.js";
 import { planPlacement, unreachableNodes } from "./routing.js";
-import { type DataflowInfo, type ResultRecord, recordedDataflows, recoverLostDataflows } from "./state.js";
+import { type DataflowInfo, type ResultRecord, StateStore } from "./state.js";
 
 export interface DaemonOptions {
   readonly machine: string;
+  /** The environment node processes inherit. */
+  readonly env: RunEnv;
   /** Rotate node logs past this size. */
   readonly logMaxBytes?: number | undefined;
   /** Called with the daemon's own log lines. */
@@ -49,6 +50,7 @@ interface Connection {
 export class Daemon {
   readonly paths: DaemonPaths;
   readonly options: DaemonOptions;
+  readonly store: StateStore;
   readonly startedAt = new Date();
   readonly #runs = new Map<string, DataflowRun>();
   readonly #connections = new Set<Connection>();
@@ -64,13 +66,14 @@ export class Daemon {
   private constructor(paths: DaemonPaths, options: DaemonOptions) {
     this.paths = paths;
     this.options = options;
+    this.store = new StateStore(paths.stateDir);
   }
 
   /** Starts listening; fails if a daemon already answers on the socket (a stale socket is replaced). */
   static async start(paths: DaemonPaths, options: DaemonOptions): Promise<Daemon> {
     ensureDirs(paths);
     const existing = await DaemonClient.connectIfRunning(paths).catch((error: unknown) => {
-      if (error instanceof RuntimeError && error.diagnostic.code === "FLC3202") throw error;
+      if (error instanceof RuntimeError && error.is("DaemonSocketForeign")) throw error;
       return undefined;
     });
     if (existing) {
@@ -97,7 +100,7 @@ export class Daemon {
     chmodSync(paths.socket, 0o600);
     writeFileSync(paths.pidFile, `${process.pid}\n`, { mode: 0o600 });
     daemon.#log(`listening on ${paths.socket} (machine '${options.machine}', pid ${process.pid})`);
-    for (const id of recoverLostDataflows(paths.stateDir)) daemon.#log(`dataflow ${id} had no result: its daemon died; recorded as failed`);
+    for (const id of daemon.store.recoverLost()) daemon.#log(`dataflow ${id} had no result: its daemon died; recorded as failed`);
     return daemon;
   }
 
@@ -175,7 +178,7 @@ export class Daemon {
               socket: this.paths.socket,
               detail: error instanceof Error ? error.message : String(error),
             });
-      this.#write(connection, { id, ok: false, error: diagnostic });
+      this.#write(connection, { id, ok: false, error: diagnostic, nodeId: error instanceof RuntimeError ? error.nodeId : null });
     }
   }
 
@@ -206,9 +209,7 @@ export class Daemon {
         }
         connection.held.delete(run);
         this.#log(`stopping ${run.spec.id}${request.force ? " (force)" : ""}`);
-        const stopOptions: { graceMs?: number; force?: boolean } = { force: request.force === true };
-        if (request.graceMs !== undefined) stopOptions.graceMs = request.graceMs;
-        await run.stop(stopOptions);
+        await stopRun(run, request);
         return summary(run);
       }
       case "attach": {
@@ -248,10 +249,9 @@ export class Daemon {
     const unreachable = unreachableNodes(plan);
     if (unreachable[0]) throw new RequestError(unreachable[0]);
     const dataflowId = uuidv7();
-    const dir = join(this.paths.stateDir, dataflowId);
     let baseDir = request.baseDir;
     if (request.copyBaseDir) {
-      baseDir = join(dir, "build");
+      baseDir = join(this.store.dirOf(dataflowId), "build");
       cpSync(request.baseDir, baseDir, { recursive: true });
     }
     this.#log(`starting ${dataflowId}${request.name ? ` '${request.name}'` : ""} (${ir.nodes.length} nodes)`);
@@ -264,7 +264,8 @@ export class Daemon {
       durationMs: request.durationMs,
       options: parsed.data,
       local: plan.local,
-      dir,
+      store: this.store,
+      env: this.options.env,
       machine: this.options.machine,
       logMaxBytes: this.options.logMaxBytes,
       onRecord: request.record ? (entries) => recordSink?.({ kind: "records", entries }) : undefined,
@@ -317,13 +318,7 @@ export class Daemon {
         name: `${request.dataflow}/${request.node}`,
         known: dataflowInfo.nodes.map((n) => `${request.dataflow}/${n}`).join(", "),
       });
-    const dir = join(this.paths.stateDir, dataflowInfo.id, "logs");
-    const text = nodes
-      .map((n) => {
-        const body = readLog(join(dir, `${n.replace(/[^A-Za-z0-9_.-]/g, "_")}.log`));
-        return request.node === undefined ? prefixLines(body, n) : body;
-      })
-      .join("");
+    const text = this.store.readLogs(dataflowInfo, request.node);
     const live = run && run.result === undefined && request.follow;
     this.#write(connection, { id, ok: true, result: { text, following: Boolean(live) } });
     if (!live || !run) {
@@ -354,9 +349,7 @@ export class Daemon {
     if (byName) return { run: byName };
     const prefix = ref.length >= 4 ? runs.filter((r) => r.spec.id.startsWith(ref)) : [];
     if (prefix.length === 1) return { run: prefix[0] as DataflowRun };
-    const recorded = recordedDataflows(this.paths.stateDir).find(
-      (d) => d.info.id === ref || d.info.name === ref || (ref.length >= 4 && d.info.id.startsWith(ref)),
-    );
+    const recorded = this.store.find(ref);
     if (recorded) return { info: recorded.info, ...(recorded.record ? { record: recorded.record } : {}) };
     return {};
   }
@@ -376,9 +369,7 @@ export class Daemon {
     this.#closing ??= (async () => {
       this.#log("shutting down");
       this.#server?.close();
-      const stopOptions: { graceMs?: number; force?: boolean } = { force: options.force === true };
-      if (options.graceMs !== undefined) stopOptions.graceMs = options.graceMs;
-      await Promise.all([...this.#runs.values()].filter((r) => r.result === undefined).map((r) => r.stop(stopOptions)));
+      await Promise.all([...this.#runs.values()].filter((r) => r.result === undefined).map((r) => stopRun(r, options)));
       for (const c of this.#connections) c.socket.destroy();
       for (const path of [this.paths.socket, this.paths.token, this.paths.pidFile]) if (existsSync(path)) rmSync(path, { force: true });
       this.#log("stopped");
@@ -417,10 +408,15 @@ function summaryOfRecord(record: ResultRecord): DataflowSummary {
   };
 }
 
-function prefixLines(text: string, node: string): string {
-  return text
-    .split("\n")
-    .filter((l) => l !== "")
-    .map((l) => `[${node}] ${l}\n`)
-    .join("");
+/** Stops a dataflow: the ladder with `graceMs`, or at once with `force`. */
+async function stopRun(
+  run: DataflowRun,
+  options: { graceMs?: number | undefined; force?: boolean | undefined; reason?: StopReason | undefined },
+): Promise<void> {
+  if (options.force) {
+    run.kill(options.reason ?? "request");
+    await run.wait();
+    return;
+  }
+  await run.stop({ ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}), reason: options.reason ?? "request" });
 }

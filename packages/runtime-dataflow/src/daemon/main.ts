@@ -1,16 +1,18 @@
 // Entry of the flowc daemon process (`flowc daemon start` runs it detached). Arguments:
-// `--machine-id <id>`. Paths come from FLOWC_HOME / XDG_RUNTIME_DIR / XDG_STATE_HOME.
+// `--machine-id <id>`. Paths come from FLOWC_HOME / XDG_RUNTIME_DIR / XDG_STATE_HOME. This is a
+// process entry like the CLI's: the one place the daemon reads its environment.
 import { RuntimeError } from "@flowc/runtime";
 import { Daemon } from "./daemon.js";
 import { daemonPaths, machineId } from "./paths.js";
 
 const args = process.argv.slice(2);
 const at = args.indexOf("--machine-id");
-const machine = machineId(at >= 0 ? args[at + 1] : undefined);
-const logMaxBytes = process.env.FLOWC_LOG_MAX_BYTES ? Number(process.env.FLOWC_LOG_MAX_BYTES) : undefined;
+const env = process.env;
+const machine = machineId(at >= 0 ? args[at + 1] : undefined, env);
+const logMaxBytes = env.FLOWC_LOG_MAX_BYTES ? Number(env.FLOWC_LOG_MAX_BYTES) : undefined;
 
 try {
-  const daemon = await Daemon.start(daemonPaths(), { machine, logMaxBytes, log: (line) => process.stdout.write(`${line}\n`) });
+  const daemon = await Daemon.start(daemonPaths(env), { machine, env, logMaxBytes, log: (line) => process.stdout.write(`${line}\n`) });
   const shutdown = (signal: string) => {
     process.stdout.write(`${new Date().toISOString()} ${signal}: shutting down\n`);
     void daemon.shutdown();

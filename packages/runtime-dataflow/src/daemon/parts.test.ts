@@ -2,13 +2,12 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadValid, testChannel, testIr, testNode, testSource } from "@flowc/ir/testing";
-import { epochNow, Payload } from "@flowc/runtime";
+import { epochNow, shmDirFor } from "@flowc/runtime";
 import { afterAll, describe, expect, it } from "vitest";
-import { ShmPayloads, shmDirFor } from "../node/shm.js";
 import { uuidv7 } from "./id.js";
 import { LogFile, readLog } from "./logs.js";
 import { planPlacement, unreachableNodes } from "./routing.js";
-import { readJson, recoverLostDataflows, writeJsonAtomic } from "./state.js";
+import { StateStore, writeJsonAtomic } from "./state.js";
 import { DaemonTimers } from "./timers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "flowc-df-parts-"));
@@ -91,25 +90,6 @@ describe("LogFile", () => {
   });
 });
 
-describe("ShmPayloads", () => {
-  it("stores a payload once, hands each channel its own link, and frees it when every reader took it", async () => {
-    const shm = new ShmPayloads(join(dir, "shm"), 1024, "producer");
-    const bytes = new Uint8Array(4096).fill(7);
-    const payload = Payload.ofBytes(bytes);
-    const a = shm.put(payload, [bytes.subarray(0, 100), bytes.subarray(100)]);
-    const b = shm.put(payload, [bytes]);
-    expect(a).not.toBe(b);
-    await new Promise((r) => setImmediate(r));
-    // The producer's own name is gone; the two links hold the memory.
-    expect(readdirSync(join(dir, "shm")).sort()).toEqual([a, b].map((p) => p.slice(p.lastIndexOf("/") + 1)).sort());
-    expect(Buffer.from(shm.take(a)).equals(Buffer.from(bytes))).toBe(true);
-    expect(existsSync(a)).toBe(false);
-    expect(shm.take(b).byteLength).toBe(4096);
-    expect(readdirSync(join(dir, "shm"))).toEqual([]);
-    expect(() => shm.take("/etc/passwd")).toThrow(/outside/);
-  });
-});
-
 describe("placement", () => {
   const ir = loadValid(
     testIr(
@@ -132,7 +112,7 @@ describe("placement", () => {
   });
 });
 
-describe("recoverLostDataflows", () => {
+describe("StateStore.recoverLost", () => {
   it("records dataflows whose owner died as failed and frees their shared memory; leaves live owners' and ended ones alone", async () => {
     const state = join(dir, "state");
     const { spawn } = await import("node:child_process");
@@ -162,16 +142,67 @@ describe("recoverLostDataflows", () => {
     const shm = shmDirFor(ids.lost, join(state, ids.lost));
     mkdirSync(shm, { recursive: true });
     try {
-      expect(recoverLostDataflows(state)).toEqual([ids.lost]);
-      const record = readJson<{ status: string; result: { nodes: { cause: string }[] } }>(join(state, ids.lost, "result.json"));
+      const store = new StateStore(state);
+      expect(store.recoverLost()).toEqual([ids.lost]);
+      const record = store.find(ids.lost)?.record;
       expect(record?.status).toBe("failed");
       expect(record?.result.nodes[0]?.cause).toBe(`the process that ran it (pid ${dead.pid}) died before it ended`);
       expect(existsSync(shm)).toBe(false);
       expect(existsSync(join(state, ids.live, "result.json"))).toBe(false);
-      expect(readJson(join(state, ids.ended, "result.json"))).toEqual({ ended: true });
-      expect(recoverLostDataflows(state)).toEqual([]);
+      expect(store.find(ids.ended)?.record).toEqual({ ended: true });
+      expect(store.recoverLost()).toEqual([]);
     } finally {
       sleeper.kill("SIGKILL");
     }
+  });
+});
+
+describe("StateStore lookups", () => {
+  const root = join(dir, "lookups");
+  const store = new StateStore(root);
+  const info = (id: string, name: string | null) => ({
+    id,
+    name,
+    flow: "f",
+    machine: "m",
+    nodes: ["a", "b/c"],
+    baseDir: "/",
+    createdAt: new Date().toISOString(),
+    ownerPid: process.pid,
+  });
+  const older = uuidv7(1_700_000_000_000);
+  const newer = uuidv7(1_700_000_000_001);
+  for (const [id, name] of [
+    [older, "d1"],
+    [newer, "d1"],
+  ] as const) {
+    mkdirSync(join(root, id, "logs"), { recursive: true });
+    store.writeInfo(info(id, name));
+  }
+
+  it("finds a dataflow by id, by name (the newest), by a unique id prefix of 4 or more", () => {
+    expect(store.find(older)?.info.id).toBe(older);
+    expect(store.find("d1")?.info.id).toBe(newer);
+    expect(store.find(newer.slice(0, 30))?.info.id).toBe(newer);
+    // Both ids start alike (same millisecond prefix): an ambiguous prefix names nothing, nor does a short one.
+    expect(store.find(older.slice(0, 8))).toBeUndefined();
+    expect(store.find(older.slice(0, 3))).toBeUndefined();
+    expect(store.find("nosuch")).toBeUndefined();
+    expect(store.list().map((d) => d.info.id)).toEqual([newer, older]);
+  });
+
+  it("reads one node's log, or every node's with [node] prefixes; node ids are safe file names", () => {
+    expect(store.logFile(newer, "b/c")).toBe(join(root, newer, "logs", "b_c.log"));
+    const a = new LogFile(store.logFile(newer, "a"));
+    a.line("stdout", "hello");
+    a.close();
+    const b = new LogFile(store.logFile(newer, "b/c"));
+    b.line("stderr", "oops");
+    b.close();
+    const found = store.find(newer);
+    if (!found) throw new Error("the dataflow is recorded");
+    expect(store.readLogs(found.info, "a")).toMatch(/ stdout hello\n$/);
+    const all = store.readLogs(found.info);
+    expect(all).toMatch(/^\[a\] .* stdout hello\n\[b\/c\] .* stderr oops\n$/);
   });
 });

@@ -1,6 +1,7 @@
 import { chmodSync, mkdirSync, readFileSync } from "node:fs";
 import { homedir, hostname } from "node:os";
 import { join } from "node:path";
+import type { RunEnv } from "@flowc/runtime";
 
 /**
  * Where a daemon lives. `FLOWC_HOME` puts everything under one directory (tests, several
@@ -20,7 +21,7 @@ export interface DaemonPaths {
   readonly stateDir: string;
 }
 
-export function daemonPaths(env: NodeJS.ProcessEnv = process.env): DaemonPaths {
+export function daemonPaths(env: RunEnv): DaemonPaths {
   let runtimeDir: string;
   let stateDir: string;
   if (env.FLOWC_HOME) {
@@ -49,7 +50,7 @@ export function ensureDirs(paths: DaemonPaths): void {
 }
 
 /** The daemon's machine id: explicit, FLOWC_MACHINE_ID, or the host name. */
-export function machineId(explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
+export function machineId(explicit: string | undefined, env: RunEnv): string {
   return explicit ?? env.FLOWC_MACHINE_ID ?? (hostname() || "local");
 }
 

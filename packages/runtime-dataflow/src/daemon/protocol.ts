@@ -1,5 +1,5 @@
 import type { Diagnostic, Ir } from "@flowc/ir";
-import type { RecordEntry, RunResult, RuntimeEvent } from "@flowc/runtime";
+import type { RecordEntry, RunResult, RuntimeEvent, StopReason } from "@flowc/runtime";
 import type { DataflowStatus, ProcessInfo } from "./dataflow.js";
 
 /**
@@ -31,7 +31,14 @@ export type Request =
     }
   | { readonly op: "go"; readonly dataflow: string }
   | { readonly op: "list" }
-  | { readonly op: "stop"; readonly dataflow: string; readonly graceMs?: number | undefined; readonly force?: boolean | undefined }
+  | {
+      readonly op: "stop";
+      readonly dataflow: string;
+      readonly graceMs?: number | undefined;
+      readonly force?: boolean | undefined;
+      /** Why (a client's Ctrl-C is "signal"); default "request". */
+      readonly reason?: StopReason | undefined;
+    }
   | { readonly op: "attach"; readonly dataflow: string }
   | { readonly op: "logs"; readonly dataflow: string; readonly node?: string | undefined; readonly follow: boolean }
   | { readonly op: "shutdown"; readonly graceMs?: number | undefined; readonly force?: boolean | undefined };
@@ -67,6 +74,6 @@ export type StreamEvent =
 
 export type Response =
   | { readonly id: number; readonly ok: true; readonly result: unknown }
-  | { readonly id: number; readonly ok: false; readonly error: Diagnostic }
+  | { readonly id: number; readonly ok: false; readonly error: Diagnostic; readonly nodeId?: string | null }
   | { readonly id: number; readonly event: StreamEvent }
   | { readonly id: number; readonly end: true; readonly result?: RunResult | undefined };

@@ -8,7 +8,7 @@ import { createDiagnostic, type Diagnostic, type Ir } from "@flowc/ir";
  * crosses machines is `remote`: the producer's daemon forwards it to the consumer's daemon.
  *
  * The daemon spawns only `local` nodes. Remote routes are computed but need a daemon for the
- * other machine; until the NATS transport (the next issue) connects daemons, a plan with remote
+ * other machine; until daemons on several machines are connected, a plan with remote
  * nodes is refused with FLC3208 before anything is spawned. Adding it means: a `RemoteDaemon`
  * per peer machine that spawns its share, and a bridge that node processes connect to for
  * remote channels — the plan below already names which channels those are.

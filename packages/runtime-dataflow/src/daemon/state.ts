@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { emptyReport, type RunResult } from "@flowc/runtime";
-import { shmDirFor } from "../node/shm.js";
+import { emptyReport, type RunResult, shmDirFor } from "@flowc/runtime";
 import type { DataflowStatus, ProcessInfo } from "./dataflow.js";
+import { readLog } from "./logs.js";
 
 /** `<state>/<id>/dataflow.json`: what was started, written when it starts. */
 export interface DataflowInfo {
@@ -25,6 +25,12 @@ export interface ResultRecord extends DataflowInfo {
   readonly processes: Readonly<Record<string, ProcessInfo>>;
 }
 
+/** A dataflow as the state directory records it. */
+export interface Recorded {
+  readonly info: DataflowInfo;
+  readonly record: ResultRecord | undefined;
+}
+
 /** Writes JSON so a reader never sees half of it: a temporary file, then a rename. */
 export function writeJsonAtomic(path: string, value: unknown): void {
   const temp = `${path}.partial`;
@@ -32,7 +38,7 @@ export function writeJsonAtomic(path: string, value: unknown): void {
   renameSync(temp, path);
 }
 
-export function readJson<T>(path: string): T | undefined {
+function readJson<T>(path: string): T | undefined {
   try {
     return JSON.parse(readFileSync(path, "utf8")) as T;
   } catch {
@@ -40,20 +46,8 @@ export function readJson<T>(path: string): T | undefined {
   }
 }
 
-/** Dataflows recorded in the state directory (newest first: UUIDv7 ids sort by time). */
-export function recordedDataflows(stateDir: string): { info: DataflowInfo; record: ResultRecord | undefined }[] {
-  if (!existsSync(stateDir)) return [];
-  const out: { info: DataflowInfo; record: ResultRecord | undefined }[] = [];
-  for (const entry of readdirSync(stateDir, { withFileTypes: true })) {
-    if (!entry.isDirectory()) continue;
-    const info = readJson<DataflowInfo>(join(stateDir, entry.name, "dataflow.json"));
-    if (info) out.push({ info, record: readJson<ResultRecord>(join(stateDir, entry.name, "result.json")) });
-  }
-  return out.sort((a, b) => (a.info.id < b.info.id ? 1 : -1));
-}
-
 /** Whether `pid` runs. A zombie (exited, not yet reaped by whoever adopted it) does not. */
-function alive(pid: number): boolean {
+export function processAlive(pid: number): boolean {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     return stat.charAt(stat.lastIndexOf(")") + 2) !== "Z";
@@ -70,36 +64,97 @@ function alive(pid: number): boolean {
 }
 
 /**
- * Dataflows whose owner died before they ended (a dataflow.json without a result.json, and no
- * live owner process): their node processes died with it (orphan protection), so record them
- * as failed and free the shared memory they may have left in /dev/shm. Run when a daemon or an
- * embedded run starts. Returns their ids.
+ * The daemon's state directory, the one owner of its layout: `<root>/<id>/dataflow.json` (what
+ * was started), `<id>/result.json` (how it ended), `<id>/logs/<node>.log` (rotated node
+ * logs), and how a dataflow is found by reference (id, unique id prefix, or name). The daemon
+ * and the CLI (reading logs without a daemon) both go through it.
  */
-export function recoverLostDataflows(stateDir: string): string[] {
-  const lost: string[] = [];
-  for (const { info, record } of recordedDataflows(stateDir)) {
-    if (record) continue;
-    // Records from before owners were written have no pid: their owner is gone by now.
-    if (info.ownerPid === process.pid || (info.ownerPid !== undefined && alive(info.ownerPid))) continue;
-    rmSync(shmDirFor(info.id, join(stateDir, info.id)), { recursive: true, force: true });
-    const cause = `the process that ran it (pid ${info.ownerPid ?? "?"}) died before it ended`;
-    const lostRecord: ResultRecord = {
-      ...info,
-      status: "failed",
-      endedAt: new Date().toISOString(),
-      result: {
-        flow: info.flow,
-        runtime: "dataflow",
-        status: "failed",
-        reason: "failure",
-        nodes: info.nodes.map((id) => ({ ...emptyReport(id, "STOPPED", null), cause })),
-        durationMs: 0,
-        peakMemoryBytes: 0,
-      },
-      processes: {},
-    };
-    writeJsonAtomic(join(stateDir, info.id, "result.json"), lostRecord);
-    lost.push(info.id);
+export class StateStore {
+  constructor(readonly root: string) {}
+
+  dirOf(id: string): string {
+    return join(this.root, id);
   }
-  return lost;
+
+  /** A node's log file (node ids are sanitized into file names). */
+  logFile(id: string, node: string): string {
+    return join(this.root, id, "logs", `${node.replace(/[^A-Za-z0-9_.-]/g, "_")}.log`);
+  }
+
+  writeInfo(info: DataflowInfo): void {
+    writeJsonAtomic(join(this.root, info.id, "dataflow.json"), info);
+  }
+
+  writeResult(record: ResultRecord): void {
+    writeJsonAtomic(join(this.root, record.id, "result.json"), record);
+  }
+
+  /** Every recorded dataflow, newest first (UUIDv7 ids sort by time). */
+  list(): Recorded[] {
+    if (!existsSync(this.root)) return [];
+    const out: Recorded[] = [];
+    for (const entry of readdirSync(this.root, { withFileTypes: true })) {
+      if (!entry.isDirectory()) continue;
+      const info = readJson<DataflowInfo>(join(this.root, entry.name, "dataflow.json"));
+      if (info) out.push({ info, record: readJson<ResultRecord>(join(this.root, entry.name, "result.json")) });
+    }
+    return out.sort((a, b) => (a.info.id < b.info.id ? 1 : -1));
+  }
+
+  /** A recorded dataflow by id, name (the newest with it) or a unique id prefix of 4 characters or more. */
+  find(ref: string): Recorded | undefined {
+    const all = this.list();
+    const exact = all.find((d) => d.info.id === ref) ?? all.find((d) => d.info.name === ref);
+    if (exact) return exact;
+    const prefixed = ref.length >= 4 ? all.filter((d) => d.info.id.startsWith(ref)) : [];
+    return prefixed.length === 1 ? prefixed[0] : undefined;
+  }
+
+  /** The logs of one node, or of every node with each line prefixed by `[node] `. */
+  readLogs(info: DataflowInfo, node?: string): string {
+    if (node !== undefined) return readLog(this.logFile(info.id, node));
+    return info.nodes.map((n) => prefixLines(readLog(this.logFile(info.id, n)), n)).join("");
+  }
+
+  /**
+   * Dataflows whose owner died before they ended (a dataflow.json without a result.json, and no
+   * live owner process): their node processes died with it (orphan protection), so record them
+   * as failed and free the shared memory they may have left in /dev/shm. Run when a daemon or an
+   * embedded run starts. Returns their ids.
+   */
+  recoverLost(): string[] {
+    const lost: string[] = [];
+    for (const { info, record } of this.list()) {
+      if (record) continue;
+      // Records from before owners were written have no pid: their owner is gone by now.
+      if (info.ownerPid === process.pid || (info.ownerPid !== undefined && processAlive(info.ownerPid))) continue;
+      rmSync(shmDirFor(info.id, this.dirOf(info.id)), { recursive: true, force: true });
+      const cause = `the process that ran it (pid ${info.ownerPid ?? "?"}) died before it ended`;
+      this.writeResult({
+        ...info,
+        status: "failed",
+        endedAt: new Date().toISOString(),
+        result: {
+          flow: info.flow,
+          runtime: "dataflow",
+          status: "failed",
+          reason: "failure",
+          nodes: info.nodes.map((id) => ({ ...emptyReport(id, "STOPPED", null), cause })),
+          durationMs: 0,
+          peakMemoryBytes: 0,
+        },
+        processes: {},
+      });
+      lost.push(info.id);
+    }
+    return lost;
+  }
+}
+
+function prefixLines(text: string, node: string): string {
+  return text
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((l) => `[${node}] ${l}\n`)
+    .join("");
 }

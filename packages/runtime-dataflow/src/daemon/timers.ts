@@ -9,7 +9,7 @@ interface Timer {
 }
 
 /**
- * The daemon's timers (dora.md §4.3): one per distinct interval, shared by every node with that
+ * The daemon's timers: one per distinct interval, shared by every node with that
  * rate — never one per node or per input, which is how Dora users got duplicated ticks. Ticks
  * are phase-locked to the dataflow's start (k · interval); a timer that fires late by whole
  * intervals sends only the latest tick (skip on overrun), and the node's `onLag` policy sees

@@ -1,57 +1,128 @@
-import type { FromExecutor } from "./protocol.js";
-import { guardAgainstOrphaning } from "./socket-transport.js";
+import type { IrChannel } from "@flowc/ir";
+import type { TickGate } from "../clock.js";
+import type { Outbound } from "../queue.js";
+import { runExecutor } from "./executor.js";
+import type { ChildInit, FromExecutor, ToExecutor } from "./protocol.js";
+import { ShmPayloads } from "./shm.js";
+import { guardAgainstOrphaning, SocketTransport } from "./socket-transport.js";
 
-/** The parent side of a child-process executor, as the child sees it. */
-export interface ParentChannel<I> {
-  /** Sends a report; resolves once written (a parent that is gone is ignored). */
-  send(message: FromExecutor): Promise<void>;
-  /** The init message. */
-  readonly init: Promise<I>;
-  /** Every executor listens: connect the outbound channels now. */
-  readonly connect: Promise<void>;
-  /** The start barrier is released: the run's epoch. */
-  readonly start: Promise<number>;
+/** The socket executor `index` listens on. */
+export function executorSocket(socketDir: string, index: number): string {
+  return `${socketDir}/${index}.sock`;
 }
 
 /**
- * Sets up a forked child executor: orphan protection (exit when the parent goes), SIGINT
- * ignored (Ctrl-C reaches the whole process group; the parent coordinates the stop), and the
- * bring-up messages as promises; every other message goes to `onMessage`.
+ * The body of every child-process executor (mp's process isolation, the dataflow engine's
+ * node processes): it takes its init over IPC, runs the shared executor over Unix sockets
+ * (shared memory for large payloads when the init names a directory), follows the
+ * supervisor's messages — connect, start, stop, timer ticks, a consumer's return after a
+ * restart, a producer gone for good — and exits once its sockets have drained.
+ *
+ * It protects itself against orphaning (it exits when the parent's IPC channel closes, and a
+ * watchdog thread kills it when the parent process is gone even while a node spins), and it
+ * ignores SIGINT: Ctrl-C reaches the whole process group, and the supervisor coordinates the stop.
  */
-export function openParentChannel<I>(onMessage: (message: { type: string }) => void): ParentChannel<I> {
-  if (!process.send) throw new Error("a flowc executor runs as a forked child with an IPC channel");
+export async function runChildExecutor(): Promise<never> {
+  const send = process.send?.bind(process);
+  if (!send) throw new Error("a flowc executor runs as a forked child with an IPC channel");
   guardAgainstOrphaning();
   process.on("SIGINT", () => {});
-  let resolveInit: (init: I) => void = () => {};
-  let resolveConnect: () => void = () => {};
-  let resolveStart: (epoch: number) => void = () => {};
-  const channel: ParentChannel<I> = {
-    send: (message) =>
-      new Promise<void>((resolve) => {
-        if (!process.connected) return resolve();
-        process.send?.(message, undefined, {}, () => resolve());
-      }),
-    init: new Promise<I>((resolve) => {
-      resolveInit = resolve;
-    }),
-    connect: new Promise<void>((resolve) => {
-      resolveConnect = resolve;
-    }),
-    start: new Promise<number>((resolve) => {
-      resolveStart = resolve;
-    }),
-  };
-  process.on("message", (message: { type: string; epoch?: number }) => {
-    if (message.type === "init") resolveInit(message as I);
-    else if (message.type === "connect") resolveConnect();
-    else if (message.type === "start") resolveStart(message.epoch ?? 0);
-    else onMessage(message);
-  });
-  return channel;
-}
+  const post = (message: FromExecutor) =>
+    new Promise<void>((resolve) => {
+      if (!process.connected) return resolve();
+      send(message, undefined, {}, () => resolve());
+    });
 
-/** Ends a child executor once its transport is closed. */
-export function exitChild(): never {
+  let transport: SocketTransport | undefined;
+  const early: ToExecutor[] = [];
+  let released = Number.NEGATIVE_INFINITY;
+  const gate: TickGate = { released: () => released };
+  let resolveInit: (init: ChildInit) => void = () => {};
+  const initialized = new Promise<ChildInit>((resolve) => {
+    resolveInit = resolve;
+  });
+  let resolveConnect: () => void = () => {};
+  const connectRequested = new Promise<void>((resolve) => {
+    resolveConnect = resolve;
+  });
+  let resolveStart: (epoch: number) => void = () => {};
+  const started = new Promise<number>((resolve) => {
+    resolveStart = resolve;
+  });
+  let socketOf: (index: number) => string = () => "";
+
+  const handle = (message: ToExecutor): void => {
+    const t = transport;
+    if (message.type === "connect") {
+      resolveConnect();
+      return;
+    }
+    if (message.type === "start") {
+      resolveStart(message.epoch);
+      return;
+    }
+    if (!t) {
+      early.push(message);
+      return;
+    }
+    switch (message.type) {
+      case "stop":
+        t.requestStop();
+        break;
+      case "tick":
+        if (message.at > released) released = message.at;
+        t.notify();
+        break;
+      case "reconnect":
+        void t.connect({ onlySocket: socketOf(message.index), awaitProducers: false }).catch(() => {});
+        break;
+      case "inputsClosed":
+        t.closeInputsFrom(message.node, message.index);
+        break;
+    }
+  };
+  process.on("message", (message: ChildInit | ToExecutor) => {
+    if (message.type === "init") resolveInit(message);
+    else handle(message);
+  });
+
+  const init = await initialized;
+  socketOf = (index) => executorSocket(init.socketDir, index);
+  const t = new SocketTransport({
+    channels: init.ir.channels,
+    nodes: init.nodes,
+    index: init.index,
+    socketOf: (node) => socketOf(init.executorOf[node] ?? -1),
+    ...(init.shm ? { large: new ShmPayloads(init.shm.dir, init.shm.threshold, init.nodes[0] ?? "node") } : {}),
+  });
+  transport = t;
+  for (const m of early.splice(0)) handle(m);
+  await t.listen();
+  await post({ type: "listening" });
+
+  // The supervisor closes the outputs of a node that may be restarted.
+  const deferClose = (o: Outbound): Outbound => (init.deferClose ? { channel: o.channel, offer: (e) => o.offer(e), close: () => {} } : o);
+  const periodic = new Set(
+    init.externalTicks ? init.ir.nodes.filter((n) => n.clock.kind === "rate" || n.clock.kind === "hybrid").map((n) => n.id) : [],
+  );
+  await runExecutor(
+    init,
+    {
+      inbound: (c: IrChannel) => t.inbound(c),
+      outbound: (c: IrChannel) => deferClose(t.outbound(c)),
+      waiter: t.waiter,
+      stopRequested: () => t.stopRequested(),
+      peakMemory: () => t.peakMemory(),
+      connect: async () => {
+        await connectRequested;
+        await t.connect({ awaitProducers: !init.restart, tolerateMissing: init.restart });
+      },
+      tickGate: (node) => (periodic.has(node.id) ? gate : undefined),
+    },
+    post,
+    started,
+  );
+  await t.close();
   process.removeAllListeners("disconnect");
   process.exit(0);
 }

@@ -1,10 +1,9 @@
 import type { IrChannel, IrNode } from "@flowc/ir";
 import type { TickGate } from "../clock.js";
 import type { RecordEntry } from "../contract.js";
-import { RuntimeError } from "../errors.js";
-import type { HostEnv, NodeHost } from "../host.js";
+import type { HostEnv } from "../host.js";
 import type { Inbound, Outbound } from "../queue.js";
-import { buildHosts, LocalScheduler, runExecutorLoop, type Waiter } from "../scheduler.js";
+import { bringUpHosts, LocalScheduler, runExecutorLoop, type Waiter } from "../scheduler.js";
 import { nodeReport } from "../usage.js";
 import { createPool } from "./pool.js";
 import { epochNow, type FromExecutor, type InitMessage } from "./protocol.js";
@@ -60,35 +59,25 @@ export async function runExecutor(
     validate: init.validate,
     tickGate: (node) => transport.tickGate?.(node),
   };
-  let hosts: NodeHost[];
-  try {
-    hosts = await buildHosts(
-      {
-        nodes: init.nodes.map((id) => byId.get(id)).filter((n) => n !== undefined),
-        channels: init.ir.channels,
-        baseDir: init.baseDir,
-        inbound: (c) => transport.inbound(c),
-        outbound: (c) => transport.outbound(c),
-        parallel: (node) => createPool(node, init.baseDir),
-      },
-      env,
-    );
-    await transport.connect?.();
-  } catch (error) {
-    send({
-      type: "bringUpFailed",
-      nodeId: (error as { nodeId?: string }).nodeId ?? init.nodes[0] ?? "?",
-      message: error instanceof Error ? error.message : String(error),
-      code: error instanceof RuntimeError ? error.diagnostic.code : null,
-    });
+  const brought = await bringUpHosts(
+    {
+      nodes: init.nodes.map((id) => byId.get(id)).filter((n) => n !== undefined),
+      channels: init.ir.channels,
+      baseDir: init.baseDir,
+      inbound: (c) => transport.inbound(c),
+      outbound: (c) => transport.outbound(c),
+      parallel: (node) => createPool(node, init.baseDir),
+    },
+    env,
+    async () => {
+      await transport.connect?.();
+    },
+  );
+  if (!brought.ok) {
+    await send({ type: "bringUpFailed", failure: brought.failure });
     return;
   }
-  for (const host of hosts) {
-    if (!(await host.setup())) {
-      send({ type: "bringUpFailed", nodeId: host.id, message: `setup failed: ${host.error?.message ?? "unknown error"}`, code: null });
-      return;
-    }
-  }
+  const hosts = brought.hosts;
   send({ type: "ready" });
   const epoch = await started;
   const now = () => epochNow() - epoch;

@@ -8,7 +8,7 @@ const workerFile = new URL(fromSource ? "../../dist/executor/pool-worker.js" : "
 
 /**
  * `parallelism: N` on a tinypool pool of N worker threads. tinypool: zero dependencies, kept
- * up to date, worker_threads or child_process runtimes; the design card's worker-threads-pool
+ * up to date, worker_threads or child_process runtimes; the older worker-threads-pool package
  * is unmaintained since 2018 and starts a worker per call. The pool runs the stateless
  * node's `step` on copies of the inputs; the node host keeps the message order.
  */

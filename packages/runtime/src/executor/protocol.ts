@@ -12,20 +12,46 @@ export interface InitMessage {
   readonly validate: boolean;
   readonly record: boolean;
   readonly durationMs: number | undefined;
-  /** This executor's index (its doorbell on threads). */
+  /** This executor's index (its doorbell on threads, its socket and hello frame on processes). */
   readonly index: number;
+}
+
+/** The init of a child-process executor (`runChildExecutor`): the socket wiring and what its engine adds. */
+export interface ChildInit extends InitMessage {
+  /** Every executor listens on `<socketDir>/<executor index>.sock`. */
+  readonly socketDir: string;
+  /** The executor index of every node of the flow, to find the socket of a channel's consumer. */
+  readonly executorOf: Readonly<Record<string, number>>;
+  /** Payloads of `threshold` bytes or more travel through shared memory in `dir`; null: all on the socket. */
+  readonly shm: { readonly dir: string; readonly threshold: number } | null;
+  /** This process replaces one that exited: it joins a running flow (its consumers may be gone). */
+  readonly restart: boolean;
+  /**
+   * The supervisor, not the node, closes this executor's outputs: a node that ends may come back
+   * (restart policies), so its consumers' inputs stay open until the supervisor gives up on it.
+   */
+  readonly deferClose: boolean;
+  /** Periodic clocks wait for `tick` messages (the dataflow daemon's timers) instead of timing ticks themselves. */
+  readonly externalTicks: boolean;
 }
 
 export type ToExecutor =
   | { readonly type: "start"; readonly epoch: number }
   | { readonly type: "stop" }
   /** Process transport: every executor listens (socket paths are deterministic); connect the outbound channels now. */
-  | { readonly type: "connect" };
+  | { readonly type: "connect" }
+  /** An external timer tick: the tick scheduled `at` ms after the start is released. */
+  | { readonly type: "tick"; readonly at: number }
+  /** Executor `index` (a consumer of ours) came back after a restart: connect to it again. */
+  | { readonly type: "reconnect"; readonly index: number }
+  /** `node` (executor `index`) is gone for good: end the inputs it fed once its data is in. */
+  | { readonly type: "inputsClosed"; readonly node: string; readonly index: number };
 
 export type FromExecutor =
-  | { readonly type: "listening"; readonly socket: string }
+  | { readonly type: "listening" }
   | { readonly type: "ready" }
-  | { readonly type: "bringUpFailed"; readonly nodeId: string; readonly message: string; readonly code: string | null }
+  /** A node could not be loaded or set up; `failure.code` is its own (FLC3010–3012, or the code setup threw). */
+  | { readonly type: "bringUpFailed"; readonly failure: NodeError }
   | { readonly type: "event"; readonly event: RuntimeEvent }
   | { readonly type: "ended"; readonly node: string; readonly status: NodeStatus; readonly error: NodeError | null }
   | { readonly type: "records"; readonly entries: readonly RecordEntry[] }

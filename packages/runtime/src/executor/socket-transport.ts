@@ -139,16 +139,16 @@ export class SocketTransport implements ExecutorTransport {
   }
 
   /**
-   * Connects to the consumers of this executor's channels (all of them, or only those of
-   * `only`), then, unless `awaitProducers` is false, waits until every producer connected here.
+   * Connects to the consumers of this executor's channels (all of them, or only the one that
+   * listens on `onlySocket`), then, unless `awaitProducers` is false, waits until every producer connected here.
    * With `tolerateMissing`, a consumer that does not listen is skipped (its channels drop
    * messages until it is connected).
    */
-  async connect(options: { only?: string; awaitProducers?: boolean; tolerateMissing?: boolean } = {}): Promise<void> {
+  async connect(options: { onlySocket?: string; awaitProducers?: boolean; tolerateMissing?: boolean } = {}): Promise<void> {
     const byPath = new Map<string, SocketOutbound[]>();
     for (const o of this.#outbound) {
-      if (options.only !== undefined && o.channel.to.node !== options.only) continue;
       const path = this.#options.socketOf(o.channel.to.node);
+      if (options.onlySocket !== undefined && path !== options.onlySocket) continue;
       byPath.set(path, [...(byPath.get(path) ?? []), o]);
     }
     await Promise.all(

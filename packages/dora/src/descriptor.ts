@@ -1,8 +1,8 @@
 import type { Ir, IrChannel, IrNode } from "@flowc/ir";
 
 /**
- * A dataflow descriptor in Dora's YAML dialect (`../shared/reference/dora.md` §1), as flowc
- * reads and writes it. flowc-only facts — adapters, onFull, params, port schemas, the exact
+ * A dataflow descriptor in Dora's YAML dialect (the `nodes:` list of dora-rs dataflow files, 0.x
+ * and 1.0 spellings), as flowc reads and writes it. flowc-only facts — adapters, onFull, params, port schemas, the exact
  * clock — live under the namespaced `_flowc` keys, so IR → YAML → IR loses nothing, while the
  * rest stays a descriptor a Dora user can read.
  */

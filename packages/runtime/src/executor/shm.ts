@@ -1,6 +1,7 @@
 import { closeSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, rmSync, unlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import type { LargePayloads, Payload } from "@flowc/runtime";
+import type { Payload } from "../payload.js";
+import type { LargePayloads } from "./socket.js";
 
 /** The directory for a dataflow's shared-memory payloads: tmpfs `/dev/shm` where there is one. */
 export function shmDirFor(dataflow: string, fallback: string): string {

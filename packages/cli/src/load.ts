@@ -1,0 +1,104 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { loadDescriptor, type NodeProcessSettings } from "@flowc/dora";
+import { type CompileResult, compile, emit } from "@flowc/frontend";
+import { createDiagnostic, type Diagnostic, hasErrors, type Ir } from "@flowc/ir";
+import { irFormatOf, readInputFile, readIrFile } from "./files.js";
+import type { CliIo } from "./io.js";
+import { report } from "./report.js";
+
+const FLOW_FILE = /\.(m|c)?tsx?$/;
+const DESCRIPTOR_FILE = /\.ya?ml$/i;
+
+/** Checks the entry argument and compiles it; diagnostics when it is not a flow file or cannot be read. */
+export function compileEntry(
+  io: CliIo,
+  entry: string,
+  flow: string | undefined,
+): { result: CompileResult } | { diagnostics: Diagnostic[] } {
+  if (!FLOW_FILE.test(entry)) return { diagnostics: [createDiagnostic("UnknownFileKind", { path: entry, expected: ".ts (a flow file)" })] };
+  const read = readInputFile(io.cwd, entry, "flow file");
+  if ("diagnostics" in read) return read;
+  return { result: compile({ entry: resolve(io.cwd, entry), displayRoot: io.cwd, ...(flow !== undefined && { flow }) }) };
+}
+
+/** A flow to run: its IR and the directory its node modules resolve against. */
+export interface Loaded {
+  readonly ir: Ir;
+  readonly baseDir: string;
+  /** A temporary build directory to delete after the run. */
+  readonly temp?: string;
+  /** Per-node process settings a descriptor gave (restart policy, env, working dir): dataflow runtime options. */
+  readonly nodeSettings?: Readonly<Record<string, NodeProcessSettings>>;
+}
+
+export type LoadResult = Loaded | { diagnostics: readonly Diagnostic[]; sources?: ReadonlyMap<string, string> };
+
+/**
+ * Any runnable entry: a flow file (compiled, its nodes bundled into a temporary directory), a
+ * Dora-dialect descriptor (its hand-written nodes bundled likewise), or an IR file.
+ */
+export async function loadEntry(io: CliIo, entry: string, flow: string | undefined): Promise<LoadResult> {
+  if (FLOW_FILE.test(entry)) {
+    const compiled = compileEntry(io, entry, flow);
+    if ("diagnostics" in compiled) return compiled;
+    const { result } = compiled;
+    if (!result.ir || hasErrors(result.diagnostics)) return { diagnostics: result.diagnostics };
+    const temp = mkdtempSync(join(tmpdir(), "flowc-run-"));
+    const emitted = await emit({
+      ir: result.ir,
+      modules: result.modules,
+      outDir: temp,
+      format: "json",
+      projectRoot: result.projectRoot,
+      displayRoot: io.cwd,
+    });
+    if (hasErrors(emitted.diagnostics)) {
+      rmSync(temp, { recursive: true, force: true });
+      return { diagnostics: [...result.diagnostics, ...emitted.diagnostics] };
+    }
+    if (result.diagnostics.length > 0) report(io, result.diagnostics);
+    return { ir: result.ir, baseDir: temp, temp };
+  }
+  if (DESCRIPTOR_FILE.test(entry)) {
+    const read = readInputFile(io.cwd, entry, "dataflow descriptor");
+    if ("diagnostics" in read) return read;
+    const text = read.bytes.toString("utf8");
+    const temp = mkdtempSync(join(tmpdir(), "flowc-run-"));
+    const loaded = await loadDescriptor({ text, file: read.file, path: resolve(io.cwd, entry), outDir: temp, displayRoot: io.cwd });
+    if (!loaded.ok) {
+      rmSync(temp, { recursive: true, force: true });
+      return { diagnostics: loaded.diagnostics, sources: new Map([[read.file, text]]) };
+    }
+    report(io, loaded.warnings, { sources: new Map([[read.file, text]]) });
+    return { ir: loaded.ir, baseDir: temp, temp, nodeSettings: loaded.nodeSettings };
+  }
+  if (!irFormatOf(entry)) {
+    return {
+      diagnostics: [
+        createDiagnostic("UnknownFileKind", {
+          path: entry,
+          expected: ".ts (a flow file), .ir.json, .ir.msgpack or .yml (a Dora-dialect dataflow)",
+        }),
+      ],
+    };
+  }
+  const read = readIrFile(io.cwd, entry);
+  if (!read.ok) return { diagnostics: read.diagnostics, sources: read.sources };
+  report(io, read.warnings);
+  return { ir: read.ir, baseDir: dirname(resolve(io.cwd, entry)) };
+}
+
+/** Descriptor node settings under the config's own (`runtimes.dataflow.nodes` wins). */
+export function withNodeSettings(
+  options: Readonly<Record<string, unknown>> | undefined,
+  runtime: string,
+  settings: Readonly<Record<string, NodeProcessSettings>> | undefined,
+): Readonly<Record<string, unknown>> | undefined {
+  if (runtime !== "dataflow" || !settings || Object.keys(settings).length === 0) return options;
+  const own = (options?.nodes ?? {}) as Record<string, NodeProcessSettings>;
+  const nodes: Record<string, NodeProcessSettings> = { ...settings };
+  for (const [id, s] of Object.entries(own)) nodes[id] = { ...nodes[id], ...s };
+  return { ...options, nodes };
+}

@@ -1,0 +1,19 @@
+export {
+  DEFAULT_QUEUE_SIZE,
+  type Deploy,
+  type Descriptor,
+  type DescriptorNode,
+  type EnvValue,
+  FLOWC_NODE_RUNNER,
+  type FlowcNodeFacts,
+  type FlowcRootFacts,
+  type InputSource,
+  type InputSpec,
+  type LongInput,
+  type RestartPolicy,
+} from "./descriptor.js";
+export { parseInputSource, timerFor } from "./inputs.js";
+export { type LoadDescriptorResult, loadDescriptor, type NodeProcessSettings } from "./load.js";
+export { descriptorToYaml, lowerToDescriptor } from "./lower.js";
+export { type ParseResult, parseDescriptor } from "./parse.js";
+export { descriptorToIr, type ToIrResult } from "./to-ir.js";

@@ -1,0 +1,589 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Ir } from "@flowc/ir";
+import type { DriveState, RecordEntry, RunResult, StopReason } from "../contract.js";
+import { DrivenExecution } from "../driven.js";
+import { bringUpError, RuntimeError, warningEvent } from "../errors.js";
+import { epochNow, type FromExecutor, type ToExecutor } from "../executor/protocol.js";
+import { Inbox } from "../inbox.js";
+import { type NodeReport, RunSupervisor } from "../supervisor.js";
+import { emptyReport, peakRssBytes } from "../usage.js";
+import { describeExit, type ExitInfo, type KillAction, type LaunchedExecutor, type LaunchHandlers } from "./launch.js";
+
+/**
+ * One stage of the stop ladder: what is done to the executors still running, and how long
+ * they get to end before the next stage. "stop" is the Stop message (no new step; running
+ * steps and teardown may finish).
+ */
+export interface LadderStage {
+  readonly action: "stop" | KillAction;
+  readonly waitMs: number;
+}
+
+/** Processes: Stop → grace → SIGTERM → grace/2 → SIGKILL → 5 s for the kernel to report the exit. */
+export function processLadder(graceMs: number): LadderStage[] {
+  return [
+    { action: "stop", waitMs: graceMs },
+    { action: "SIGTERM", waitMs: graceMs / 2 },
+    { action: "SIGKILL", waitMs: 5000 },
+  ];
+}
+
+/** Worker threads: Stop → grace → terminate → 5 s for the worker to report its exit. */
+export function threadLadder(graceMs: number): LadderStage[] {
+  return [
+    { action: "stop", waitMs: graceMs },
+    { action: "terminate", waitMs: 5000 },
+  ];
+}
+
+/** One executor of the group (one node, or a fused chain), across its incarnations. */
+export interface Member {
+  /** Its executor index: its socket, its hello frame, its doorbell. */
+  readonly index: number;
+  /** Its nodes, in topological order. */
+  readonly nodes: readonly string[];
+  /** The current incarnation, while it runs. */
+  readonly executor: LaunchedExecutor | undefined;
+  readonly phase: MemberPhase;
+  /** How many times it was relaunched. */
+  readonly restarts: number;
+  /** The OS process id of its current (or last) process. */
+  readonly pid: number | null;
+  /** How its last incarnation ended. */
+  readonly exit: ExitInfo | undefined;
+}
+
+export type MemberPhase = "launching" | "listening" | "ready" | "running" | "waiting" | "gone";
+
+interface MemberState extends Member {
+  executor: LaunchedExecutor | undefined;
+  phase: MemberPhase;
+  restarts: number;
+  pid: number | null;
+  exit: ExitInfo | undefined;
+  /** The final reports of the current incarnation ("done"). */
+  reports: readonly NodeReport[] | undefined;
+  /** Totals of earlier incarnations, by node. */
+  carried: Map<string, NodeReport>;
+  /** Ended by the stop ladder or a kill, not by itself. */
+  killed: boolean;
+  /** Peak resident memory of its largest incarnation (separate processes only). */
+  peakMemory: number;
+  restartTimer: NodeJS.Timeout | undefined;
+}
+
+/** What an engine decides and does on top of the group (its own wiring, policies, timers, logs). */
+export interface GroupEngine {
+  /** Starts an executor for `member` (again, after an exit, when `restart`). */
+  launch(member: Member, restart: boolean, handlers: LaunchHandlers): LaunchedExecutor;
+  /** Sees every message an executor sends, before the group handles it. */
+  observe?(member: Member, message: FromExecutor): void;
+  /**
+   * Whether `member` is ever relaunched (a restart policy other than never): its nodes' endings
+   * are then decided when its process exits, not when it reports them, and the group — not the
+   * executor — closes its outputs once it is gone for good.
+   */
+  restartable?(member: Member): boolean;
+  /** An executor ended while the run goes on: milliseconds until it is relaunched, or undefined to let its nodes end. */
+  restartDelay?(member: Member, ended: EndedExecutor): number | undefined;
+  /** A relaunched executor joined the running flow. */
+  rejoined?(member: Member): void;
+  /** An executor ended: how (for logs). */
+  exited?(member: Member, how: string): void;
+  /** The start barrier was released at `epoch` (ms since the Unix epoch). */
+  started?(epoch: number): void;
+  /** The run began to stop. */
+  stopping?(): void;
+  /** The result exists; called before the `stopped` event. */
+  finished?(result: RunResult): void;
+  /** Removes what the engine made; also after a failed bring-up. */
+  cleanup?(): void;
+}
+
+/** How an executor ended, for a restart policy. */
+export interface EndedExecutor {
+  /** A node of it failed, or it died. */
+  readonly failed: boolean;
+  /** It exited without its final report. */
+  readonly died: boolean;
+  /** "exit code 1", "killed by SIGKILL", … */
+  readonly how: string;
+  /** The first failed node's error message. */
+  readonly error: string | null;
+}
+
+export interface GroupOptions {
+  readonly runtime: string;
+  /** The mode named in the `built` event. */
+  readonly mode: string;
+  readonly ir: Ir;
+  /** The executors: index and nodes of each. */
+  readonly members: readonly { readonly index: number; readonly nodes: readonly string[] }[];
+  /** Executors listen first and connect when all listen (socket transports). */
+  readonly handshake: boolean;
+  /** Make a private directory for the executors' sockets, with this name prefix. */
+  readonly socketDirPrefix?: string | undefined;
+  readonly durationMs: number | undefined;
+  readonly graceMs: number;
+  readonly ladder: (graceMs: number) => readonly LadderStage[];
+  readonly onRecord?: ((entries: readonly RecordEntry[]) => void) | undefined;
+  /** How long bring-up may take. */
+  readonly bringUpTimeoutMs?: number | undefined;
+}
+
+type Item =
+  | { readonly member: MemberState; readonly executor: LaunchedExecutor; readonly message: FromExecutor }
+  | { readonly member: MemberState; readonly executor: LaunchedExecutor; readonly exit: ExitInfo }
+  | { readonly member: MemberState; readonly restartDue: true };
+
+/**
+ * The supervising side of every out-of-process engine, written once: it launches the
+ * executors (worker threads or processes), holds them at the start barrier, routes their
+ * reports into the RunSupervisor, turns an executor's death into FLC3040 naming its node
+ * (exit status or signal, and the end of its stderr), stops through a configurable ladder,
+ * relaunches executors an engine's restart policy asks for, and finishes with one RunResult.
+ * `drive()` takes one report, or handles one deadline (the duration, a ladder stage).
+ */
+export class ExecutorGroup extends DrivenExecution {
+  readonly #options: GroupOptions;
+  readonly #engine: GroupEngine;
+  readonly supervisor: RunSupervisor;
+  readonly #members: MemberState[];
+  readonly #memberOf = new Map<string, MemberState>();
+  readonly #inbox = new Inbox<Item>();
+  readonly socketDir: string | undefined;
+  #phase: "building" | "built" | "running" | "stopping" | "ended" = "building";
+  #epoch = 0;
+  #startedAt = 0;
+  #graceMs: number;
+  #ladder: { stage: number; deadline: number } | undefined;
+  #result: RunResult | undefined;
+  #forced = false;
+
+  constructor(options: GroupOptions, engine: GroupEngine) {
+    super();
+    this.#options = options;
+    this.#engine = engine;
+    this.#graceMs = options.graceMs;
+    this.supervisor = new RunSupervisor(options.ir, options.runtime, this.events, (reason, detail) => this.#stopDecided(reason, detail));
+    this.#members = options.members.map((m) => ({
+      index: m.index,
+      nodes: m.nodes,
+      executor: undefined,
+      phase: "launching",
+      restarts: 0,
+      pid: null,
+      exit: undefined,
+      reports: undefined,
+      carried: new Map(),
+      killed: false,
+      peakMemory: 0,
+      restartTimer: undefined,
+    }));
+    for (const m of this.#members) for (const id of m.nodes) this.#memberOf.set(id, m);
+    this.socketDir = options.socketDirPrefix ? mkdtempSync(join(tmpdir(), options.socketDirPrefix)) : undefined;
+  }
+
+  get result(): RunResult | undefined {
+    return this.#result;
+  }
+
+  get members(): readonly Member[] {
+    return this.#members;
+  }
+
+  /** The executor that runs `node`. */
+  memberOf(node: string): Member | undefined {
+    return this.#memberOf.get(node);
+  }
+
+  /** Process ids of live child-process executors (tests check that none outlives a run). */
+  pids(): number[] {
+    return this.#members.filter((m) => m.executor?.pid !== undefined).map((m) => m.executor?.pid as number);
+  }
+
+  /** Sends `message` to the executor running `member`, if it runs. */
+  post(member: Member, message: ToExecutor): void {
+    (member as MemberState).executor?.post(message);
+  }
+
+  get phase(): "building" | "built" | "running" | "stopping" | "ended" {
+    return this.#phase;
+  }
+
+  // ---- bring-up ------------------------------------------------------------------------
+
+  /**
+   * Launches every executor and holds them at the start barrier: each loads and sets up its
+   * nodes (socket transports: every executor listens, then all connect). Throws FLC3043 naming
+   * the node that could not be brought up, or FLC3207 naming an executor that died; nothing
+   * is left running then.
+   */
+  async bringUp(): Promise<void> {
+    try {
+      await this.#bringUp();
+    } catch (error) {
+      await this.#killAll();
+      this.#cleanup();
+      throw error instanceof RuntimeError
+        ? error
+        : RuntimeError.of("BringUpFailed", {
+            runtime: this.#options.runtime,
+            node: this.#members[0]?.nodes[0] ?? "?",
+            detail: error instanceof Error ? error.message : String(error),
+          });
+    }
+  }
+
+  async #bringUp(): Promise<void> {
+    for (const m of this.#members) this.#launch(m, false);
+    const timeout = this.#options.bringUpTimeoutMs ?? 60_000;
+    const limit = performance.now() + timeout;
+    while (this.#members.some((m) => m.phase !== "ready")) {
+      const item = await this.#inbox.next(limit);
+      if (!item) {
+        const late = this.#members.find((m) => m.phase !== "ready") as MemberState;
+        throw RuntimeError.of(
+          "BringUpFailed",
+          {
+            runtime: this.#options.runtime,
+            node: late.nodes[0] ?? "?",
+            detail: `its executor did not come up within ${timeout / 1000} s`,
+          },
+          { nodeId: late.nodes[0] ?? null },
+        );
+      }
+      if ("restartDue" in item) continue;
+      const member = item.member;
+      if ("exit" in item) {
+        const node = member.nodes[0] ?? "?";
+        const detail = this.#describeDeath(member, item.exit);
+        member.executor = undefined;
+        throw RuntimeError.of("StartBarrierBroken", { node, detail }, { nodeId: node });
+      }
+      const m = item.message;
+      this.#engine.observe?.(member, m);
+      if (m.type === "listening") {
+        member.phase = "listening";
+        if (this.#members.every((x) => x.phase === "listening" || x.phase === "ready"))
+          for (const x of this.#members) x.executor?.post({ type: "connect" });
+      } else if (m.type === "ready") member.phase = "ready";
+      else if (m.type === "bringUpFailed") throw bringUpError(this.#options.runtime, m.failure);
+      else this.#handleMessage(member, m);
+    }
+    this.#phase = "built";
+    this.events.emit({
+      type: "built",
+      executors: this.#members.length,
+      channels: this.#options.ir.channels.length,
+      mode: this.#options.mode,
+    });
+  }
+
+  #launch(member: MemberState, restart: boolean): void {
+    member.reports = undefined;
+    member.killed = false;
+    member.phase = "launching";
+    let executor: LaunchedExecutor | undefined;
+    const handlers: LaunchHandlers = {
+      onMessage: (message) => {
+        if (executor) this.#inbox.push({ member, executor, message });
+      },
+      onExit: (exit) => {
+        if (executor) this.#inbox.push({ member, executor, exit });
+      },
+    };
+    executor = this.#engine.launch(member, restart, handlers);
+    member.executor = executor;
+    member.pid = executor.pid ?? null;
+    if (!this.#options.handshake) member.phase = "listening";
+  }
+
+  /** "exit code 1; stderr: …" (with the restarts it had). */
+  #describeDeath(member: MemberState, exit: ExitInfo): string {
+    const tail = member.executor?.stderrTail(3) ?? "";
+    const restarts = member.restarts > 0 ? ` (after ${member.restarts} restart${member.restarts === 1 ? "" : "s"})` : "";
+    const fused = member.nodes.length > 1 ? `; it ran the fused nodes ${member.nodes.join(", ")}` : "";
+    return `${describeExit(exit)}${restarts}${fused}${tail ? `; stderr: ${tail}` : ""}`;
+  }
+
+  // ---- running -------------------------------------------------------------------------
+
+  async start(): Promise<void> {
+    if (this.#phase !== "built") return;
+    this.#phase = "running";
+    this.#startedAt = performance.now();
+    this.supervisor.markStarted();
+    this.#epoch = epochNow();
+    for (const m of this.#members) {
+      m.phase = "running";
+      m.executor?.post({ type: "start", epoch: this.#epoch });
+    }
+    this.#engine.started?.(this.#epoch);
+  }
+
+  protected async work(): Promise<DriveState> {
+    if (this.#phase === "ended") return this.terminal();
+    if (this.#phase === "built") await this.start();
+    const duration = this.#options.durationMs;
+    // Re-read on every wake-up: a stop that begins while we wait brings in the ladder's deadline.
+    const until = () => {
+      if (this.#phase === "running" && duration !== undefined) return this.#startedAt + duration;
+      if (this.#phase === "stopping" && this.#ladder) return this.#ladder.deadline;
+      return Number.POSITIVE_INFINITY;
+    };
+    const item = await this.#inbox.next(until);
+    if (!item) {
+      if (this.#phase === "running") this.supervisor.requestStop("duration", `the duration of ${(duration ?? 0) / 1000} s was reached`);
+      else if (this.#phase === "stopping") this.#escalate();
+    } else this.#handle(item);
+    if (this.#members.every((m) => m.phase === "gone")) this.#finish();
+    return this.#result ? this.terminal() : "continue";
+  }
+
+  #handle(item: Item): void {
+    const member = item.member;
+    if ("restartDue" in item) {
+      member.restartTimer = undefined;
+      if (member.phase === "waiting") this.#launch(member, true);
+      return;
+    }
+    if (member.executor !== item.executor) return; // from an earlier incarnation
+    if ("exit" in item) {
+      this.#exited(member, item.exit);
+      return;
+    }
+    const m = item.message;
+    this.#engine.observe?.(member, m);
+    if (m.type === "listening" && member.phase === "launching") {
+      member.phase = "listening";
+      member.executor?.post({ type: "connect" });
+    } else if (m.type === "ready" && (member.phase === "listening" || member.phase === "launching")) {
+      // A relaunched executor joins the running flow: same epoch; its producers connect to it again.
+      member.phase = "running";
+      member.executor?.post({ type: "start", epoch: this.#epoch });
+      this.#engine.rejoined?.(member);
+      for (const producer of this.#producersOf(member)) producer.executor?.post({ type: "reconnect", index: member.index });
+      if (this.#phase === "stopping") member.executor?.post({ type: "stop" });
+    } else this.#handleMessage(member, m);
+  }
+
+  #handleMessage(member: MemberState, m: FromExecutor): void {
+    switch (m.type) {
+      case "event":
+        if (m.event.type === "nodeStarted") this.supervisor.nodeStarted(m.event.node);
+        else this.events.emit(m.event);
+        break;
+      case "records":
+        this.#options.onRecord?.(m.entries);
+        break;
+      case "ended":
+        // A node that may come back is decided when its process exits.
+        if (!this.#engine.restartable?.(member)) this.supervisor.nodeEnded(m.node, m.status, m.error);
+        break;
+      case "done":
+        member.reports = m.reports;
+        if (member.executor?.ownMemory) member.peakMemory = Math.max(member.peakMemory, m.reports[0]?.peakMemoryBytes ?? 0);
+        member.executor?.retire();
+        break;
+      default:
+        break;
+    }
+  }
+
+  /** An executor is gone: relaunch it (the engine's policy), or settle its nodes. */
+  #exited(member: MemberState, exit: ExitInfo): void {
+    const how = describeExit(exit);
+    const death = this.#describeDeath(member, exit);
+    member.exit = exit;
+    member.executor = undefined;
+    this.#engine.exited?.(member, how);
+    const reports = member.reports;
+    const died = reports === undefined;
+    const failed = died || reports.some((r) => r.status === "FAILED");
+    const stopping = member.killed || this.#phase === "stopping";
+    if (!stopping && this.#phase === "running") {
+      const error = reports?.find((r) => r.status === "FAILED")?.error?.message ?? null;
+      const delay = this.#engine.restartDelay?.(member, { failed, died, how, error });
+      if (delay !== undefined) {
+        for (const r of reports ?? []) member.carried.set(r.id, sumReports(member.carried.get(r.id), r));
+        member.restarts++;
+        member.phase = "waiting";
+        member.restartTimer = setTimeout(() => this.#inbox.push({ member, restartDue: true }), delay);
+        return;
+      }
+    }
+    member.phase = "gone";
+    if (died) {
+      for (const id of member.nodes) {
+        if (stopping) {
+          this.#settle(member, emptyReport(id, "STOPPED", null));
+          continue;
+        }
+        const error = RuntimeError.of("ExecutorDied", { node: id, detail: death }, { nodeId: id });
+        this.#settle(member, emptyReport(id, "FAILED", { nodeId: id, message: error.message, stack: null, code: error.code }));
+      }
+    } else for (const r of reports) this.#settle(member, r);
+    // Its consumers' inputs end once its data is in: it closed nothing when it died, and
+    // nothing when the group owns the closing.
+    if (died || this.#engine.restartable?.(member)) this.#closeInputsFrom(member);
+  }
+
+  #settle(member: MemberState, report: NodeReport): void {
+    const carried = member.carried.get(report.id);
+    this.supervisor.settle(carried ? { ...sumReports(carried, report), status: report.status, error: report.error } : report);
+  }
+
+  #producersOf(member: MemberState): MemberState[] {
+    const own = new Set(member.nodes);
+    const out = new Set<MemberState>();
+    for (const c of this.#options.ir.channels) {
+      if (!own.has(c.to.node) || own.has(c.from.node)) continue;
+      const producer = this.#memberOf.get(c.from.node);
+      if (producer) out.add(producer);
+    }
+    return [...out];
+  }
+
+  #closeInputsFrom(member: MemberState): void {
+    const own = new Set(member.nodes);
+    const sent = new Set<string>();
+    for (const c of this.#options.ir.channels) {
+      if (!own.has(c.from.node) || own.has(c.to.node)) continue;
+      const consumer = this.#memberOf.get(c.to.node);
+      const key = `${consumer?.index}:${c.from.node}`;
+      if (!consumer || sent.has(key)) continue;
+      sent.add(key);
+      consumer.executor?.post({ type: "inputsClosed", node: c.from.node, index: member.index });
+    }
+  }
+
+  // ---- stopping ------------------------------------------------------------------------
+
+  /** The supervisor decided that the run stops: executors waiting for a restart end; the ladder begins. */
+  #stopDecided(_reason: StopReason, _detail: string): void {
+    if (this.#phase === "ended" || this.#phase === "stopping") return;
+    this.#phase = "stopping";
+    this.#engine.stopping?.();
+    for (const m of this.#members) {
+      if (m.phase !== "waiting") continue;
+      clearTimeout(m.restartTimer);
+      m.phase = "gone";
+      for (const id of m.nodes) this.#settle(m, emptyReport(id, "STOPPED", null));
+    }
+    this.#ladder = { stage: -1, deadline: 0 };
+    this.#escalate();
+  }
+
+  /** The next stage of the ladder for the executors still there; past the last, they are given up. */
+  #escalate(): void {
+    const ladder = this.#ladder;
+    if (!ladder) return;
+    const stages = this.#options.ladder(this.#graceMs);
+    const next = ladder.stage + 1;
+    const stage = stages[next];
+    if (!stage) {
+      for (const m of this.#members)
+        if (m.phase !== "gone" && m.executor) this.#exited(m, { code: null, signal: null, error: "it did not exit after it was killed" });
+      return;
+    }
+    if (stage.action === "stop") for (const m of this.#members) m.executor?.post({ type: "stop" });
+    else {
+      const graceOver = stages[next - 1]?.action === "stop";
+      for (const m of this.#members) {
+        if (!m.executor) continue;
+        // Its nodes did not end within the grace period (an executor that reported is only exiting).
+        if (graceOver && m.reports === undefined)
+          for (const id of m.nodes)
+            this.events.emit(
+              warningEvent(id, "StopTimeout", { node: id, when: `it did not stop within the grace period (${this.#graceMs} ms)` }),
+            );
+        this.#killMember(m, stage.action);
+      }
+    }
+    this.#ladder = { stage: next, deadline: performance.now() + stage.waitMs };
+    this.#inbox.wake();
+  }
+
+  #killMember(member: MemberState, action: KillAction): void {
+    member.killed = true;
+    if (member.executor?.kill(action) && member.reports === undefined) this.#forced = true;
+  }
+
+  /** Ends every executor now, with the ladder's last stage (a second interrupt, `--force`). */
+  kill(reason: StopReason = "signal"): void {
+    if (this.#phase === "ended") return;
+    if (this.#phase === "built") {
+      this.#phase = "running";
+      this.supervisor.markStarted();
+    }
+    this.supervisor.requestStop(reason, "killed");
+    const stages = this.#options.ladder(this.#graceMs);
+    const last = stages.length - 1;
+    const stage = stages[last];
+    if (!stage || (this.#ladder && this.#ladder.stage >= last)) return;
+    if (stage.action !== "stop")
+      for (const m of this.#members) {
+        if (m.executor && m.reports === undefined)
+          for (const id of m.nodes) this.events.emit(warningEvent(id, "StopTimeout", { node: id, when: "the run was killed" }));
+        this.#killMember(m, stage.action);
+      }
+    this.#ladder = { stage: last, deadline: performance.now() + stage.waitMs };
+    this.#inbox.wake();
+  }
+
+  async stop(options: { graceMs?: number; reason?: StopReason } = {}): Promise<RunResult> {
+    if (options.graceMs !== undefined) this.#graceMs = options.graceMs;
+    if (this.#phase === "built") await this.start();
+    const reason = options.reason ?? "request";
+    this.supervisor.requestStop(reason, reason === "signal" ? "interrupted by a signal" : "stop requested");
+    return (await this.wait()) as RunResult;
+  }
+
+  async #killAll(): Promise<void> {
+    for (const m of this.#members) {
+      clearTimeout(m.restartTimer);
+      m.executor?.kill("SIGKILL");
+    }
+    const limit = performance.now() + 5000;
+    while (this.#members.some((m) => m.executor !== undefined) && performance.now() < limit) {
+      const item = await this.#inbox.next(limit);
+      if (item && "exit" in item && item.member.executor === item.executor) item.member.executor = undefined;
+    }
+  }
+
+  #finish(): void {
+    if (this.#phase === "ended") return;
+    this.supervisor.requestStop("completed", "every node finished");
+    this.#phase = "ended";
+    let children = 0;
+    for (const m of this.#members) children += m.peakMemory;
+    const result = this.supervisor.result(peakRssBytes() + children);
+    this.#result = result;
+    this.#cleanup();
+    this.#engine.finished?.(result);
+    this.events.emit({ type: "stopped", result, clean: !this.#forced });
+  }
+
+  #cleanup(): void {
+    if (this.socketDir) rmSync(this.socketDir, { recursive: true, force: true });
+    this.#engine.cleanup?.();
+  }
+}
+
+/** A node's numbers summed over two incarnations (the later one's status and error). */
+export function sumReports(a: NodeReport | undefined, b: NodeReport): NodeReport {
+  if (!a) return b;
+  return {
+    ...b,
+    steps: a.steps + b.steps,
+    messagesIn: a.messagesIn + b.messagesIn,
+    messagesOut: a.messagesOut + b.messagesOut,
+    dropped: a.dropped + b.dropped,
+    durationMs: a.durationMs + b.durationMs,
+    cpuMs: a.cpuMs + b.cpuMs,
+    peakMemoryBytes: Math.max(a.peakMemoryBytes ?? 0, b.peakMemoryBytes ?? 0) || null,
+  };
+}
