@@ -5,6 +5,7 @@ import { compile, emit } from "@flowc/frontend";
 import { encodeJson, type Ir } from "@flowc/ir";
 import { Project, ts } from "ts-morph";
 import { afterAll, describe, expect, it } from "vitest";
+import { z } from "zod";
 import { stopEsbuild } from "../helpers/processes.js";
 
 const root = join(import.meta.dirname, "../..");
@@ -67,7 +68,7 @@ describe("the compiler never runs user code", () => {
     expect(result.ir?.nodes.map((n) => n.id)).toEqual(["tick", "show"]);
     expect(emitted.diagnostics).toEqual([]);
     expect(existsSync(marker)).toBe(false);
-    expect(listFiles(out)).toEqual(["nodes/nodes.mjs", "small.ir.json"]);
+    expect(listFiles(out)).toEqual(["nodes/small/nodes.mjs", "small.ir.json"]);
     expect(result.ir?.nodes[0]?.source?.file).toBe("main.flow.ts");
   });
 });
@@ -138,9 +139,57 @@ describe("bundling", () => {
     const dir = project({ "nodes.ts": NODES, "main.flow.ts": FLOW });
     const out = join(dir, "out");
     const { result } = await buildInto(join(dir, "main.flow.ts"), out, "msgpack");
-    const module = await import(join(out, "nodes/nodes.mjs"));
+    const module = await import(join(out, "nodes/small/nodes.mjs"));
     for (const node of result.ir?.nodes ?? []) expect(module[node.impl.export]?.kind).toBe("flowc.node");
     expect(existsSync(join(out, "small.ir.msgpack"))).toBe(true);
+  });
+});
+
+describe("several flows built into one directory", () => {
+  // Each flow bundles only the definitions it uses; a bundle shared by name would lose the
+  // other flow's exports when the second build overwrote it.
+  it("keeps each flow's bundles apart, so the first flow still loads after the second is built", async () => {
+    const more = `${NODES}export const Double = node("Double", { inputs: { n: z.number() }, outputs: { n: z.number() }, step: ({ n }) => (n === undefined ? undefined : { n: n * 2 }) });\n`;
+    const dir = project({
+      "nodes.ts": more,
+      "first.flow.ts": FLOW.replace('flow("small"', 'flow("first"').replace("{ Show, Tick }", "{ Show, Tick }"),
+      "second.flow.ts": `import { flow, rate } from "@flowc/dsl";
+import { Double, Tick } from "./nodes.js";
+export default flow("second", ({ add, connect }) => {
+  connect(add("tick", Tick, { clock: rate(1) }).out.n, add("double", Double).in.n);
+});
+`,
+    });
+    const out = join(dir, "out");
+    const first = await buildInto(join(dir, "first.flow.ts"), out);
+    const firstFiles = Object.fromEntries(listFiles(out).map((f) => [f, readFileSync(join(out, f), "utf8")]));
+    await buildInto(join(dir, "second.flow.ts"), out);
+    expect(listFiles(out)).toEqual(["first.ir.json", "nodes/first/nodes.mjs", "nodes/second/nodes.mjs", "second.ir.json"]);
+    // The first build's files are untouched, and its IR's modules export what it names.
+    for (const [file, text] of Object.entries(firstFiles)) expect(readFileSync(join(out, file), "utf8")).toBe(text);
+    for (const node of first.result.ir?.nodes ?? []) {
+      const module = await import(join(out, node.impl.module));
+      expect(module[node.impl.export]?.kind, `${node.impl.module} exports ${node.impl.export}`).toBe("flowc.node");
+    }
+  });
+
+  it("names the files of flows with odd names safely: no path separators, no leading dot, a bounded length", async () => {
+    const long = "x".repeat(300);
+    for (const [name, stem] of [
+      ["../up", "_._up"],
+      [".hidden", "_hidden"],
+      ["a/b c", "a_b_c"],
+    ] as const) {
+      const dir = project({ "nodes.ts": NODES, "main.flow.ts": FLOW.replace('flow("small"', `flow(${JSON.stringify(name)}`) });
+      const out = join(dir, "out");
+      const { emitted } = await buildInto(join(dir, "main.flow.ts"), out);
+      expect(emitted.diagnostics).toEqual([]);
+      expect(listFiles(out)).toEqual([`${stem}.ir.json`, `nodes/${stem}/nodes.mjs`]);
+    }
+    const dir = project({ "nodes.ts": NODES, "main.flow.ts": FLOW.replace('flow("small"', `flow(${JSON.stringify(long)}`) });
+    const { emitted } = await buildInto(join(dir, "main.flow.ts"), join(dir, "out"));
+    expect(emitted.diagnostics).toEqual([]);
+    for (const file of listFiles(join(dir, "out"))) for (const part of file.split("/")) expect(part.length).toBeLessThanOrEqual(110);
   });
 });
 
@@ -257,5 +306,45 @@ describe("@flowc/dsl is the module the specifier resolves to, wherever the flow 
     const result = compile({ entry: join(dir, "main.flow.ts") });
     expect(result.diagnostics).toEqual([]);
     expect(encodeJson(result.ir as Ir)).toBe(encodeJson(reference() as Ir));
+  });
+});
+
+describe("zod schemas reach the IR", () => {
+  const SCHEMAS = `import { z } from "zod";
+export const Level = z.number().int().min(0);
+`;
+  const REFINED = `import { node } from "@flowc/dsl";
+import { z } from "zod";
+import { Level } from "./schemas.js";
+export const Tank = node("Tank", {
+  params: { max: z.number().int().positive(), unit: z.enum(["l", "m3"]).default("l") },
+  outputs: { level: Level },
+  step: () => ({ level: 1 }),
+});
+export const Gauge = node("Gauge", { inputs: { level: z.number().int().min(0) }, step: () => undefined });
+`;
+  const flowWith = (params: string) => `import { flow, rate } from "@flowc/dsl";
+import { Gauge, Tank } from "./nodes.js";
+export default flow("tank", ({ add, connect }) => {
+  connect(add("tank", Tank, { clock: rate(1), params: ${params} }).out.level, add("gauge", Gauge).in.level);
+});
+`;
+
+  it("a port typed z.number().int().min(0), through a const in another module, carries zod's JSON Schema", () => {
+    const dir = project({ "schemas.ts": SCHEMAS, "nodes.ts": REFINED, "main.flow.ts": flowWith("{ max: 10 }") });
+    const result = compile({ entry: join(dir, "main.flow.ts") });
+    expect(result.diagnostics).toEqual([]);
+    const { $schema: _, ...expected } = z.toJSONSchema(z.number().int().min(0), { io: "input", target: "draft-2020-12" });
+    expect(result.ir?.nodes[0]?.outputs.level?.schema).toEqual(expected);
+    expect(result.ir?.nodes[1]?.inputs.level?.schema).toEqual({ type: "integer", minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
+  });
+
+  it("params are checked against their refinements when the flow is built (FLC2010)", () => {
+    const dir = project({ "schemas.ts": SCHEMAS, "nodes.ts": REFINED, "main.flow.ts": flowWith('{ max: 0, unit: "l" }') });
+    const result = compile({ entry: join(dir, "main.flow.ts") });
+    expect(result.ir).toBeUndefined();
+    expect(result.diagnostics.map((d) => [d.code, d.message])).toEqual([
+      ["FLC2010", "Param 'max' of node 'tank' must be integer > 0, but the flow gives 0."],
+    ]);
   });
 });

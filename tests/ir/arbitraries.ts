@@ -68,7 +68,10 @@ export const validIr: fc.Arbitrary<IrInput> = fc.gen().map((g) => {
     nodes.push({
       id,
       type: g(fc.constantFrom, "Counter", "Scale", "Sink", "Window"),
-      impl: { module: g(fc.constantFrom, "nodes/a.mjs", "nodes/b.mjs", "../lib/x.js"), export: g(fc.constantFrom, "A", "B", "default") },
+      impl: {
+        module: g(fc.constantFrom, "nodes/a.mjs", "nodes/b.mjs", "./lib/x.js", "nodes/../c.cjs"),
+        export: g(fc.constantFrom, "A", "B", "default"),
+      },
       params: g(params),
       clock: { kind: "free" },
       inputs: Object.fromEntries(inNames.map((p) => [p, { schema: g(fc.constantFrom, ...SCHEMAS), adapter: g(adapterArb) }])),

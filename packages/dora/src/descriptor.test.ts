@@ -41,16 +41,35 @@ describe("IR → Dora-dialect descriptor → IR", () => {
     expect(encodeJson(roundTrip(ir))).toBe(encodeJson(ir));
   });
 
+  it("keeps flowc's lossless default: a channel nobody configured is written as backpressure and reads back as block", () => {
+    const ir = loadValid(testIr([testSource("a"), testNode("b")], [testChannel("a.value", "b.value")]));
+    expect(ir.channels[0]).toMatchObject({ capacity: 10, onFull: "block" });
+    const yaml = descriptorToYaml(lowerToDescriptor(ir));
+    expect(yaml).toMatch(/value:\n\s+source: a\/value\n\s+queue_size: 10\n\s+queue_policy: backpressure/);
+    expect(encodeJson(roundTrip(ir))).toBe(encodeJson(ir));
+    // Without the _flowc facts, Dora's own reading of the long form still gives block.
+    const nodes = lowerToDescriptor(ir).nodes.map(({ _flowc, ...node }) => node);
+    expect(descriptorToIr({ nodes }).ir?.channels[0]).toMatchObject({ capacity: 10, onFull: "block" });
+  });
+
+  it("a hand-written short-form input keeps Dora's defaults: queue_size 10, drop oldest", () => {
+    const parsed = parseDescriptor(
+      "nodes:\n  - id: a\n    path: ./a.ts\n    outputs: [v]\n  - id: b\n    path: ./b.ts\n    inputs:\n      v: a/v\n",
+    );
+    expect(descriptorToIr(parsed.descriptor as never).ir?.channels[0]).toMatchObject({ capacity: 10, onFull: "dropOldest" });
+  });
+
   it("writes Dora's fields: runner path and args, short and long inputs, timers, outputs, deploy", () => {
     const ir = loadValid(
       testIr(
         [testSource("a", { clock: { kind: "rate", hz: 1, onLag: "warn" }, placement: "m1" }), testNode("b"), testNode("c")],
-        [testChannel("a.value", "b.value"), testChannel("b.value", "c.value", { capacity: 8, onFull: "block" })],
+        [testChannel("a.value", "b.value", { onFull: "dropOldest" }), testChannel("b.value", "c.value", { capacity: 8, onFull: "block" })],
       ),
     );
     const yaml = descriptorToYaml(lowerToDescriptor(ir));
     expect(yaml).toContain("- id: a\n    path: flowc-node\n    args: ");
     expect(yaml).toContain("tick: dora/timer/millis/1000");
+    // Dora's defaults (10, drop oldest) are its short form.
     expect(yaml).toContain("value: a/value\n");
     expect(yaml).toMatch(/value:\n\s+source: b\/value\n\s+queue_size: 8\n\s+queue_policy: backpressure/);
     expect(yaml).toMatch(/deploy:\n\s+machine: m1/);

@@ -85,5 +85,8 @@ export interface FlowcNodeFacts {
 
 /** The program that runs flowc nodes (`path` of every node flowc writes). */
 export const FLOWC_NODE_RUNNER = "flowc-node";
-/** Dora's default queue size (1.0: `DEFAULT_QUEUE_SIZE`), also flowc's default capacity. */
+/**
+ * Dora's default queue size (1.0: `DEFAULT_QUEUE_SIZE`), also flowc's default capacity. Dora's
+ * default policy is drop oldest, flowc's is block: descriptors keep Dora's, IR keeps flowc's.
+ */
 export const DEFAULT_QUEUE_SIZE = 10;

@@ -13,7 +13,9 @@ import { timerFor } from "./inputs.js";
 /**
  * Lowers IR v1 to a Dora-dialect descriptor. Per node: `path: flowc-node` with `args: <module>
  * <export>`, inputs in the short form `node/output` when the channel has Dora's defaults
- * (capacity 10, drop oldest) and the long form `{source, queue_size, queue_policy}` otherwise,
+ * (capacity 10, drop oldest) and the long form `{source, queue_size, queue_policy}` otherwise —
+ * so a channel with flowc's own default (block) is written `queue_policy: backpressure`, and
+ * reads back as block even without the `_flowc` facts;
  * a rate or hybrid clock as a timer input, outputs, `deploy.machine` from the placement, and
  * the flowc-only facts under `_flowc`. Several channels into one port become input ids
  * `<port>.1`, `<port>.2`, … (Dora inputs take one source each).

@@ -1,7 +1,8 @@
-import { createDiagnostic, type Diagnostic, jsonPointer } from "@flowc/ir";
-import { type Document, isMap, isPair, isScalar, LineCounter, parseDocument } from "yaml";
+import { clipText, createDiagnostic, type Diagnostic, type DiagnosticLocation, jsonPointer, parseJsonPointer } from "@flowc/ir";
+import { type Document, isMap, isPair, isScalar, isSeq, type LineCounter, type Pair, type YAMLMap } from "yaml";
 import type { Descriptor } from "./descriptor.js";
 import { parseInputSource } from "./inputs.js";
+import { readYaml } from "./yaml-read.js";
 
 type Path = readonly (string | number)[];
 
@@ -47,32 +48,60 @@ const NODE_UNSUPPORTED: Readonly<Record<string, string>> = {
   input_types: "type URNs are not checked; flowc checks port schemas at build time",
 };
 const DEPLOY_KEYS = new Set(["machine", "working_dir", "labels"]);
+/** What flowc writes under a node's `_flowc`; the IR checks the values (FLC1xxx at these lines). */
+const FLOWC_NODE_KEYS = new Set([
+  "type",
+  "impl",
+  "params",
+  "clock",
+  "inputs",
+  "outputs",
+  "stateful",
+  "parallelism",
+  "onError",
+  "source",
+  "timer",
+  "channels",
+]);
+const MAX_RESTART_DELAY = 2_147_483;
+const FLOWC_CHANNEL_KEYS = new Set(["id", "port", "capacity", "onFull"]);
+const FLOWC_ROOT_KEYS = new Set(["irVersion", "name", "meta"]);
 const LONG_INPUT_KEYS = new Set(["source", "queue_size", "queue_policy", "input_timeout"]);
 
 export interface ParseResult {
   readonly descriptor: Descriptor | undefined;
   readonly diagnostics: Diagnostic[];
+  /**
+   * File, line and column of a JSON pointer into the descriptor (of the key itself with `key`),
+   * for diagnostics found later — converting to IR, bundling — to point at the YAML too.
+   */
+  readonly locate: (pointer: string, key?: boolean) => DiagnosticLocation;
 }
 
 /**
  * Reads a Dora-dialect descriptor (0.x and 1.0 spellings) and checks it: unknown keys, wrong
  * types, bad input strings and Dora features flowc does not run are coded diagnostics with the
- * file, line and column. `_unstable_deploy` is read as `deploy`.
+ * file, line and column. `_unstable_deploy` is read as `deploy`. Hostile YAML — aliases that
+ * expand without bound or refer to themselves, nesting past 256 levels — is refused the same
+ * way (FLC3101, FLC3107); nothing throws.
  */
 export function parseDescriptor(text: string, file?: string): ParseResult {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const at = (path: Path, key = false) => locate(doc, lines, path, key, file);
-  if (doc.errors.length > 0) {
+  const read = readYaml(text);
+  const lines = read.lines;
+  const locator = new YamlLocator(read.doc, lines, file);
+  const at = (path: Path, key = false) => locator.at(path, key);
+  const locate = (pointer: string, key = false) => locator.at(parseJsonPointer(pointer), key);
+  if (!read.ok) {
     return {
       descriptor: undefined,
-      diagnostics: doc.errors.map((e) => {
-        const pos = lines.linePos(e.pos[0]);
-        return createDiagnostic(
-          "DescriptorYamlSyntax",
-          { detail: e.message.split("\n")[0] ?? e.message },
-          { line: pos.line, column: pos.col, ...(file !== undefined && { file }) },
-        );
+      locate,
+      diagnostics: read.problems.map((p) => {
+        const pos = lines.linePos(p.offset);
+        const where = { line: pos.line, column: pos.col, ...(file !== undefined && { file }) };
+        const detail = clipText(p.detail, 300);
+        if (p.kind === "tooComplex") return createDiagnostic("DescriptorTooComplex", { detail }, where);
+        if (p.kind === "invalid") return createDiagnostic("DescriptorInvalid", { detail: `${detail}.` }, where);
+        return createDiagnostic("DescriptorYamlSyntax", { detail }, where);
       }),
     };
   }
@@ -89,23 +118,26 @@ export function parseDescriptor(text: string, file?: string): ParseResult {
   ) => {
     for (const key of Object.keys(value)) {
       if (allowed.has(key)) continue;
-      const reason = unsupported[key];
-      if (reason !== undefined)
-        diagnostics.push(createDiagnostic("DescriptorUnsupported", { key, where, detail: reason }, at([...path, key], true)));
-      else diagnostics.push(createDiagnostic("DescriptorUnknownKey", { key, where }, at([...path, key], true)));
+      const shown = clipText(key, 60);
+      if (Object.hasOwn(unsupported, key))
+        diagnostics.push(
+          createDiagnostic("DescriptorUnsupported", { key: shown, where, detail: unsupported[key] as string }, at([...path, key], true)),
+        );
+      else diagnostics.push(createDiagnostic("DescriptorUnknownKey", { key: shown, where }, at([...path, key], true)));
     }
   };
-  const root = doc.toJS() as unknown;
+  const root = read.value;
   if (!isRecord(root)) {
     invalid([], "A dataflow descriptor is a mapping with a `nodes` list.");
-    return { descriptor: undefined, diagnostics };
+    return { descriptor: undefined, diagnostics, locate };
   }
   keys(root, [], "the descriptor", ROOT_KEYS, ROOT_UNSUPPORTED);
   checkDeploy(root, [], "the descriptor");
+  if (root._flowc !== undefined) checkRootFacts(root._flowc);
   if (root.env !== undefined) checkEnv(root.env, ["env"]);
   if (!Array.isArray(root.nodes) || root.nodes.length === 0) {
     invalid(root.nodes === undefined ? [] : ["nodes"], "`nodes` must be a non-empty list of nodes.");
-    return { descriptor: undefined, diagnostics };
+    return { descriptor: undefined, diagnostics, locate };
   }
   const ids = new Set<string>();
   root.nodes.forEach((node: unknown, i: number) => {
@@ -115,7 +147,7 @@ export function parseDescriptor(text: string, file?: string): ParseResult {
       return;
     }
     const id = node.id;
-    const where = typeof id === "string" ? `node '${id}'` : `nodes[${i}]`;
+    const where = typeof id === "string" ? `node '${clipText(id, 60)}'` : `nodes[${i}]`;
     keys(node, path, where, NODE_KEYS, NODE_UNSUPPORTED);
     if (typeof id !== "string" || !/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(id) || id === "dora") {
       invalid(
@@ -132,6 +164,7 @@ export function parseDescriptor(text: string, file?: string): ParseResult {
     if (node.args !== undefined && typeof node.args !== "string") invalid([...path, "args"], `\`args\` of ${where} must be a string.`);
     if (node.env !== undefined) checkEnv(node.env, [...path, "env"]);
     checkDeploy(node, path, where);
+    if (node._flowc !== undefined) checkNodeFacts(node._flowc, [...path, "_flowc"], where);
     if (
       node.outputs !== undefined &&
       (!Array.isArray(node.outputs) || !node.outputs.every((o) => typeof o === "string" && /^[A-Za-z0-9_./-]+$/.test(o)))
@@ -141,41 +174,52 @@ export function parseDescriptor(text: string, file?: string): ParseResult {
     if (node.restart_policy !== undefined && !["never", "on-failure", "always"].includes(node.restart_policy as string)) {
       invalid([...path, "restart_policy"], `\`restart_policy\` of ${where} must be never, on-failure or always.`);
     }
-    for (const k of ["max_restarts", "restart_delay"] as const) {
-      if (node[k] !== undefined && !(typeof node[k] === "number" && (node[k] as number) >= 0))
-        invalid([...path, k], `\`${k}\` of ${where} must be a number ≥ 0.`);
-    }
+    if (node.max_restarts !== undefined && !(Number.isSafeInteger(node.max_restarts) && (node.max_restarts as number) >= 0))
+      invalid([...path, "max_restarts"], `\`max_restarts\` of ${where} must be a whole number ≥ 0.`);
+    // Seconds a timer can wait: Node's timers hold at most 2^31 - 1 ms and fire at once past that.
+    if (
+      node.restart_delay !== undefined &&
+      !(typeof node.restart_delay === "number" && node.restart_delay >= 0 && node.restart_delay <= MAX_RESTART_DELAY)
+    )
+      invalid([...path, "restart_delay"], `\`restart_delay\` of ${where} must be a number of seconds from 0 to ${MAX_RESTART_DELAY}.`);
     if (node.inputs !== undefined) {
       if (!isRecord(node.inputs)) invalid([...path, "inputs"], `\`inputs\` of ${where} must map input ids to sources.`);
       else {
         for (const [input, spec] of Object.entries(node.inputs)) {
           const ip = [...path, "inputs", input];
+          const shown = clipText(input, 60);
           let source: unknown = spec;
           if (isRecord(spec)) {
-            keys(spec, ip, `input '${input}' of ${where}`, LONG_INPUT_KEYS);
+            keys(spec, ip, `input '${shown}' of ${where}`, LONG_INPUT_KEYS);
             source = spec.source;
             if (spec.queue_size !== undefined && !(Number.isInteger(spec.queue_size) && (spec.queue_size as number) >= 1)) {
-              invalid([...ip, "queue_size"], `\`queue_size\` of input '${input}' must be an integer ≥ 1.`);
+              invalid([...ip, "queue_size"], `\`queue_size\` of input '${shown}' must be an integer ≥ 1.`);
             }
             if (spec.queue_policy !== undefined && !["drop_oldest", "backpressure"].includes(spec.queue_policy as string)) {
-              invalid([...ip, "queue_policy"], `\`queue_policy\` of input '${input}' must be drop_oldest or backpressure.`);
+              invalid([...ip, "queue_policy"], `\`queue_policy\` of input '${shown}' must be drop_oldest or backpressure.`);
             }
           }
           if (typeof source !== "string") {
-            invalid(ip, `Input '${input}' of ${where} needs a source string ('node/output' or a timer).`);
+            invalid(ip, `Input '${shown}' of ${where} needs a source string ('node/output' or a timer).`);
             continue;
           }
           const parsed = parseInputSource(source);
           if (typeof parsed === "string") {
             const sp = isRecord(spec) ? [...ip, "source"] : ip;
-            diagnostics.push(createDiagnostic("DescriptorBadInput", { input, node: String(id), value: source, detail: parsed }, at(sp)));
+            diagnostics.push(
+              createDiagnostic(
+                "DescriptorBadInput",
+                { input: shown, node: clipText(String(id), 60), value: clipText(source), detail: parsed },
+                at(sp),
+              ),
+            );
           }
         }
       }
     }
   });
-  if (diagnostics.length > 0) return { descriptor: undefined, diagnostics };
-  return { descriptor: normalize(root), diagnostics };
+  if (diagnostics.length > 0) return { descriptor: undefined, diagnostics, locate };
+  return { descriptor: normalize(root), diagnostics, locate };
 
   function checkDeploy(value: Record<string, unknown>, path: Path, where: string): void {
     for (const key of ["deploy", "_unstable_deploy"]) {
@@ -190,6 +234,51 @@ export function parseDescriptor(text: string, file?: string): ParseResult {
     }
     if (value.deploy !== undefined && value._unstable_deploy !== undefined)
       invalid([...path, "_unstable_deploy"], `${where} has both \`deploy\` and \`_unstable_deploy\`; keep one.`);
+  }
+
+  /** The shape of a node's `_flowc` section; its values are the IR's to check. */
+  function checkNodeFacts(facts: unknown, path: Path, where: string): void {
+    const section = `\`_flowc\` of ${where}`;
+    if (!isRecord(facts)) {
+      invalid(path, `${section} must be a mapping: the IR facts flowc wrote for the node.`);
+      return;
+    }
+    keys(facts, path, section, FLOWC_NODE_KEYS);
+    if (facts.timer !== undefined && typeof facts.timer !== "string")
+      invalid([...path, "timer"], `\`timer\` in ${section} must name the timer input.`);
+    if (facts.channels === undefined) return;
+    if (!isRecord(facts.channels)) {
+      invalid([...path, "channels"], `\`channels\` in ${section} must map input ids to channels.`);
+      return;
+    }
+    for (const [input, channel] of Object.entries(facts.channels)) {
+      const cp = [...path, "channels", input];
+      const what = `channel of input '${clipText(input, 60)}' in ${section}`;
+      if (!isRecord(channel)) {
+        invalid(cp, `The ${what} must be a mapping {id, port, capacity, onFull}.`);
+        continue;
+      }
+      keys(channel, cp, `the ${what}`, FLOWC_CHANNEL_KEYS);
+      for (const key of ["id", "port", "onFull"] as const) {
+        if (typeof channel[key] !== "string" || channel[key] === "")
+          invalid(channel[key] === undefined ? cp : [...cp, key], `\`${key}\` of the ${what} must be a non-empty string.`);
+      }
+      if (typeof channel.capacity !== "number")
+        invalid(channel.capacity === undefined ? cp : [...cp, "capacity"], `\`capacity\` of the ${what} must be a number.`);
+    }
+  }
+
+  function checkRootFacts(facts: unknown): void {
+    const path = ["_flowc"];
+    if (!isRecord(facts)) {
+      invalid(path, "`_flowc` of the descriptor must be a mapping {irVersion, name, meta}.");
+      return;
+    }
+    keys(facts, path, "`_flowc` of the descriptor", FLOWC_ROOT_KEYS);
+    if (facts.irVersion !== undefined && facts.irVersion !== 1)
+      invalid([...path, "irVersion"], "This descriptor was written for another IR version; this flowc reads irVersion 1.");
+    if (facts.name !== undefined && (typeof facts.name !== "string" || facts.name === ""))
+      invalid([...path, "name"], "`name` in `_flowc` must be a non-empty string.");
   }
 
   function checkEnv(env: unknown, path: Path): void {
@@ -215,31 +304,71 @@ function normalize(root: Record<string, unknown>): Descriptor {
   return fixDeploy({ ...root, nodes }) as unknown as Descriptor;
 }
 
-/** File, line and column of a path in the document (of the key itself with `key`). */
-function locate(doc: Document, lines: LineCounter, path: Path, key: boolean, file: string | undefined) {
-  let node: unknown = doc.contents;
-  let offset = 0;
-  for (let i = 0; i < path.length; i++) {
-    const seg = path[i] as string | number;
-    if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
-      if (!pair) break;
-      const last = i === path.length - 1;
-      const target = last && key ? pair.key : pair.value;
-      const range =
-        (target as { range?: [number, number, number] } | null)?.range ?? (pair.key as { range?: [number, number, number] }).range;
-      if (range) offset = range[0];
-      node = pair.value;
-    } else if (node && typeof node === "object" && "items" in node) {
-      const item = (node as { items: unknown[] }).items[Number(seg)];
-      const range = (item as { range?: [number, number, number] } | undefined)?.range;
-      if (range) offset = range[0];
-      node = item;
-    } else break;
+/** File, line and column of paths in the document; each mapping's keys are indexed once, on first use. */
+class YamlLocator {
+  readonly #keys = new WeakMap<object, Map<string, Pair>>();
+
+  constructor(
+    private readonly doc: Document.Parsed | undefined,
+    private readonly lines: LineCounter,
+    private readonly file: string | undefined,
+  ) {}
+
+  /** Of the key itself with `key`; a path that goes where the document does not points at the deepest part that exists. */
+  at(path: Path, key = false): { line: number; column: number; path: string; file?: string } {
+    let node: unknown = this.doc?.contents;
+    let offset = 0;
+    for (let i = 0; i < path.length; i++) {
+      const seg = path[i] as string | number;
+      if (isMap(node)) {
+        const pair = this.#pairs(node).get(String(seg));
+        if (!pair) {
+          // Missing: the key of the mapping that lacks it says where better than its first entry.
+          const owner =
+            i > 0 && isMap(this.#parentOf(path, i)) ? this.#pairs(this.#parentOf(path, i) as YAMLMap).get(String(path[i - 1])) : undefined;
+          const range = (owner?.key as Ranged | null | undefined)?.range;
+          if (range) offset = range[0];
+          break;
+        }
+        const last = i === path.length - 1;
+        const target = last && key ? pair.key : pair.value;
+        const range = (target as Ranged | null)?.range ?? (pair.key as Ranged | null)?.range;
+        if (range) offset = range[0];
+        node = pair.value;
+      } else if (isSeq(node)) {
+        const item = node.items[Number(seg)];
+        const range = (item as Ranged | undefined)?.range;
+        if (range) offset = range[0];
+        node = item;
+      } else break;
+    }
+    const pos = this.lines.linePos(offset);
+    return { line: pos.line, column: pos.col, path: jsonPointer(path), ...(this.file !== undefined && { file: this.file }) };
   }
-  const pos = lines.linePos(offset);
-  return { line: pos.line, column: pos.col, path: jsonPointer(path), ...(file !== undefined && { file }) };
+
+  /** The node holding `path[i - 1]`: the mapping whose key the missing `path[i]` belongs under. */
+  #parentOf(path: Path, i: number): unknown {
+    let node: unknown = this.doc?.contents;
+    for (let j = 0; j < i - 1; j++) {
+      if (isMap(node)) node = this.#pairs(node).get(String(path[j]))?.value;
+      else if (isSeq(node)) node = node.items[Number(path[j])];
+      else return undefined;
+    }
+    return node;
+  }
+
+  #pairs(map: YAMLMap): Map<string, Pair> {
+    let pairs = this.#keys.get(map);
+    if (!pairs) {
+      pairs = new Map();
+      for (const p of map.items) if (isPair(p) && isScalar(p.key)) pairs.set(String(p.key.value), p);
+      this.#keys.set(map, pairs);
+    }
+    return pairs;
+  }
 }
+
+type Ranged = { range?: [number, number, number] };
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);

@@ -1,5 +1,5 @@
 import { basename, extname } from "node:path";
-import { createDiagnostic, type Diagnostic, type Ir, type IrInput, loadIr } from "@flowc/ir";
+import { createDiagnostic, type Diagnostic, type Ir, type IrInput, jsonPointer, loadIr, parseJsonPointer } from "@flowc/ir";
 import { DEFAULT_QUEUE_SIZE, type Descriptor, type DescriptorNode, FLOWC_NODE_RUNNER, type InputSpec } from "./descriptor.js";
 import { parseInputSource } from "./inputs.js";
 
@@ -14,14 +14,17 @@ export interface ToIrResult {
  * default `default`) is a `@flowc/dsl` node — get: ports from the descriptor's input ids and
  * outputs (schemas `{}`), a rate clock from a timer input (hybrid with data inputs too),
  * trigger on every data input otherwise, `free` without inputs; channels with the input's
- * `queue_size` and `backpressure` → block, otherwise drop oldest. The IR is then validated like
- * any other.
+ * `queue_size` and `backpressure` → block, otherwise drop oldest. A hand-written input keeps
+ * Dora's documented defaults (queue size 10, drop oldest), not flowc's (block): the file means
+ * what it means to Dora. The IR is then validated like any other.
  */
 export function descriptorToIr(descriptor: Descriptor, name = descriptor._flowc?.name ?? "dataflow"): ToIrResult {
   const diagnostics: Diagnostic[] = [];
   const declared = new Map(descriptor.nodes.map((n) => [n.id, new Set(n.outputs ?? [])]));
   const nodes: IrInput["nodes"] = [];
   const channels: NonNullable<IrInput["channels"]> = [];
+  // Where each IR channel came from: the node (index) and input id of the descriptor.
+  const origins: { node: number; input: string }[] = [];
   descriptor.nodes.forEach((node, i) => {
     const facts = node._flowc;
     const placement = node.deploy?.machine ?? descriptor.deploy?.machine ?? null;
@@ -63,10 +66,12 @@ export function descriptorToIr(descriptor: Descriptor, name = descriptor._flowc?
         );
         continue;
       }
-      const channel = facts?.channels[inputId];
+      const known = facts?.channels;
+      const channel = known && Object.hasOwn(known, inputId) ? known[inputId] : undefined;
       const { capacity, onFull } = channel ?? queueOf(spec);
       const port = channel?.port ?? inputId;
       if (!dataPorts.includes(port)) dataPorts.push(port);
+      origins.push({ node: i, input: inputId });
       channels.push({
         id: channel?.id ?? `${source.node}.${source.output}->${node.id}.${port}`,
         from: { node: source.node, port: source.output },
@@ -102,11 +107,54 @@ export function descriptorToIr(descriptor: Descriptor, name = descriptor._flowc?
     channels,
     meta: descriptor._flowc?.meta ?? { compiler: "flowc (from a dataflow descriptor)", sourceHash: null },
   };
-  const loaded = loadIr(doc);
-  if (!loaded.ok) return { ir: undefined, diagnostics: [...loaded.diagnostics] };
-  return { ir: loaded.ir, diagnostics: [...loaded.diagnostics] };
+  // Module paths are the descriptor's (hand-written sources, or bundles beside it): loadDescriptor
+  // checks them, bundles the sources and copies the bundles, then validates the result again.
+  const loaded = loadIr(doc, { allowOutsideModules: true });
+  const found = loaded.diagnostics.map((d) =>
+    d.path === undefined ? d : { ...d, path: jsonPointer(descriptorPath(d.path, descriptor, origins)) },
+  );
+  return { ir: loaded.ok ? loaded.ir : undefined, diagnostics: found };
 }
 
+const FACT_FIELDS = new Set(["type", "impl", "params", "clock", "inputs", "outputs", "stateful", "parallelism", "onError", "source"]);
+
+/**
+ * Where in the descriptor an IR finding is: a `_flowc` fact flowc wrote, the field of a
+ * hand-written node the IR value came from, or the input a channel came from. The nearest
+ * part of the descriptor that exists when there is no exact match.
+ */
+function descriptorPath(pointer: string, descriptor: Descriptor, origins: readonly { node: number; input: string }[]): (string | number)[] {
+  const [head, index, field, ...rest] = parseJsonPointer(pointer);
+  if (head === "nodes" && index !== undefined) {
+    const i = Number(index);
+    const node = descriptor.nodes[i];
+    if (!node) return [];
+    const at: (string | number)[] = ["nodes", i];
+    if (field === undefined) return at;
+    if (field === "id") return [...at, "id"];
+    if (field === "placement") return node.deploy ? [...at, "deploy", "machine"] : descriptor.deploy ? ["deploy", "machine"] : at;
+    if (node._flowc) return FACT_FIELDS.has(field) ? [...at, "_flowc", field, ...rest] : [...at, "_flowc"];
+    if (field === "impl") return [...at, node.path === FLOWC_NODE_RUNNER ? "args" : "path"];
+    if (field === "inputs" && rest[0] !== undefined && node.inputs && Object.hasOwn(node.inputs, rest[0]))
+      return [...at, "inputs", rest[0]];
+    if (field === "outputs" || field === "inputs" || field === "clock") return [...at, field === "outputs" ? "outputs" : "inputs"];
+    return at;
+  }
+  if (head === "channels" && index !== undefined) {
+    const origin = origins[Number(index)];
+    if (!origin) return [];
+    const facts = descriptor.nodes[origin.node]?._flowc?.channels;
+    const at = ["nodes", origin.node, "inputs", origin.input];
+    if (facts && Object.hasOwn(facts, origin.input) && field !== undefined && field !== "from" && field !== "to")
+      return ["nodes", origin.node, "_flowc", "channels", origin.input, field];
+    return at;
+  }
+  if (head !== undefined && descriptor._flowc)
+    return ["_flowc", head, ...(index !== undefined ? [index] : []), ...(field !== undefined ? [field, ...rest] : [])];
+  return [];
+}
+
+/** Dora's queue settings of an input, with Dora's defaults. */
 function queueOf(spec: InputSpec): { capacity: number; onFull: "dropOldest" | "block" } {
   if (typeof spec === "string") return { capacity: DEFAULT_QUEUE_SIZE, onFull: "dropOldest" };
   return { capacity: spec.queue_size ?? DEFAULT_QUEUE_SIZE, onFull: spec.queue_policy === "backpressure" ? "block" : "dropOldest" };

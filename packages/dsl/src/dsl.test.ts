@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { collectFlow, FlowDefinitionError, flow } from "./flow.js";
+import { collectFlow, FlowDefinitionError, flow, MAX_PARALLELISM } from "./flow.js";
 import { isNodeDef, many, node } from "./node.js";
 import { events, free, hold, hybrid, latest, rate, trigger, window } from "./timing.js";
 
@@ -108,5 +108,31 @@ describe("collectFlow()", () => {
         expect(add("d", Double).in.value.list).toBe(false);
       }),
     );
+  });
+});
+
+describe("limits and odd names", () => {
+  it("parallelism outside 1..64 is a FlowDefinitionError, as the compiler refuses it (FLC1040)", () => {
+    expect(MAX_PARALLELISM).toBe(64);
+    for (const bad of [0, 65, 2 ** 31, 1.5, Number.NaN]) {
+      const def = flow("p", ({ add }) => {
+        add("d", Double, { parallelism: bad });
+      });
+      expect(() => collectFlow(def), String(bad)).toThrow(/parallelism must be an integer from 1 to 64/);
+    }
+    expect(collectFlow(flow("p", ({ add }) => void add("d", Double, { parallelism: 64 }))).nodes).toHaveLength(1);
+  });
+
+  it("a port named __proto__ is a port of the handle, not its prototype", () => {
+    const Odd = node("Odd", { inputs: { ["__proto__"]: z.number() }, outputs: { ["__proto__"]: z.number() }, step: () => undefined });
+    let seen: string[] = [];
+    collectFlow(
+      flow("odd", ({ add }) => {
+        const handle = add("odd", Odd);
+        seen = [...Object.keys(handle.in), ...Object.keys(handle.out)];
+        expect(Object.getPrototypeOf(handle.in)).toBe(Object.prototype);
+      }),
+    );
+    expect(seen).toEqual(["__proto__", "__proto__"]);
   });
 });

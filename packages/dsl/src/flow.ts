@@ -25,12 +25,18 @@ export interface InPort<T> {
 }
 
 export type OnFull = "dropOldest" | "dropNewest" | "block";
+
+/** Most copies `parallelism` may ask for (IR v1's limit too). */
+export const MAX_PARALLELISM = 64;
 export type OnError = "stop" | "isolate";
 
 export interface ConnectOptions {
   /** Messages the channel holds before `onFull` applies (default 10). */
   readonly capacity?: number;
-  /** dropOldest (default), dropNewest, or block: the producer waits, nothing is lost. */
+  /**
+   * What a full channel does with a new message: block (default) — the producer waits, nothing
+   * is lost; dropOldest — evict the oldest waiting message; dropNewest — discard the new one.
+   */
   readonly onFull?: OnFull;
 }
 
@@ -65,7 +71,7 @@ interface AddOptionsBase<I extends InputShape> {
   readonly clock?: Clock<Extract<keyof I, string>>;
   /** How each input samples its channel(s): latest (default) or hold; window or events for `many` inputs. */
   readonly inputs?: { readonly [K in keyof I]?: AdapterFor<I[K]> };
-  /** Copies of a stateless node that run in parallel, order preserved. */
+  /** Copies of a stateless node that run in parallel, order preserved: an integer from 1 to 64 (`MAX_PARALLELISM`). */
   readonly parallelism?: number;
   /** Machine name the node must run on. */
   readonly placement?: string;
@@ -151,6 +157,12 @@ export function collectFlow(def: FlowDef): CollectedFlow {
     add(id: string, nodeDef: AnyNodeDef, options: AddOptions<Shape, InputShape> = {}) {
       if (!isNodeDef(nodeDef)) fail(`add('${id}', …): the second argument is not a node definition`);
       if (byId.has(id)) fail(`duplicate node id '${id}'`);
+      const parallelism: unknown = options.parallelism;
+      if (
+        parallelism !== undefined &&
+        !(Number.isInteger(parallelism) && (parallelism as number) >= 1 && (parallelism as number) <= MAX_PARALLELISM)
+      )
+        fail(`add('${id}', …): parallelism must be an integer from 1 to ${MAX_PARALLELISM}, not ${String(parallelism)}`);
       const entry: CollectedNode = { id, def: nodeDef, options };
       byId.set(id, entry);
       nodes.push(entry);
@@ -177,8 +189,13 @@ export function collectFlow(def: FlowDef): CollectedFlow {
 
 function makeHandle(id: string, def: AnyNodeDef): NodeHandle<InputShape, Shape> {
   const inputs: Record<string, InPort<unknown>> = {};
-  for (const [port, schema] of Object.entries(def.inputs)) inputs[port] = { kind: "flowc.in", node: id, port, list: isMany(schema) };
+  for (const [port, schema] of Object.entries(def.inputs)) own(inputs, port, { kind: "flowc.in", node: id, port, list: isMany(schema) });
   const outputs: Record<string, OutPort<unknown>> = {};
-  for (const port of Object.keys(def.outputs)) outputs[port] = { kind: "flowc.out", node: id, port };
+  for (const port of Object.keys(def.outputs)) own(outputs, port, { kind: "flowc.out", node: id, port });
   return { kind: "flowc.handle", id, type: def.type, in: inputs, out: outputs } as NodeHandle<InputShape, Shape>;
+}
+
+/** Port names come from users; `__proto__` must stay a port, not become the handle's prototype. */
+function own<T>(target: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }

@@ -15,6 +15,7 @@ export {
   flow,
   type InPort,
   isFlowDef,
+  MAX_PARALLELISM,
   type NodeHandle,
   type OnError,
   type OnFull,

@@ -4,8 +4,11 @@ import { basename, dirname, join, resolve } from "node:path";
 import { events, free, hold, hybrid, latest, rate, trigger, window } from "@flowc/dsl";
 import {
   buildGraph,
+  compareSchemas,
   createDiagnostic,
+  cyclesThatCannotStart,
   type Diagnostic,
+  type DiagnosticName,
   describeSchema,
   hasErrors,
   type Ir,
@@ -13,6 +16,7 @@ import {
   type Json,
   loadIr,
   parseJsonPointer,
+  setOwn,
   stronglyConnectedComponents,
   valueMatchesSchema,
 } from "@flowc/ir";
@@ -34,11 +38,14 @@ import {
   type Value,
   toJson as valueToJson,
 } from "./evaluate.js";
+import { flowFileStem } from "./file-names.js";
 import { Abort, diagnosticAt, relativePath, type Where } from "./located.js";
-import { type NodeDefInfo, readNodeDef } from "./nodedefs.js";
+import { type NodeDefInfo, readNodeDef, type SchemaOf } from "./nodedefs.js";
 import { findProjectRoot } from "./project-root.js";
+import { constInitializer, unwrap } from "./syntax.js";
 import { typeToSchema } from "./types.js";
 import { FRONTEND_VERSION } from "./version.js";
+import { readZodSchema, type ZodReading } from "./zod-schema.js";
 
 export interface CompileOptions {
   /** The flow file (`*.flow.ts`). */
@@ -55,7 +62,7 @@ export interface ModulePlan {
   readonly file: string;
   /** Directory the import is resolved from. */
   readonly resolveDir: string;
-  /** Output path relative to the IR file, e.g. `nodes/demo.flow.mjs`. */
+  /** Output path relative to the IR file, e.g. `nodes/demo/demo.flow.mjs` (`nodes/<flow>/<module>.mjs`). */
   readonly output: string;
   /** Export names the IR references. */
   readonly exports: readonly string[];
@@ -168,10 +175,24 @@ function compileUnguarded(options: CompileOptions): CompileResult {
   const checker = project.getTypeChecker();
   const dslModule = new DslModule(project, entry);
   const nodeDefs = new Map<Node, NodeDefInfo>();
-  const schemaOf = (type: Parameters<typeof typeToSchema>[0], at: Node, what: string) =>
-    typeToSchema(type, at, (bad) =>
+  // A port's or param's schema: read from its zod expression, else (declaration files, what the
+  // reader cannot prove, what zod cannot write) from its TypeScript type.
+  const schemaOf: SchemaOf = (type, at, what, source, list) => {
+    if (source) {
+      const reading: ZodReading =
+        "missing" in source
+          ? { kind: "unproven", at: source.missing, why: source.why }
+          : readZodSchema(list ? manyElement(source.expression, evaluator) : source.expression, {
+              constant: (node) => evaluator.evaluate(node, new Env()),
+            });
+      if (reading.kind === "schema") return reading.schema;
+      if (reading.kind === "unproven")
+        diagnostics.push(diagnosticAt(where, reading.at, "ZodSchemaNotStatic", { where: what, why: reading.why }));
+    }
+    return typeToSchema(type, at, (bad) =>
       diagnostics.push(diagnosticAt(where, at, "UnrepresentablePortType", { type: bad.getText(at), where: what })),
     );
+  };
 
   const nodes: AddedNode[] = [];
   const byId = new Map<string, AddedNode>();
@@ -251,15 +272,30 @@ function compileUnguarded(options: CompileOptions): CompileResult {
     if (!(from instanceof PortValue) || !(to instanceof PortValue)) return;
     const produced = from.handle.def.outputs.get(from.port);
     const accepted = to.handle.def.inputs.get(to.port);
+    const fromPort = `${from.handle.id}.out.${from.port}`;
+    const toPort = `${to.handle.id}.in.${to.port}`;
     if (produced && accepted && !checker.compilerObject.isTypeAssignableTo(produced.type.compilerType, accepted.type.compilerType)) {
       report(
         diagnosticAt(where, call, "ConnectTypeMismatch", {
           from: produced.type.getText(call),
-          fromPort: `${from.handle.id}.out.${from.port}`,
+          fromPort,
           to: accepted.type.getText(call),
-          toPort: `${to.handle.id}.in.${to.port}`,
+          toPort,
         }),
       );
+    } else if (produced && accepted) {
+      // The types fit; the schemas may still let fewer values in (z.number() into .int()).
+      const { narrowing } = compareSchemas(produced.schema, accepted.schema);
+      if (narrowing)
+        report(
+          diagnosticAt(where, call, "ConnectNarrowsSchema", {
+            fromPort,
+            toPort,
+            fromType: narrowing.produced,
+            toType: narrowing.accepted,
+            where: narrowing.at ? ` (at ${narrowing.at})` : "",
+          }),
+        );
     }
     let capacity: number | undefined;
     let onFull: string | undefined;
@@ -321,7 +357,7 @@ function compileUnguarded(options: CompileOptions): CompileResult {
   if (!flowValue || hasErrors(diagnostics)) return { diagnostics, modules: [], projectRoot };
 
   // Checks that need the whole flow, then lowering.
-  const modules = planModules(nodes, projectRoot);
+  const modules = planModules(flowValue.name, nodes, projectRoot);
   let lowered: Mutable<IrInput>;
   try {
     lowered = lower(flowValue.name, nodes, connections, modules, projectRoot, where, report, evaluator);
@@ -331,6 +367,7 @@ function compileUnguarded(options: CompileOptions): CompileResult {
     return { diagnostics, modules: [], projectRoot };
   }
   checkCycles(lowered, nodes, connections, where, report);
+  checkLossySources(lowered, nodes, connections, where, report);
   for (const node of nodes) {
     for (const port of node.def.inputs.keys()) {
       if (!connections.some((c) => c.to.handle.id === node.id && c.to.port === port))
@@ -343,10 +380,20 @@ function compileUnguarded(options: CompileOptions): CompileResult {
   const result = loadIr(lowered);
   if (!result.ok) {
     // Rules the IR validator owns (rates, capacities, parallelism on state, …), located at the call.
-    for (const d of result.diagnostics) diagnostics.push(relocate(d, nodes, connections, where));
+    for (const d of result.diagnostics) if (!REPORTED_BY_THE_COMPILER.has(d.name)) diagnostics.push(relocate(d, nodes, connections, where));
     return { diagnostics, modules: [], projectRoot };
   }
   return { ir: result.ir, diagnostics, modules: [...modules.values()], projectRoot };
+}
+
+/** IR findings the compiler has already reported in its own words, at the call (FLC2024 for FLC1016). */
+const REPORTED_BY_THE_COMPILER = new Set<DiagnosticName>(["ChannelNarrowsSchema"]);
+
+/** The element schema of a `many(schema)` input, following a const that holds the many() call. */
+function manyElement(expression: Node, evaluator: Evaluator): Node {
+  let target = unwrap(expression);
+  if (Node.isIdentifier(target)) target = unwrap(constInitializer(target) ?? target);
+  return Node.isCallExpression(target) && evaluator.isDslCall(target, "many") ? (target.getArguments()[0] ?? target) : expression;
 }
 
 const DSL_BUILTINS: Record<string, BuiltinValue> = {
@@ -443,7 +490,11 @@ function bundleSource(def: NodeDefInfo): { key: string; from: string; resolveDir
   };
 }
 
-function planModules(nodes: readonly AddedNode[], projectRoot: string): Map<string, ModulePlan & { exports: string[] }> {
+/**
+ * One bundle per module that defines used nodes, in `nodes/<flow>/`: flows built into the same
+ * directory share no bundle, so building one never changes what another's IR imports.
+ */
+function planModules(flowName: string, nodes: readonly AddedNode[], projectRoot: string): Map<string, ModulePlan & { exports: string[] }> {
   const sources = new Map<string, ReturnType<typeof bundleSource> & { exports: string[] }>();
   for (const node of nodes) {
     const source = bundleSource(node.def);
@@ -456,8 +507,9 @@ function planModules(nodes: readonly AddedNode[], projectRoot: string): Map<stri
   const order = (key: string) => (key.startsWith("package:") ? key : relativePath(projectRoot, key));
   for (const key of [...sources.keys()].sort((a, b) => order(a).localeCompare(order(b)))) {
     const source = sources.get(key) as ReturnType<typeof bundleSource> & { exports: string[] };
-    let output = `nodes/${source.stem}.mjs`;
-    for (let n = 2; used.has(output); n++) output = `nodes/${source.stem}-${n}.mjs`;
+    const dir = `nodes/${flowFileStem(flowName)}`;
+    let output = `${dir}/${source.stem}.mjs`;
+    for (let n = 2; used.has(output); n++) output = `${dir}/${source.stem}-${n}.mjs`;
     used.add(output);
     plans.set(key, { file: source.from, resolveDir: source.resolveDir, output, exports: source.exports.sort() });
   }
@@ -542,7 +594,7 @@ function lower(
             }),
           );
         } else {
-          params[key] = json;
+          setOwn(params, key, json);
         }
       }
     }
@@ -626,10 +678,10 @@ function lower(
     const inputs: Record<string, { schema: Json; adapter: Json }> = {};
     for (const [port, info] of def.inputs) {
       const adapter = toJson(chosen[port]) ?? (info.list ? { kind: "events" } : { kind: "latest" });
-      inputs[port] = { schema: info.schema, adapter };
+      setOwn(inputs, port, { schema: info.schema, adapter });
     }
     const outputs: Record<string, { schema: Json }> = {};
-    for (const [port, info] of def.outputs) outputs[port] = { schema: info.schema };
+    for (const [port, info] of def.outputs) setOwn(outputs, port, { schema: info.schema });
     const { line, column } = node.call.getSourceFile().getLineAndColumnAtPos(node.call.getStart());
     const source = bundleSource(def);
     const module = modules.get(source.key);
@@ -660,6 +712,7 @@ function lower(
   return { irVersion: 1, name, nodes: irNodes, channels, meta: { compiler: "", sourceHash: null } };
 }
 
+/** Cycles that no tick and no message from outside can start (the rule FLC1026 checks on the IR). */
 function checkCycles(
   ir: IrInput,
   nodes: readonly AddedNode[],
@@ -667,11 +720,11 @@ function checkCycles(
   where: Where,
   report: (d: Diagnostic) => void,
 ): void {
-  const graph = buildGraph({ nodes: ir.nodes, channels: ir.channels ?? [] });
+  const channels = ir.channels ?? [];
+  const graph = buildGraph({ nodes: ir.nodes, channels });
   const components = stronglyConnectedComponents(graph);
-  components.members.forEach((members, c) => {
-    if (!components.cyclic[c]) return;
-    if (members.some((v) => ["rate", "hybrid"].includes(ir.nodes[v]?.clock.kind ?? ""))) return;
+  for (const c of cyclesThatCannotStart(ir.nodes, channels, graph, components)) {
+    const members = components.members[c] as readonly number[];
     const inCycle = new Set(members.map((v) => graph.ids[v]));
     const closing = connections.find((k) => inCycle.has(k.from.handle.id) && inCycle.has(k.to.handle.id));
     const names = members.map((v) => graph.ids[v] as string);
@@ -680,7 +733,32 @@ function checkCycles(
         members: [...names, names[0]].join(" -> "),
       }),
     );
-  });
+  }
+}
+
+/**
+ * A finite source (a generator, or any node on a free clock) feeding a channel the flow told
+ * to drop messages when full: the stream it sends may arrive with holes.
+ */
+function checkLossySources(
+  ir: IrInput,
+  nodes: readonly AddedNode[],
+  connections: readonly Connection[],
+  where: Where,
+  report: (d: Diagnostic) => void,
+): void {
+  const finite = new Set(nodes.filter((node, i) => node.def.generator || ir.nodes[i]?.clock.kind === "free").map((node) => node.id));
+  for (const c of connections) {
+    if (!finite.has(c.from.handle.id) || c.onFull === undefined || c.onFull === "block") continue;
+    report(
+      diagnosticAt(where, c.call, "FiniteSourceLossyChannel", {
+        node: c.from.handle.id,
+        channel: `${c.from.handle.id}.${c.from.port}->${c.to.handle.id}.${c.to.port}`,
+        onFull: c.onFull,
+        consumer: c.to.handle.id,
+      }),
+    );
+  }
 }
 
 /** Moves an IR-level diagnostic (JSON pointer into the lowered IR) to the add() or connect() call it came from. */

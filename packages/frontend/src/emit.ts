@@ -3,6 +3,7 @@ import { dirname, join, resolve } from "node:path";
 import { createDiagnostic, type Diagnostic, encodeJson, encodeMsgpack, type Ir } from "@flowc/ir";
 import { build } from "esbuild";
 import type { ModulePlan } from "./compile.js";
+import { flowFileStem } from "./file-names.js";
 import { relativePath } from "./located.js";
 
 export interface EmitOptions {
@@ -63,17 +64,34 @@ export async function emit(options: EmitOptions): Promise<EmitResult> {
     }
   }
   if (diagnostics.length > 0) return { files: [], diagnostics };
-  const irFile = join(outDir, `${options.ir.name.replace(/[^A-Za-z0-9_.-]/g, "_")}.ir.${options.format}`);
+  const irFile = join(outDir, `${flowFileStem(options.ir.name)}.ir.${options.format}`);
   outputs.push({ path: irFile, contents: options.format === "json" ? encodeJson(options.ir) : encodeMsgpack(options.ir) });
-  for (const output of outputs) {
-    mkdirSync(dirname(output.path), { recursive: true });
-    const temporary = `${output.path}.tmp-${process.pid}`;
-    try {
+  // Every temporary file first, then the renames: a disk that fills up or a directory that
+  // cannot be written stops the build before any file is replaced.
+  const written: { temporary: string; path: string }[] = [];
+  let current = outDir;
+  try {
+    for (const output of outputs) {
+      current = output.path;
+      const temporary = `${output.path}.tmp-${process.pid}`;
+      mkdirSync(dirname(output.path), { recursive: true });
+      written.push({ temporary, path: output.path });
       writeFileSync(temporary, output.contents);
-      renameSync(temporary, output.path);
-    } finally {
-      rmSync(temporary, { force: true });
     }
+    for (const { temporary, path } of written) {
+      current = path;
+      renameSync(temporary, path);
+    }
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const detail =
+      code === "EACCES" || code === "EPERM" ? "permission denied" : code === "ENOSPC" ? "no space left" : String((error as Error).message);
+    return {
+      files: [],
+      diagnostics: [createDiagnostic("FileUnwritable", { path: relativePath(options.displayRoot, current), detail })],
+    };
+  } finally {
+    for (const { temporary } of written) rmSync(temporary, { force: true });
   }
   return { files: outputs.map((o) => o.path), diagnostics };
 }

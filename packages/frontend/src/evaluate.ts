@@ -1,4 +1,4 @@
-import type { Json } from "@flowc/ir";
+import { type Json, setOwn } from "@flowc/ir";
 import {
   type ArrayLiteralExpression,
   type ArrowFunction,
@@ -132,7 +132,7 @@ export function toJson(value: Value, spend?: (items: number) => void): Json | un
       if (item === undefined) continue;
       const json = toJson(item, spend);
       if (json === undefined) return undefined;
-      out[key] = json;
+      setOwn(out, key, json);
     }
     return out;
   }

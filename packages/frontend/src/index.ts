@@ -8,6 +8,7 @@ export {
   type ModulePlan,
 } from "./compile.js";
 export { type EmitOptions, type EmitResult, emit } from "./emit.js";
+export { flowFileStem } from "./file-names.js";
 export { findProjectRoot } from "./project-root.js";
 export { typeToSchema } from "./types.js";
 export { FRONTEND_VERSION } from "./version.js";

@@ -1,5 +1,6 @@
 import type { JsonSchema } from "@flowc/ir";
 import { type CallExpression, Node, type SourceFile, type Type, type VariableDeclaration } from "ts-morph";
+import { objectLiteral, propertyNamed } from "./syntax.js";
 
 export interface PortInfo {
   readonly name: string;
@@ -41,7 +42,40 @@ export interface NodeDefInfo {
   importedFrom?: { readonly specifier: string; readonly resolveDir: string; readonly name: string };
 }
 
-export type SchemaOf = (type: Type, at: Node, where: string) => JsonSchema;
+/**
+ * Where a port's or param's zod schema is written: the expression, or why it cannot be found
+ * (with the node to point at); undefined for definitions read from declaration files, which
+ * carry types only.
+ */
+export type SchemaSource = { readonly expression: Node } | { readonly missing: Node; readonly why: string } | undefined;
+
+/** The JSON Schema of a port or param: from its zod expression when there is one, else from its type. */
+export type SchemaOf = (type: Type, at: Node, where: string, source: SchemaSource, list: boolean) => JsonSchema;
+
+/** Finds each port's or param's schema expression in `node("T", { inputs: { … }, … })`, following consts. */
+function schemaSources(call: CallExpression | undefined, section: "inputs" | "outputs" | "params"): (name: string) => SchemaSource {
+  if (!call) return () => undefined;
+  const spec = objectLiteral(call.getArguments()[1]);
+  if (!spec) return () => ({ missing: call.getArguments()[1] ?? call, why: "the node's spec is not written as an object literal" });
+  const property = propertyNamed(spec, section);
+  const ports = objectLiteral(
+    property && Node.isShorthandPropertyAssignment(property)
+      ? property.getNameNode()
+      : property && Node.isPropertyAssignment(property)
+        ? property.getInitializer()
+        : undefined,
+  );
+  if (!ports) return () => ({ missing: property ?? spec, why: `the node's ${section} are not written as an object literal` });
+  return (name) => {
+    const port = propertyNamed(ports, name);
+    if (port && Node.isPropertyAssignment(port)) {
+      const expression = port.getInitializer();
+      if (expression) return { expression };
+    }
+    if (port && Node.isShorthandPropertyAssignment(port)) return { expression: port.getNameNode() };
+    return { missing: ports, why: `'${name}' is not a plain property of the node's ${section}` };
+  };
+}
 
 /** Spec keys of node(): only their presence matters to the compiler. */
 function specKeys(call: CallExpression): Set<string> {
@@ -71,6 +105,7 @@ export function nodeTypeName(declaration: VariableDeclaration): string | undefin
  * param types come from the definition's type: each schema's `_output` (zod's inferred value
  * type), or for `many(schema)` the element schema's. Statefulness and generator sources are
  * read from the spec when there is one; from a declaration, state is `S` other than undefined.
+ * Each port's and param's JSON Schema comes from `schemaOf`, given its zod expression in the spec.
  */
 export function readNodeDef(
   declaration: VariableDeclaration,
@@ -86,6 +121,7 @@ export function readNodeDef(
   }
   const ports = (property: "inputs" | "outputs"): Map<string, PortInfo> => {
     const out = new Map<string, PortInfo>();
+    const sourceOf = schemaSources(call, property);
     const shape = defType.getProperty(property)?.getTypeAtLocation(declaration);
     for (const port of shape?.getProperties() ?? []) {
       let schemaType = port.getTypeAtLocation(declaration);
@@ -100,7 +136,7 @@ export function readNodeDef(
       out.set(port.getName(), {
         name: port.getName(),
         type: valueType,
-        schema: schemaOf(valueType, declaration, `${property.slice(0, -1)} '${port.getName()}' of ${type}`),
+        schema: schemaOf(valueType, declaration, `${property.slice(0, -1)} '${port.getName()}' of ${type}`, sourceOf(port.getName()), list),
         list,
       });
     }
@@ -108,6 +144,7 @@ export function readNodeDef(
   };
   const params = new Map<string, ParamInfo>();
   const paramShape = defType.getProperty("params")?.getTypeAtLocation(declaration);
+  const paramSource = schemaSources(call, "params");
   for (const param of paramShape?.getProperties() ?? []) {
     const paramType = param.getTypeAtLocation(declaration);
     const valueType = paramType.getProperty("_output")?.getTypeAtLocation(declaration);
@@ -119,7 +156,7 @@ export function readNodeDef(
     params.set(param.getName(), {
       name: param.getName(),
       type: valueType,
-      schema: schemaOf(valueType, declaration, `param '${param.getName()}' of ${type}`),
+      schema: schemaOf(valueType, declaration, `param '${param.getName()}' of ${type}`, paramSource(param.getName()), false),
       optional,
     });
   }

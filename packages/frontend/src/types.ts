@@ -1,4 +1,4 @@
-import type { JsonSchema } from "@flowc/ir";
+import { type JsonSchema, setOwn } from "@flowc/ir";
 import type { Node, Type } from "ts-morph";
 
 /**
@@ -76,7 +76,7 @@ function convert(type: Type, at: Node, bad: (type: Type) => void, seen: Set<Type
       const required: string[] = [];
       for (const property of type.getProperties()) {
         const propertyType = property.getTypeAtLocation(at);
-        properties[property.getName()] = convert(propertyType, at, bad, seen);
+        setOwn(properties, property.getName(), convert(propertyType, at, bad, seen));
         if (!property.isOptional()) required.push(property.getName());
       }
       if (Object.keys(properties).length > 0) out.properties = properties;

@@ -75,7 +75,7 @@ function zero(n: number): number {
 
 function mapSorted<T, U>(record: Record<string, T>, f: (value: T) => U): Record<string, U> {
   const out: Record<string, U> = {};
-  for (const key of Object.keys(record).sort()) setKey(out, key, f(record[key] as T));
+  for (const key of Object.keys(record).sort()) setOwn(out, key, f(record[key] as T));
   return out;
 }
 
@@ -85,12 +85,12 @@ export function sortJson(value: Json): Json {
   if (value === null || typeof value !== "object") return value;
   if (Array.isArray(value)) return value.map(sortJson);
   const out: Record<string, Json> = {};
-  for (const key of Object.keys(value).sort()) setKey(out, key, sortJson(value[key] as Json));
+  for (const key of Object.keys(value).sort()) setOwn(out, key, sortJson(value[key] as Json));
   return out;
 }
 
 /** Assignment that keeps a `__proto__` key an own data property instead of setting the prototype. */
-function setKey<T>(target: Record<string, T>, key: string, value: T): void {
+export function setOwn<T>(target: Record<string, T>, key: string, value: T): void {
   if (key === "__proto__") Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
   else target[key] = value;
 }
@@ -103,6 +103,8 @@ export function encodeJson(ir: Ir): string {
 /** MessagePack of the canonical IR: plain maps (no msgpackr records), so any MessagePack reader can load it. */
 const packr = new Packr({ useRecords: false, variableMapSize: true });
 export const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
+/** The same decoder giving Maps, for the rare input whose keys objects cannot hold as they are (`__proto__`). */
+export const mapUnpackr = new Unpackr({ useRecords: false, mapsAsObjects: false });
 
 export function encodeMsgpack(ir: Ir): Uint8Array {
   return packr.pack(canonicalize(ir));

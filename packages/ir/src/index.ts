@@ -12,7 +12,7 @@ export {
   stronglyConnectedComponents,
   topologicalOrder,
 } from "./analysis/graph.js";
-export { canonicalize, encodeJson, encodeMsgpack, hashIr, sortJson } from "./codec.js";
+export { canonicalize, encodeJson, encodeMsgpack, hashIr, setOwn, sortJson } from "./codec.js";
 export {
   type CatalogueEntry,
   catalogue,
@@ -22,17 +22,37 @@ export {
   type Severity,
 } from "./diagnostics/catalogue.js";
 export {
+  clipText,
   createDiagnostic,
   type Diagnostic,
   type DiagnosticLocation,
   hasErrors,
   jsonPointer,
+  listNames,
+  MAX_QUOTED_LENGTH,
   parseJsonPointer,
   quote,
 } from "./diagnostics/diagnostic.js";
-export { diagnosticsToJson, type FormatOptions, formatDiagnostic, formatDiagnostics } from "./diagnostics/format.js";
-export { JsonLocator, offsetToPosition, type TextPosition } from "./diagnostics/locate.js";
+export {
+  CODE_FRAME_WIDTH,
+  diagnosticsToJson,
+  type FormatOptions,
+  formatDiagnostic,
+  formatDiagnostics,
+  MAX_MESSAGE_LENGTH,
+  MAX_PRINTED_DIAGNOSTICS,
+} from "./diagnostics/format.js";
+export { JsonLocator, LineIndex, offsetToPosition, type TextPosition } from "./diagnostics/locate.js";
 export { decodeJsonText, decodeMsgpackBytes, type IrFormat, type LoadOptions, type LoadResult, loadIr, validateIr } from "./load.js";
 export * from "./schema.js";
-export { checkSchemaCompatible, describe as describeSchema, type Incompatibility, valueMatchesSchema } from "./validate/schema-compat.js";
-export { checkSemantics, isPortablePath } from "./validate/semantics.js";
+export { cyclesThatCannotStart } from "./validate/cycles.js";
+export { describe as describeSchema } from "./validate/json-schema.js";
+export {
+  checkSchemaCompatible,
+  compareSchemas,
+  type Incompatibility,
+  MAX_COMPARISON_STEPS,
+  type SchemaComparison,
+} from "./validate/schema-compat.js";
+export { explainSchemaMismatch, valueMatchesSchema } from "./validate/schema-value.js";
+export { checkSemantics, isPortablePath, leavesDirectory, MAX_TOTAL_COMPARISON_STEPS, type SemanticOptions } from "./validate/semantics.js";

@@ -1,10 +1,10 @@
-import { type ParseError, type ParseErrorCode, parse, printParseErrorCode } from "jsonc-parser";
-import { unpackr } from "./codec.js";
+import { mapUnpackr, unpackr } from "./codec.js";
 import { createDiagnostic, type Diagnostic, hasErrors, quote } from "./diagnostics/diagnostic.js";
+import { scanJsonText } from "./diagnostics/json-text.js";
 import { offsetToPosition } from "./diagnostics/locate.js";
 import { scanMsgpack } from "./msgpack-scan.js";
 import { IR_VERSION, type Ir, SUPPORTED_IR_VERSIONS } from "./schema.js";
-import { checkSemantics } from "./validate/semantics.js";
+import { checkSemantics, type SemanticOptions } from "./validate/semantics.js";
 import { parseStructure } from "./validate/structure.js";
 
 export type LoadResult =
@@ -13,7 +13,7 @@ export type LoadResult =
 
 export type IrFormat = "json" | "msgpack";
 
-export interface LoadOptions {
+export interface LoadOptions extends SemanticOptions {
   /** How to decode bytes; by default a buffer whose first non-blank byte is `{` is JSON, anything else MessagePack. */
   readonly format?: IrFormat;
 }
@@ -28,20 +28,20 @@ export function loadIr(input: string | Uint8Array | unknown, options: LoadOption
   try {
     const decoded = decode(input, options);
     if ("diagnostics" in decoded) return { ok: false, diagnostics: decoded.diagnostics };
-    return validateIr(decoded.value);
+    return validateIr(decoded.value, options);
   } catch (error) {
     return { ok: false, diagnostics: [unexpected(error)] };
   }
 }
 
 /** Validates a decoded value (see `loadIr`). */
-export function validateIr(value: unknown): LoadResult {
+export function validateIr(value: unknown, options: SemanticOptions = {}): LoadResult {
   try {
     const version = checkVersion(value);
     if (version) return { ok: false, diagnostics: [version] };
     const structure = parseStructure(value);
     if ("diagnostics" in structure) return { ok: false, diagnostics: structure.diagnostics };
-    const diagnostics = checkSemantics(structure.ir);
+    const diagnostics = checkSemantics(structure.ir, options);
     return hasErrors(diagnostics) ? { ok: false, diagnostics } : { ok: true, ir: structure.ir, diagnostics };
   } catch (error) {
     return { ok: false, diagnostics: [unexpected(error)] };
@@ -71,35 +71,28 @@ export function decodeJsonText(text: string): { value: unknown } | { diagnostics
   try {
     return { value: JSON.parse(body) };
   } catch (error) {
-    // JSON.parse's messages carry no position on this Node; a strict jsonc-parser pass finds
-    // the first error's offset (only on this error path).
-    const errors: ParseError[] = [];
-    parse(body, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
-    const first = errors[0];
+    // JSON.parse's messages carry no position on this Node; a strict scan finds the first
+    // error's offset (only on this error path, and without recursion, so any depth is fine).
+    const first = scanJsonText(body);
     if (!first) {
       const detail = error instanceof Error ? error.message : String(error);
       return { diagnostics: [createDiagnostic("IrJsonSyntax", { detail: detail.replace(/\.$/, "") })] };
     }
     const position = offsetToPosition(body, first.offset);
-    const detail = `${describeParseError(first.error)} at line ${position.line}, column ${position.column}`;
-    return { diagnostics: [createDiagnostic("IrJsonSyntax", { detail }, { ...position, length: Math.max(1, first.length) })] };
+    const detail = `${first.message} at line ${position.line}, column ${position.column}`;
+    return { diagnostics: [createDiagnostic("IrJsonSyntax", { detail }, { ...position, length: first.length })] };
   }
-}
-
-function describeParseError(code: ParseErrorCode): string {
-  const name = printParseErrorCode(code);
-  return name
-    .replace(/([a-z])([A-Z])/g, "$1 $2")
-    .toLowerCase()
-    .replace(/^./, (c) => c.toUpperCase());
 }
 
 export function decodeMsgpackBytes(bytes: Uint8Array): { value: unknown } | { diagnostics: Diagnostic[] } {
   if (bytes.length === 0) return { diagnostics: [createDiagnostic("IrMsgpackSyntax", { detail: "the input is empty" })] };
-  const problem = scanMsgpack(bytes);
-  if (problem) return { diagnostics: [createDiagnostic("IrMsgpackSyntax", { detail: problem })] };
+  const scan = scanMsgpack(bytes);
+  if (scan.tooDeep) return { diagnostics: [createDiagnostic("IrTooComplex", { detail: scan.problem as string }, { path: "" })] };
+  if (scan.problem) return { diagnostics: [createDiagnostic("IrMsgpackSyntax", { detail: scan.problem })] };
   try {
-    const value: unknown = unpackr.unpack(bytes);
+    // msgpackr renames a `__proto__` key while building objects; read maps as Maps then, so the
+    // key reaches validation as itself.
+    const value: unknown = scan.prototypeKey ? fromMaps(mapUnpackr.unpack(bytes)) : unpackr.unpack(bytes);
     if (value !== null && typeof value === "object" && !Array.isArray(value) && Object.getPrototypeOf(value) !== Object.prototype) {
       return { diagnostics: [createDiagnostic("IrMsgpackSyntax", { detail: "the data is not a MessagePack map" })] };
     }
@@ -108,6 +101,16 @@ export function decodeMsgpackBytes(bytes: Uint8Array): { value: unknown } | { di
     const detail = error instanceof Error ? error.message : String(error);
     return { diagnostics: [createDiagnostic("IrMsgpackSyntax", { detail: detail.replace(/\.$/, "") })] };
   }
+}
+
+/** Maps as plain objects with every key an own property, `__proto__` included (depth bounded by the pre-scan). */
+function fromMaps(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(fromMaps);
+  if (!(value instanceof Map)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of value)
+    Object.defineProperty(out, String(key), { value: fromMaps(item), enumerable: true, writable: true, configurable: true });
+  return out;
 }
 
 function checkVersion(value: unknown): Diagnostic | undefined {

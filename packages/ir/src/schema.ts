@@ -9,6 +9,15 @@ import { z } from "zod";
  */
 
 export const IR_VERSION = 1;
+
+/** Most copies of a node `parallelism` asks for: more than any machine flowc runs on has cores to run them. */
+export const MAX_PARALLELISM = 64;
+/**
+ * How deep arrays and objects nest in an IR, counted from the document (the root object is
+ * level 1, a node's params level 4): deeper params or port schemas are FLC1007, and MessagePack
+ * input is refused past it anywhere. Every pass over values can then recurse safely.
+ */
+export const MAX_NESTING = 256;
 export const SUPPORTED_IR_VERSIONS: readonly number[] = [IR_VERSION];
 
 /** Node ids: also used in channel ids (`a.out->b.in`) and file names, so no dots or slashes. */
@@ -104,7 +113,13 @@ export const Node = z.strictObject({
   inputs: z.record(PortName, InputPort).default({}),
   outputs: z.record(PortName, OutputPort).default({}),
   stateful: z.boolean().default(false).describe("True when the node keeps state between steps."),
-  parallelism: z.number().int().min(1).default(1).describe("Copies of a stateless node run in parallel, order preserved."),
+  parallelism: z
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_PARALLELISM)
+    .default(1)
+    .describe(`Copies of a stateless node run in parallel, order preserved; at most ${MAX_PARALLELISM}.`),
   placement: z.string().min(1).nullable().default(null).describe("Machine name the node must run on; null: anywhere."),
   onError: z.enum(ON_ERROR_POLICIES).default("stop").describe("stop: a failure stops the run; isolate: the rest keeps running."),
   source: SourceLocation.nullable().default(null),
@@ -118,12 +133,14 @@ export const OnFull = z
 export const Endpoint = z.strictObject({ node: z.string(), port: z.string() });
 
 export const DEFAULT_CAPACITY = 10;
+/** Lossless by default: a channel nobody configured makes its producer wait rather than lose a message. */
+export const DEFAULT_ON_FULL: OnFullPolicy = "block";
 export const Channel = z.strictObject({
   id: z.string().min(1).describe("Unique id; the compiler writes `from.node.port->to.node.port`."),
   from: Endpoint.describe("An output port."),
   to: Endpoint.describe("An input port."),
   capacity: z.number().int().min(1).default(DEFAULT_CAPACITY).describe("Messages the channel holds before onFull applies."),
-  onFull: OnFull.default("dropOldest"),
+  onFull: OnFull.default(DEFAULT_ON_FULL),
 });
 
 export const Meta = z.strictObject({

@@ -100,6 +100,22 @@ export const catalogue = {
       "Channel '{channel}': {fromPort} produces values that {toPort} does not accept{where}: {fromType} is not assignable to {toType}.",
     doc: "The producing port's JSON Schema is provably not accepted by the consuming port's schema.",
   },
+  ChannelNarrowsSchema: {
+    code: 1016,
+    severity: "warning",
+    message:
+      "Channel '{channel}': {toPort} accepts only {toType}, but {fromPort} produces {fromType}{where}; values outside it reach the node unchecked.",
+    doc: "The shapes fit, but the consuming port's schema accepts fewer values than the producing port's: a number into an integer, a wider range into a smaller one, a string into one with a pattern or format, a list into one with fewer lengths.",
+    hint: "Give the output the same constraints (runtimes check messages against the output's schema with `validate: true`), or widen the input's.",
+  },
+  SchemaComparisonGaveUp: {
+    code: 1017,
+    severity: "warning",
+    message:
+      "Channel '{channel}': the schemas of {fromPort} and {toPort} are too large to compare ({detail}); the channel's types are not checked.",
+    doc: "Comparing a channel's port schemas would take too long (unions of thousands of branches against each other), so it was skipped: nothing is proven either way.",
+    hint: "Simplify the port schemas (fewer anyOf/enum branches), or check messages at run time with `validate: true`.",
+  },
   ClockRateInvalid: {
     code: 1020,
     severity: "error",
@@ -140,9 +156,10 @@ export const catalogue = {
   CycleWithoutClock: {
     code: 1026,
     severity: "error",
-    message: "The cycle {members} has no rate or hybrid clock, so none of its nodes can ever run first.",
-    doc: "A cycle made only of trigger-clocked nodes can never start.",
-    hint: "Give one node of the cycle a rate(hz) or hybrid(hz, ...) clock.",
+    message:
+      "The cycle {members} can never start: none of its nodes has a rate or hybrid clock, and no channel from outside the cycle feeds a port one of them triggers on.",
+    doc: "A cycle of trigger-clocked nodes that only trigger on each other: no tick and no message from outside can ever make one of them run first.",
+    hint: "Give one node of the cycle a rate(hz) or hybrid(hz, ...) clock, or let one trigger on an input fed from outside the cycle.",
   },
   CapacityInvalid: {
     code: 1030,
@@ -171,8 +188,8 @@ export const catalogue = {
   ParallelismInvalid: {
     code: 1040,
     severity: "error",
-    message: "Parallelism must be an integer of at least 1 (got {value}).",
-    doc: "A node's parallelism is below 1 or not an integer.",
+    message: "Parallelism must be an integer from 1 to {max} (got {value}).",
+    doc: "A node's parallelism is not an integer, below 1, or above 64 (more copies than any machine has cores to run).",
   },
   ParallelismOnStatefulNode: {
     code: 1041,
@@ -191,6 +208,21 @@ export const catalogue = {
     severity: "error",
     message: "Path {value} must be relative with forward slashes, so that builds are portable and byte-identical.",
     doc: "impl.module or source.file is absolute or uses backslashes.",
+  },
+  ModuleOutsideIr: {
+    code: 1044,
+    severity: "error",
+    message:
+      "impl.module {value} of node '{node}' leaves the directory it is relative to: a runtime imports only the bundles shipped beside the IR.",
+    doc: "A node's module path climbs out of the IR file's directory (`../…`), so running the IR would import a file it does not ship with.",
+    hint: "Rebuild with `flowc build`, which writes the bundles next to the IR; for an IR you wrote yourself and trust, allow modules outside its directory (flowc's --allow-outside-modules).",
+  },
+  ModuleNotJavaScript: {
+    code: 1045,
+    severity: "error",
+    message: "impl.module {value} of node '{node}' is not a JavaScript module: its name must end in .js, .mjs or .cjs.",
+    doc: "A node's module path names something a runtime cannot import as a bundle (a TypeScript source, a device, a directory).",
+    hint: "Point impl.module at the bundle `flowc build` wrote (nodes/<…>.mjs).",
   },
 
   // ---- FLC2xxx: the compiler (frontend) ------------------------------------------------
@@ -259,9 +291,10 @@ export const catalogue = {
   CycleNeverStarts: {
     code: 2011,
     severity: "error",
-    message: "The cycle {members} has no rate or hybrid clock, so none of its nodes can ever run first.",
-    doc: "Connections form a cycle of trigger-clocked nodes.",
-    hint: "Give one node of the cycle a rate(hz) or hybrid(hz, ...) clock.",
+    message:
+      "The cycle {members} can never start: none of its nodes has a rate or hybrid clock, and no channel from outside the cycle feeds a port one of them triggers on.",
+    doc: "Connections form a cycle of trigger-clocked nodes that only trigger on each other, so none of them can ever run first.",
+    hint: "Give one node of the cycle a rate(hz) or hybrid(hz, ...) clock, or let one trigger on an input fed from outside the cycle.",
   },
   NotANodeDefinition: {
     code: 2012,
@@ -325,6 +358,29 @@ export const catalogue = {
     severity: "error",
     message: "The compiler failed unexpectedly while building {file}: {detail}.",
     doc: "A bug in flowc: please report it with the flow file.",
+  },
+  ZodSchemaNotStatic: {
+    code: 2023,
+    severity: "warning",
+    message:
+      "Cannot read the zod schema of {where} statically: {why}. The IR records the schema of its TypeScript type instead, without constraints such as .int() or .min().",
+    doc: "A port or param schema uses something the compiler does not read without running code — .refine(), .transform(), a method it does not know, a reference to a non-const value, a schema built by a function — so the IR gets the schema of its TypeScript type.",
+    hint: "Write the schema as a chain of the zod calls listed in docs/dsl.md, or accept the wider schema.",
+  },
+  ConnectNarrowsSchema: {
+    code: 2024,
+    severity: "warning",
+    message: "{toPort} accepts only {toType}, but {fromPort} produces {fromType}{where}; values outside it reach the node unchecked.",
+    doc: "connect() joins ports whose TypeScript types fit, but the input's zod schema accepts fewer values than the output's (number into .int(), a wider range into a smaller one, a string into one with .regex() or .email()).",
+    hint: "Give the output the same constraints (runtimes check messages against the output's schema with `validate: true`), or widen the input's.",
+  },
+  FiniteSourceLossyChannel: {
+    code: 2025,
+    severity: "warning",
+    message:
+      "Node '{node}' is a finite source, and channel '{channel}' drops messages when it is full (onFull: '{onFull}'): whatever the source sends while '{consumer}' is behind is lost.",
+    doc: "A source that ends on its own (a generator source) feeds a channel whose onFull policy drops messages, so a slow consumer misses part of a finite stream.",
+    hint: 'Leave onFull out or write onFull: "block" (the default): the source then waits for room and nothing is lost. A larger capacity only makes losses rarer.',
   },
   BadAddOption: {
     code: 2019,
@@ -398,6 +454,13 @@ export const catalogue = {
     severity: "error",
     message: "Node '{node}' sent a message on '{port}', which is not one of its output ports ({ports}).",
     doc: "A step returned or emitted a port its definition does not declare.",
+  },
+  StepResultInvalid: {
+    code: 3023,
+    severity: "error",
+    message: "Node '{node}' returned {value} from a step; a step returns nothing or an object whose keys are output ports ({ports}).",
+    doc: "A step (or a generator's yield) produced something other than undefined, null or an object of output ports, e.g. a number or a boolean.",
+    hint: "Return `{ port: value }`, or call `ctx.emit(port, value)` and return nothing.",
   },
   RateLagError: {
     code: 3030,
@@ -473,6 +536,13 @@ export const catalogue = {
     message: "Input '{input}' of node '{node}' reads '{source}', {detail}.",
     doc: "An input names a node or output that the descriptor does not declare.",
   },
+  DescriptorTooComplex: {
+    code: 3107,
+    severity: "error",
+    message: "The dataflow descriptor is too complex to read: {detail}.",
+    doc: "A descriptor nests deeper than 256 levels, or its YAML aliases refer to themselves or expand it by more than 100,000 values (a billion-laughs document).",
+    hint: "Write the repeated parts out, or use fewer levels of aliases.",
+  },
 
   DaemonNotRunning: {
     code: 3201,
@@ -543,6 +613,12 @@ export const catalogue = {
     doc: "`flowc daemon start` launched the daemon process but it did not come up.",
     hint: "Its own log is daemon.log in the runtime directory (`flowc daemon status` prints the paths).",
   },
+  DataflowNameInvalid: {
+    code: 3211,
+    severity: "error",
+    message: "'{name}' is not a dataflow name: {detail}.",
+    doc: "Dataflow names are 1–64 characters: letters, digits, `_`, `.` and `-`, starting with a letter or digit (like Dora's ids), so they print safely and never look like an option.",
+  },
 
   UsageError: {
     code: 4001,
@@ -562,6 +638,13 @@ export const catalogue = {
     severity: "error",
     message: "Cannot read '{path}': {detail}.",
     doc: "A file exists but cannot be read (a directory, no permission).",
+  },
+  FileUnwritable: {
+    code: 4006,
+    severity: "error",
+    message: "Cannot write '{path}': {detail}.",
+    doc: "An output file or directory (`-o`, `--record`, the daemon's state directory) cannot be written; nothing was run or changed.",
+    hint: "Choose a path in a directory you can write to.",
   },
   UnknownFileKind: {
     code: 4004,

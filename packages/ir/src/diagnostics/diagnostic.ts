@@ -34,7 +34,8 @@ export function createDiagnostic<N extends DiagnosticName>(
 ): Diagnostic {
   const entry = catalogue[name];
   const values = args as Record<string, string | number>;
-  const message = entry.message.replace(/\{(\w+)\}/g, (_, key: string) => String(values[key] ?? `{${key}}`));
+  // A value that ends a sentence itself ("…: params must be positive.") does not get a second period.
+  const message = entry.message.replace(/\{(\w+)\}/g, (_, key: string) => String(values[key] ?? `{${key}}`)).replace(/([^.])\.\.$/, "$1.");
   const diagnostic: { -readonly [K in keyof Diagnostic]: Diagnostic[K] } = {
     code: formatCode(entry.code),
     name,
@@ -66,15 +67,36 @@ export function parseJsonPointer(pointer: string): string[] {
     .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
 }
 
-/** Quote a value for a message: strings in single quotes, everything else as JSON. */
+/** Longest user-given string a message quotes whole; longer ones are cut, with the length said. */
+export const MAX_QUOTED_LENGTH = 100;
+
+/** Quote a value for a message: strings in single quotes, everything else as JSON; long ones cut short. */
 export function quote(value: unknown): string {
-  if (typeof value === "string") return `'${value}'`;
+  if (typeof value === "string") return `'${clipText(value)}'`;
   if (value === undefined) return "nothing";
   if (typeof value === "number" && !Number.isFinite(value)) return String(value);
+  if (typeof value === "bigint") return `${value}n`;
   try {
     const text = JSON.stringify(value);
+    if (text === undefined) return clipText(String(value), 60);
     return text.length > 60 ? `${text.slice(0, 57)}...` : text;
   } catch {
-    return String(value);
+    // Too deep for JSON.stringify, or cyclic: say what it is instead.
+    return Array.isArray(value) ? "[...]" : typeof value === "object" && value !== null ? "{...}" : typeof value;
   }
+}
+
+/** A user-given string as a message shows it: whole, or its start and how long it is. */
+export function clipText(text: string, max = MAX_QUOTED_LENGTH): string {
+  if (text.length <= max) return text;
+  let end = max - 3;
+  const code = text.charCodeAt(end - 1);
+  if (code >= 0xd800 && code <= 0xdbff) end--;
+  return `${text.slice(0, end)}... (${text.length} characters)`;
+}
+
+/** Names for a message: all of them when few, else the first ones and how many there are. */
+export function listNames(names: readonly string[], max = 10): string {
+  const shown = names.slice(0, max).map((n) => clipText(n, 40));
+  return names.length > max ? `${shown.join(", ")}, … (${names.length} in all)` : shown.join(", ");
 }

@@ -1,4 +1,4 @@
-import { loadIr } from "../load.js";
+import { type LoadOptions, loadIr } from "../load.js";
 import type { Ir, IrInput } from "../schema.js";
 
 type NodeInput = IrInput["nodes"][number];
@@ -45,8 +45,8 @@ export function chainIr(): IrInput {
 }
 
 /** Loads input that a test expects to be valid; throws with the diagnostics otherwise. */
-export function loadValid(input: unknown): Ir {
-  const result = loadIr(input);
+export function loadValid(input: unknown, options: LoadOptions = {}): Ir {
+  const result = loadIr(input, options);
   if (!result.ok) throw new Error(JSON.stringify(result.diagnostics, null, 2));
   return result.ir;
 }

@@ -27,7 +27,7 @@ describe("IR validation rules", () => {
     expect(result.diagnostics).toEqual([]);
     expect(result.ok).toBe(true);
     const ir = (result as { ir: Ir }).ir;
-    expect(ir.channels[0]).toMatchObject({ capacity: 10, onFull: "dropOldest" });
+    expect(ir.channels[0]).toMatchObject({ capacity: 10, onFull: "block" });
     expect(ir.nodes[1]).toMatchObject({ parallelism: 1, placement: null, onError: "stop", params: {}, stateful: false, source: null });
     expect(ir.nodes[1]?.inputs.value?.adapter).toEqual({ kind: "latest" });
   });
@@ -131,6 +131,18 @@ describe("IR validation rules", () => {
     );
   });
 
+  it("FLC1016 a channel into a narrower schema is a warning, not an error", () => {
+    const intOnly = { type: "integer", minimum: 0, maximum: Number.MAX_SAFE_INTEGER };
+    const result = loadIr(mutate((ir) => (ir.nodes[3].inputs.value.schema = intOnly)));
+    expect(result.ok).toBe(true);
+    expect(result.diagnostics.map((d) => [d.code, d.severity, d.path])).toEqual([[code("ChannelNarrowsSchema"), "warning", "/channels/2"]]);
+    expect(result.diagnostics[0]?.message).toBe(
+      "Channel 'plus10.value->sink.value': sink.value accepts only integer ≥ 0, but plus10.value produces number; values outside it reach the node unchecked.",
+    );
+    const wider = loadIr(mutate((ir) => (ir.nodes[2].outputs.value.schema = intOnly)));
+    expect(wider.diagnostics).toEqual([]);
+  });
+
   it("FLC1020 rate must be finite and positive", () => {
     expect(problems(mutate((ir) => (ir.nodes[0].clock.hz = 0)))).toEqual([[code("ClockRateInvalid"), "/nodes/0/clock/hz"]]);
     expect(problems(mutate((ir) => (ir.nodes[0].clock.hz = -5)))).toEqual([[code("ClockRateInvalid"), "/nodes/0/clock/hz"]]);
@@ -168,13 +180,35 @@ describe("IR validation rules", () => {
     expect(problems(mutate((ir) => (ir.nodes[1].clock = { kind: "free" })))).toEqual([[code("FreeClockWithInputs"), "/nodes/1/clock"]]);
   });
 
-  it("FLC1026 a cycle of trigger-only nodes can never start", () => {
+  it("FLC1026 a cycle that no tick and no message from outside can start", () => {
     const cyclic = testIr([testNode("a"), testNode("b")], [testChannel("a.value", "b.value"), testChannel("b.value", "a.value")]);
     expect(problems(cyclic)).toEqual([[code("CycleWithoutClock"), "/nodes/0"]]);
+    expect(loadIr(cyclic).diagnostics[0]?.message).toBe(
+      "The cycle a -> b -> a can never start: none of its nodes has a rate or hybrid clock, and no channel from outside the cycle feeds a port one of them triggers on.",
+    );
     const started = testIr([testNode("a", { clock: { kind: "hybrid", hz: 5, on: ["value"] } }), testNode("b")], cyclic.channels);
     expect(problems(started)).toEqual([]);
     const selfLoop = testIr([testNode("a")], [testChannel("a.value", "a.value")]);
     expect(problems(selfLoop)).toEqual([[code("CycleWithoutClock"), "/nodes/0"]]);
+  });
+
+  it("FLC1026 does not refuse a cycle fed from outside on a port it triggers on", () => {
+    // s (rate) → p.a; p → q; q → p.b: every message from s lets p run first.
+    const p = testNode("p", {
+      inputs: { a: { schema: { type: "number" } }, b: { schema: { type: "number" } } },
+      clock: { kind: "trigger", on: ["a", "b"] },
+    });
+    const channels = [testChannel("s.value", "p.a"), testChannel("p.value", "q.value"), testChannel("q.value", "p.b")];
+    expect(problems(testIr([testSource("s"), p, testNode("q")], channels))).toEqual([]);
+    // Fed from outside, but only on a port that does not trigger: no message can start it.
+    const deaf = { ...p, clock: { kind: "trigger" as const, on: ["b"] } };
+    expect(problems(testIr([testSource("s"), deaf, testNode("q")], channels))).toEqual([[code("CycleWithoutClock"), "/nodes/1"]]);
+    // Channels between nodes of the cycle do not count, whichever ports they feed.
+    const inner = testIr(
+      [p, testNode("q"), testNode("r")],
+      [testChannel("p.value", "q.value"), testChannel("q.value", "r.value"), testChannel("r.value", "p.a"), testChannel("q.value", "p.b")],
+    );
+    expect(problems(inner)).toEqual([[code("CycleWithoutClock"), "/nodes/0"]]);
   });
 
   it("FLC1030 capacity must be an integer >= 1", () => {

@@ -1,12 +1,35 @@
 import { jsonPointer } from "../diagnostics/diagnostic.js";
-import type { Json, JsonSchema } from "../schema.js";
+import type { JsonSchema } from "../schema.js";
+import {
+  asRecord,
+  asStrings,
+  branches,
+  CHECKED_FORMATS,
+  type Constraints,
+  constraintsOf,
+  deepEqual,
+  describe,
+  isEmpty,
+  isMultipleOf,
+  isSchema,
+  literals,
+  merge,
+  type Schema,
+  typesOf,
+} from "./json-schema.js";
+import { CONSTRAINT, fit } from "./schema-value.js";
 
 /**
- * Decides whether every value a producer's JSON Schema allows is accepted by a consumer's
+ * Decides whether the values a producer's JSON Schema allows are accepted by a consumer's
  * JSON Schema, for the common cases: `type` (with integer ⊂ number), `const`/`enum`, objects
  * (`properties`, `required`, `additionalProperties: false`), arrays (`items`, `prefixItems`,
- * `minItems`/`maxItems` from tuples) and unions (`anyOf`/`oneOf`). It reports an
- * incompatibility only when it can prove one; keywords it does not model count as compatible.
+ * tuple lengths) and unions (`anyOf`/`oneOf`). It reports an incompatibility only when it can
+ * prove one; keywords it does not model count as compatible.
+ *
+ * Beside incompatibilities it finds **narrowings**: the shapes fit, but the consumer accepts
+ * fewer values than the producer may send — a number into an integer, a wider range into a
+ * smaller one, a string into one with a pattern or a checked format, an array into one with
+ * fewer allowed lengths. Those are warnings, not errors: some values pass.
  */
 export interface Incompatibility {
   /** JSON pointer inside the producer's values where the mismatch is (e.g. `/properties/x`). */
@@ -15,17 +38,60 @@ export interface Incompatibility {
   readonly accepted: string;
 }
 
-type Schema = JsonSchema | boolean;
-const TYPES = ["null", "boolean", "integer", "number", "string", "array", "object"] as const;
-type TypeName = (typeof TYPES)[number];
-
-export function checkSchemaCompatible(from: Schema, to: Schema): Incompatibility | null {
-  // Most channels join ports of the same type: equal schemas need no analysis.
-  if (deepEqual(from, to)) return null;
-  return compat(from, to, []);
+export interface SchemaComparison {
+  /** A value the producer may send has a shape the consumer never accepts. */
+  readonly incompatible: Incompatibility | null;
+  /** The first place where the consumer accepts fewer values than the producer sends (only when compatible). */
+  readonly narrowing: Incompatibility | null;
+  /** The comparison ran out of steps before it could prove anything (unions against unions of thousands of branches). */
+  readonly gaveUp?: true;
 }
 
-function compat(from: Schema, to: Schema, at: string[]): Incompatibility | null {
+/**
+ * Steps (comparisons of one schema with another) one `compareSchemas` may take. Unions are
+ * compared branch against branch, so two unions of n literals cost n² steps; past this the
+ * comparison proves nothing and says so (`gaveUp`), instead of taking minutes.
+ */
+export const MAX_COMPARISON_STEPS = 100_000;
+
+const SAME: SchemaComparison = { incompatible: null, narrowing: null };
+const GAVE_UP: SchemaComparison = { incompatible: null, narrowing: null, gaveUp: true };
+
+export function checkSchemaCompatible(from: Schema, to: Schema): Incompatibility | null {
+  return compareSchemas(from, to).incompatible;
+}
+
+/**
+ * Compares a producer's schema with a consumer's: an incompatibility, or else the first
+ * narrowing. `budget.steps` (default MAX_COMPARISON_STEPS) bounds the work and is decreased by
+ * what the comparison used, so several comparisons can share one budget.
+ */
+export function compareSchemas(from: Schema, to: Schema, budget: { steps: number } = { steps: MAX_COMPARISON_STEPS }): SchemaComparison {
+  // Most channels join ports of the same type: equal schemas need no analysis.
+  if (deepEqual(from, to)) return SAME;
+  const found: Found = { steps: Math.min(budget.steps, MAX_COMPARISON_STEPS) };
+  const before = found.steps;
+  try {
+    const incompatible = compat(from, to, [], found);
+    return { incompatible, narrowing: incompatible ? null : (found.narrowing ?? null) };
+  } catch (error) {
+    if (error !== OUT_OF_STEPS) throw error;
+    found.steps = 0;
+    return GAVE_UP;
+  } finally {
+    budget.steps -= before - Math.max(0, found.steps);
+  }
+}
+
+const OUT_OF_STEPS = new Error("out of comparison steps");
+
+interface Found {
+  narrowing?: Incompatibility;
+  steps: number;
+}
+
+function compat(from: Schema, to: Schema, at: string[], found: Found): Incompatibility | null {
+  if (--found.steps < 0) throw OUT_OF_STEPS;
   if (to === true || from === false) return null;
   if (to === false) return mismatch(from, to, at);
   if (isEmpty(to)) return null;
@@ -34,26 +100,48 @@ function compat(from: Schema, to: Schema, at: string[]): Incompatibility | null 
   const fromBranches = branches(from);
   if (fromBranches) {
     for (const branch of fromBranches) {
-      const found = compat(merge(from, branch), to, at);
-      if (found) return found;
+      const problem = compat(merge(from, branch), to, at, found);
+      if (problem) return problem;
     }
     return null;
   }
-  // A union on the consumer side: some branch must accept the producer.
   const toBranches = branches(to);
+  // Several types on the producer side meet a union one at a time (`number | null` into `integer | null`).
+  const fromTypes = typesOf(from);
+  if (toBranches && fromTypes && fromTypes.size > 1) {
+    for (const type of fromTypes) {
+      const problem = compat({ ...from, type }, to, at, found);
+      if (problem) return problem;
+    }
+    return null;
+  }
+  // A union on the consumer side: some branch must accept the producer, ideally without narrowing it.
   if (toBranches) {
     let first: Incompatibility | null = null;
+    let narrowed: Incompatibility | undefined;
     for (const branch of toBranches) {
-      const found = compat(from, merge(to, branch), at);
-      if (!found) return null;
-      first ??= found;
+      const local: Found = { steps: found.steps };
+      const problem = compat(from, merge(to, branch), at, local);
+      found.steps = local.steps;
+      if (!problem && !local.narrowing) return null;
+      if (!problem) narrowed ??= local.narrowing;
+      else first ??= problem;
+    }
+    if (narrowed) {
+      found.narrowing ??= narrowed;
+      return null;
     }
     return first && first.at === jsonPointer(at) ? mismatch(from, to, at) : first;
   }
   // Literal values on the producer side: check each value.
   const values = literals(from);
   if (values) {
-    for (const value of values) if (!accepts(to, value)) return mismatch(from, to, at);
+    for (const value of values) {
+      if (--found.steps < 0) throw OUT_OF_STEPS;
+      const f = fit(to, value);
+      if (f > CONSTRAINT) return mismatch(from, to, at);
+      if (f === CONSTRAINT) found.narrowing ??= mismatch(from, to, at);
+    }
     return null;
   }
   // The consumer only takes literals but the producer is a wider type.
@@ -61,21 +149,43 @@ function compat(from: Schema, to: Schema, at: string[]): Incompatibility | null 
   const produced = typesOf(from);
   const accepted = typesOf(to);
   if (produced && accepted) {
-    for (const t of produced) if (!accepted.has(t) && !(t === "integer" && accepted.has("number"))) return mismatch(from, to, at);
+    for (const t of produced) {
+      if (accepted.has(t) || (t === "integer" && accepted.has("number"))) continue;
+      if (t === "number" && accepted.has("integer")) found.narrowing ??= mismatch(from, to, at);
+      else return mismatch(from, to, at);
+    }
   }
   const kinds = produced ?? accepted;
+  if (!found.narrowing && narrows(constraintsOf(from), constraintsOf(to), kinds)) found.narrowing = mismatch(from, to, at);
   if (!kinds || kinds.has("object")) {
-    const found = compatObjects(from, to, at);
-    if (found) return found;
+    const problem = compatObjects(from, to, at, found);
+    if (problem) return problem;
   }
   if (!kinds || kinds.has("array")) {
-    const found = compatArrays(from, to, at);
-    if (found) return found;
+    const problem = compatArrays(from, to, at, found);
+    if (problem) return problem;
   }
   return null;
 }
 
-function compatObjects(from: JsonSchema, to: JsonSchema, at: string[]): Incompatibility | null {
+/** Whether the consumer's constraints on numbers and strings let through fewer values than the producer's. */
+function narrows(p: Constraints, c: Constraints, kinds: ReadonlySet<string> | null): boolean {
+  const numbers = !kinds || kinds.has("number") || kinds.has("integer");
+  const strings = !kinds || kinds.has("string");
+  if (numbers) {
+    if (p.lower.at < c.lower.at || (p.lower.at === c.lower.at && c.lower.exclusive && !p.lower.exclusive)) return true;
+    if (p.upper.at > c.upper.at || (p.upper.at === c.upper.at && c.upper.exclusive && !p.upper.exclusive)) return true;
+    if (c.multipleOf.some((m) => !p.multipleOf.some((q) => isMultipleOf(q, m)))) return true;
+  }
+  if (strings) {
+    if (p.minLength < c.minLength || p.maxLength > c.maxLength) return true;
+    if (c.patterns.some((pattern) => !p.patterns.includes(pattern))) return true;
+    if (c.format !== undefined && (CHECKED_FORMATS as readonly string[]).includes(c.format) && p.format !== c.format) return true;
+  }
+  return false;
+}
+
+function compatObjects(from: JsonSchema, to: JsonSchema, at: string[], found: Found): Incompatibility | null {
   const fromProps = asRecord(from.properties);
   const toProps = asRecord(to.properties);
   const fromRequired = new Set(asStrings(from.required));
@@ -92,198 +202,62 @@ function compatObjects(from: JsonSchema, to: JsonSchema, at: string[]): Incompat
     for (const [name, schema] of Object.entries(fromProps)) {
       const target = toProps?.[name];
       if (target !== undefined) {
-        const found = compat(schema as Schema, target as Schema, [...at, name]);
-        if (found) return found;
+        const problem = compat(schema as Schema, target as Schema, [...at, name], found);
+        if (problem) return problem;
       } else if (to.additionalProperties === false) {
         return { at: jsonPointer([...at, name]), produced: "this property", accepted: "no such property" };
       } else if (isSchema(to.additionalProperties)) {
-        const found = compat(schema as Schema, to.additionalProperties as Schema, [...at, name]);
-        if (found) return found;
+        const problem = compat(schema as Schema, to.additionalProperties, [...at, name], found);
+        if (problem) return problem;
       }
     }
+  }
+  // Records: the producer's values for any key must fit the consumer's.
+  if (isSchema(from.additionalProperties) && from.additionalProperties !== false && isSchema(to.additionalProperties)) {
+    const problem = compat(from.additionalProperties, to.additionalProperties, [...at, "*"], found);
+    if (problem) return problem;
   }
   return null;
 }
 
-function compatArrays(from: JsonSchema, to: JsonSchema, at: string[]): Incompatibility | null {
+function compatArrays(from: JsonSchema, to: JsonSchema, at: string[], found: Found): Incompatibility | null {
   const fromPrefix = Array.isArray(from.prefixItems) ? (from.prefixItems as Schema[]) : null;
   const toPrefix = Array.isArray(to.prefixItems) ? (to.prefixItems as Schema[]) : null;
-  const fromItems = isSchema(from.items) ? (from.items as Schema) : undefined;
-  const toItems = isSchema(to.items) ? (to.items as Schema) : undefined;
+  const fromItems = isSchema(from.items) ? from.items : undefined;
+  const toItems = isSchema(to.items) ? to.items : undefined;
   const count = Math.max(fromPrefix?.length ?? 0, toPrefix?.length ?? 0);
   for (let i = 0; i < count; i++) {
     const f = fromPrefix?.[i] ?? fromItems;
     const t = toPrefix?.[i] ?? toItems;
     if (f !== undefined && t !== undefined) {
-      const found = compat(f, t, [...at, String(i)]);
-      if (found) return found;
+      const problem = compat(f, t, [...at, String(i)], found);
+      if (problem) return problem;
     }
+  }
+  const p = constraintsOf(from);
+  const c = constraintsOf(to);
+  if (p.minItems < c.minItems || p.maxItems > c.maxItems) {
+    const lengths = {
+      at: jsonPointer(at),
+      produced: describeLength(p.minItems, p.maxItems),
+      accepted: describeLength(c.minItems, c.maxItems),
+    };
+    // A tuple's length is part of its type; a length limit on a list only narrows it.
+    if (fromPrefix || toPrefix) return lengths;
+    found.narrowing ??= lengths;
   }
   if (fromItems !== undefined && toItems !== undefined) {
-    const found = compat(fromItems, toItems, [...at, String(count)]);
-    if (found) return found;
-  }
-  const fromMin = typeof from.minItems === "number" ? from.minItems : 0;
-  const fromMax = typeof from.maxItems === "number" ? from.maxItems : Number.POSITIVE_INFINITY;
-  const toMin = typeof to.minItems === "number" ? to.minItems : 0;
-  const toMax = typeof to.maxItems === "number" ? to.maxItems : Number.POSITIVE_INFINITY;
-  if (fromMin < toMin || fromMax > toMax) {
-    return { at: jsonPointer(at), produced: describeLength(fromMin, fromMax), accepted: describeLength(toMin, toMax) };
+    const problem = compat(fromItems, toItems, [...at, String(count)], found);
+    if (problem) return problem;
   }
   return null;
-}
-
-/** Whether a single JSON value satisfies a schema, for the keywords modelled here. */
-export function valueMatchesSchema(schema: Schema, value: Json): boolean {
-  return accepts(schema, value);
-}
-
-function accepts(schema: Schema, value: Json): boolean {
-  if (schema === true || schema === false) return schema;
-  const options = branches(schema);
-  if (options) return options.some((branch) => accepts(merge(schema, branch), value));
-  const values = literals(schema);
-  if (values) return values.some((v) => deepEqual(v, value));
-  const types = typesOf(schema);
-  if (types && !types.has(typeOfValue(value)) && !(types.has("number") && typeOfValue(value) === "integer")) return false;
-  if (value !== null && typeof value === "object" && !Array.isArray(value)) {
-    const props = asRecord(schema.properties);
-    for (const name of asStrings(schema.required)) if (!(name in value)) return false;
-    for (const [name, v] of Object.entries(value)) {
-      const s = props?.[name];
-      if (s !== undefined && !accepts(s as Schema, v as Json)) return false;
-      if (s === undefined && schema.additionalProperties === false) return false;
-    }
-  }
-  if (Array.isArray(value)) {
-    const prefix = Array.isArray(schema.prefixItems) ? (schema.prefixItems as Schema[]) : [];
-    const items = isSchema(schema.items) ? (schema.items as Schema) : undefined;
-    for (let i = 0; i < value.length; i++) {
-      const s = prefix[i] ?? items;
-      if (s !== undefined && !accepts(s, value[i] as Json)) return false;
-    }
-    if (typeof schema.minItems === "number" && value.length < schema.minItems) return false;
-    if (typeof schema.maxItems === "number" && value.length > schema.maxItems) return false;
-  }
-  return true;
 }
 
 function mismatch(from: Schema, to: Schema, at: string[]): Incompatibility {
   return { at: jsonPointer(at), produced: describe(from), accepted: describe(to) };
 }
 
-/** A short, TypeScript-like description of a schema for messages. */
-export function describe(schema: Schema, depth = 0): string {
-  if (schema === false) return "no value";
-  if (schema === true || isEmpty(schema)) return "any value";
-  const values = literals(schema);
-  if (values) return values.map((v) => JSON.stringify(v)).join(" | ");
-  const options = branches(schema);
-  if (options) return options.map((b) => describe(merge(schema, b), depth + 1)).join(" | ");
-  const types = typesOf(schema);
-  if (!types) return "a constrained value";
-  return [...types]
-    .map((t) => {
-      if (t === "array" && depth < 2) {
-        if (Array.isArray(schema.prefixItems)) return `[${(schema.prefixItems as Schema[]).map((s) => describe(s, depth + 1)).join(", ")}]`;
-        if (isSchema(schema.items)) return `${describe(schema.items as Schema, depth + 1)}[]`;
-      }
-      if (t === "object" && depth < 2) {
-        const props = asRecord(schema.properties);
-        if (props) {
-          const required = new Set(asStrings(schema.required));
-          const fields = Object.entries(props).map(([k, s]) => `${k}${required.has(k) ? "" : "?"}: ${describe(s as Schema, depth + 1)}`);
-          return `{ ${fields.join("; ")} }`;
-        }
-      }
-      return t;
-    })
-    .join(" | ");
-}
-
 function describeLength(min: number, max: number): string {
   if (max === Number.POSITIVE_INFINITY) return min === 0 ? "arrays of any length" : `arrays of at least ${min} items`;
   return min === max ? `arrays of exactly ${min} items` : `arrays of ${min} to ${max} items`;
-}
-
-function isEmpty(schema: JsonSchema): boolean {
-  for (const key in schema) if (!ANNOTATIONS.has(key)) return false;
-  return true;
-}
-
-const ANNOTATIONS = new Set([
-  "$schema",
-  "$id",
-  "title",
-  "description",
-  "default",
-  "examples",
-  "$comment",
-  "deprecated",
-  "readOnly",
-  "writeOnly",
-]);
-
-function isSchema(value: unknown): boolean {
-  return typeof value === "boolean" || (value !== null && typeof value === "object" && !Array.isArray(value));
-}
-
-function branches(schema: JsonSchema): Schema[] | null {
-  const list = schema.anyOf ?? schema.oneOf;
-  return Array.isArray(list) && list.length > 0 && list.every(isSchema) ? (list as Schema[]) : null;
-}
-
-/** A union branch inherits the sibling keywords of anyOf/oneOf. */
-function merge(parent: JsonSchema, branch: Schema): Schema {
-  if (typeof branch === "boolean") return branch;
-  const { anyOf: _a, oneOf: _o, ...rest } = parent;
-  return { ...rest, ...branch };
-}
-
-function literals(schema: JsonSchema): Json[] | null {
-  if ("const" in schema) return [schema.const as Json];
-  if (Array.isArray(schema.enum)) return schema.enum as Json[];
-  return null;
-}
-
-function typesOf(schema: JsonSchema): Set<TypeName> | null {
-  const t = schema.type;
-  const list = typeof t === "string" ? [t] : Array.isArray(t) ? t : null;
-  if (!list) return null;
-  const set = new Set<TypeName>();
-  for (const name of list) if ((TYPES as readonly unknown[]).includes(name)) set.add(name as TypeName);
-  return set.size > 0 ? set : null;
-}
-
-function typeOfValue(value: Json): TypeName {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "array";
-  if (typeof value === "number") return Number.isInteger(value) ? "integer" : "number";
-  return typeof value as "boolean" | "string" | "object";
-}
-
-function asRecord(value: unknown): Record<string, unknown> | null {
-  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
-}
-
-function asStrings(value: unknown): string[] {
-  return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
-}
-
-function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], b[i])) return false;
-    return true;
-  }
-  if (Array.isArray(b)) return false;
-  let count = 0;
-  for (const k in a) {
-    if (!Object.hasOwn(b, k) || !deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
-    count++;
-  }
-  for (const _ in b) count--;
-  return count === 0;
 }

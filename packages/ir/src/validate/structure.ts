@@ -1,6 +1,16 @@
 import { z } from "zod";
 import { createDiagnostic, type Diagnostic, jsonPointer, quote } from "../diagnostics/diagnostic.js";
-import { ADAPTER_KINDS, CLOCK_KINDS, Ir, LAG_POLICIES, NODE_ID_PATTERN, ON_FULL_POLICIES, PORT_NAME_PATTERN } from "../schema.js";
+import {
+  ADAPTER_KINDS,
+  CLOCK_KINDS,
+  Ir,
+  LAG_POLICIES,
+  MAX_NESTING,
+  MAX_PARALLELISM,
+  NODE_ID_PATTERN,
+  ON_FULL_POLICIES,
+  PORT_NAME_PATTERN,
+} from "../schema.js";
 
 type Issue = z.core.$ZodIssue;
 type Segment = string | number;
@@ -16,22 +26,69 @@ const SIDES = ["inputs", "outputs"] as const;
  */
 export function parseStructure(input: unknown): { ir: Ir } | { diagnostics: Diagnostic[] } {
   compiled ??= z.compile(Ir);
+  // zod's records drop a `__proto__` key without a word; the IR reports it, so look first.
+  const prototypeKeys = findPrototypeKeys(input);
   const result = compiled.safeParse(input);
-  if (!result.success) return { diagnostics: result.error.issues.flatMap((issue) => issueToDiagnostics(issue, input)) };
-  const diagnostics: Diagnostic[] = [];
+  if (!result.success) {
+    // zod can raise two issues for one value (1e300: not a safe integer, and too big); say it once.
+    const seen = new Set<string>();
+    const diagnostics = [...prototypeKeys, ...result.error.issues.flatMap((issue) => issueToDiagnostics(issue, input))].filter((d) => {
+      const key = `${d.code}\u0000${d.path}\u0000${d.message}`;
+      return seen.size < seen.add(key).size;
+    });
+    return { diagnostics };
+  }
+  const diagnostics: Diagnostic[] = prototypeKeys;
   const ir = result.data;
   for (let i = 0; i < ir.nodes.length; i++) {
     const node = ir.nodes[i] as Ir["nodes"][number];
-    if (!isJson(node.params)) report(node.params, ["nodes", i, "params"], diagnostics);
+    // Levels as MAX_NESTING counts them: the document 1, nodes 2, a node 3, its params 4, a port 5, its schema 6.
+    if (!isJson(node.params, 4)) report(node.params, ["nodes", i, "params"], diagnostics);
     for (const side of SIDES) {
       const ports = node[side];
       for (const name in ports) {
         const schema = (ports[name] as { schema: unknown }).schema;
-        if (!isJson(schema)) report(schema, ["nodes", i, side, name, "schema"], diagnostics);
+        if (!isJson(schema, 6)) report(schema, ["nodes", i, side, name, "schema"], diagnostics);
       }
     }
   }
   return diagnostics.length > 0 ? { diagnostics } : { ir };
+}
+
+const PROTO = "__proto__";
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null;
+
+/** `__proto__` keys in the records zod parses (params, ports, port schemas), each reported like the IR schema says. */
+function findPrototypeKeys(input: unknown): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  if (!isObject(input) || !Array.isArray(input.nodes)) return out;
+  const notAllowed = (path: Segment[]) =>
+    out.push(
+      createDiagnostic("IrInvalidValue", { detail: "The key '__proto__' is not allowed in an IR document." }, { path: jsonPointer(path) }),
+    );
+  for (let i = 0; i < input.nodes.length; i++) {
+    const node: unknown = input.nodes[i];
+    if (!isObject(node)) continue;
+    if (isObject(node.params) && Object.hasOwn(node.params, PROTO)) notAllowed(["nodes", i, "params", PROTO]);
+    for (const side of SIDES) {
+      const ports = node[side];
+      if (!isObject(ports)) continue;
+      if (Object.hasOwn(ports, PROTO))
+        out.push(
+          createDiagnostic(
+            "InvalidIdentifier",
+            { what: "Port name", value: quote(PROTO), rule: `it must match ${PORT_NAME_PATTERN.source}` },
+            { path: jsonPointer(["nodes", i, side, PROTO]) },
+          ),
+        );
+      for (const name of Object.keys(ports)) {
+        const port = name === PROTO ? undefined : ports[name];
+        if (isObject(port) && isObject(port.schema) && Object.hasOwn(port.schema, PROTO))
+          notAllowed(["nodes", i, side, name, "schema", PROTO]);
+      }
+    }
+  }
+  return out;
 }
 
 function issueToDiagnostics(issue: Issue, input: unknown): Diagnostic[] {
@@ -55,13 +112,15 @@ function issueToDiagnostic(issue: Issue, input: unknown): Diagnostic {
       return createDiagnostic("ClockKindUnknown", { found: quote(value), expected: CLOCK_KINDS.join(", ") }, location);
     return createDiagnostic("AdapterKindUnknown", { found: quote(value), expected: ADAPTER_KINDS.join(", ") }, location);
   }
-  if (!present && issue.code === "invalid_type") return createDiagnostic("IrMissingProperty", { property: String(key) }, location);
+  // A property that holds `undefined` (a value built in memory, not parsed) is as good as missing.
+  if ((!present || value === undefined) && issue.code === "invalid_type")
+    return createDiagnostic("IrMissingProperty", { property: String(key) }, location);
   const shown = quote(value);
   switch (key) {
     case "capacity":
       return createDiagnostic("CapacityInvalid", { value: shown }, location);
     case "parallelism":
-      return createDiagnostic("ParallelismInvalid", { value: shown }, location);
+      return createDiagnostic("ParallelismInvalid", { value: shown, max: MAX_PARALLELISM }, location);
     case "hz":
       return createDiagnostic("ClockRateInvalid", { node: nodeIdAt(input, path), value: shown }, location);
     case "onFull":
@@ -124,6 +183,7 @@ function article(expected: string): string {
 
 function kindOf(value: unknown): string {
   if (value === null) return "null";
+  if (value === undefined) return "nothing";
   if (Array.isArray(value)) return "an array";
   if (typeof value === "number" && !Number.isFinite(value)) return String(value);
   if (typeof value === "object") return "an object";
@@ -146,20 +206,24 @@ function nodeIdAt(root: unknown, path: readonly Segment[]): string {
   return typeof id === "string" ? id : `#${String(path[1])}`;
 }
 
-/** Whether a value is plain JSON (finite numbers, plain objects, no `__proto__` keys). No allocation. */
-function isJson(value: unknown): boolean {
+/**
+ * Whether a value is plain JSON (finite numbers, plain objects, no `__proto__` keys) nesting no
+ * deeper than MAX_NESTING, when it sits at `level`. No allocation; recursion bounded by the limit.
+ */
+function isJson(value: unknown, level: number): boolean {
   if (typeof value !== "object" || value === null) {
     return typeof value === "number"
       ? Number.isFinite(value)
-      : typeof value !== "function" && typeof value !== "symbol" && typeof value !== "bigint";
+      : typeof value !== "function" && typeof value !== "symbol" && typeof value !== "bigint" && value !== undefined;
   }
+  if (level > MAX_NESTING) return false;
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) if (!isJson(value[i])) return false;
+    for (let i = 0; i < value.length; i++) if (!isJson(value[i], level + 1)) return false;
     return true;
   }
   const proto = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) return false;
-  for (const key in value) if (key === "__proto__" || !isJson((value as Record<string, unknown>)[key])) return false;
+  for (const key in value) if (key === PROTO || !isJson((value as Record<string, unknown>)[key], level + 1)) return false;
   return true;
 }
 
@@ -169,10 +233,22 @@ function report(value: unknown, path: Segment[], out: Diagnostic[]): void {
     if (
       typeof value === "number"
         ? !Number.isFinite(value)
-        : typeof value === "function" || typeof value === "symbol" || typeof value === "bigint"
+        : typeof value === "function" || typeof value === "symbol" || typeof value === "bigint" || value === undefined
     ) {
-      out.push(createDiagnostic("IrInvalidValue", { detail: `${quote(value)} is not a JSON value.` }, { path: jsonPointer(path) }));
+      const detail = value === undefined ? "undefined is not a JSON value." : `${quote(value)} is not a JSON value.`;
+      out.push(createDiagnostic("IrInvalidValue", { detail }, { path: jsonPointer(path) }));
     }
+    return;
+  }
+  // The path has one segment per level below the document, so its length says how deep we are.
+  if (path.length + 1 > MAX_NESTING) {
+    out.push(
+      createDiagnostic(
+        "IrTooComplex",
+        { detail: `it nests arrays and objects deeper than ${MAX_NESTING} levels` },
+        { path: jsonPointer(path) },
+      ),
+    );
     return;
   }
   if (Array.isArray(value)) {
@@ -191,7 +267,7 @@ function report(value: unknown, path: Segment[], out: Diagnostic[]): void {
   }
   for (const key in value) {
     path.push(key);
-    if (key === "__proto__") {
+    if (key === PROTO) {
       out.push(
         createDiagnostic(
           "IrInvalidValue",
