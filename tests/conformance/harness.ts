@@ -3,29 +3,90 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { compile, emit } from "@flowc/frontend";
 import type { Ir } from "@flowc/ir";
-import type { BuildOptions, RecordEntry, RunResult, Runtime, RuntimeEvent } from "@flowc/runtime";
+import {
+  type BuildOptions,
+  loadConfig,
+  type RecordEntry,
+  type RunResult,
+  type Runtime,
+  type RuntimeEvent,
+  RuntimeRegistry,
+  resolveRuntime,
+  runtimeOptions,
+} from "@flowc/runtime";
 import { Daemon, daemonPaths, dataflowRuntime } from "@flowc/runtime-dataflow";
 import { mpRuntime } from "@flowc/runtime-mp";
 
-/** Every registered runtime and mode the suite runs each scenario on. */
+/** A runtime and its options, as the suite runs each scenario on it. */
 export interface Mode {
   readonly label: string;
   readonly runtime: Runtime;
   readonly options: Readonly<Record<string, unknown>>;
   /** Logical clock: counts are exact; otherwise within tolerance. */
   readonly exact: boolean;
+  /**
+   * Where nodes run: on the caller's thread (an exiting node ends the program), in worker
+   * threads, or in processes (which take Node.js flags from FLOWC_NODE_EXEC_ARGV). The
+   * supervision scenarios run on isolated modes only.
+   */
+  readonly isolation: "none" | "thread" | "process";
+  /** Chains run fused in one executor (they die together). */
+  readonly fused?: boolean;
   /** Runs go to a running daemon (started for the mode's tests, in this process). */
   readonly daemon?: boolean;
 }
 
-export const MODES: readonly Mode[] = [
-  { label: "mp/inline", runtime: mpRuntime, options: { isolation: "inline" }, exact: true },
-  { label: "mp/thread", runtime: mpRuntime, options: { isolation: "thread" }, exact: false },
-  { label: "mp/process", runtime: mpRuntime, options: { isolation: "process" }, exact: false },
-  { label: "mp/thread+fuse", runtime: mpRuntime, options: { isolation: "thread", fuse: true }, exact: false },
-  { label: "dataflow", runtime: dataflowRuntime, options: { daemon: "embedded" }, exact: false },
-  { label: "dataflow/attached", runtime: dataflowRuntime, options: { daemon: "running" }, exact: false, daemon: true },
+const BUILTIN: readonly Mode[] = [
+  { label: "mp/inline", runtime: mpRuntime, options: { isolation: "inline" }, exact: true, isolation: "none" },
+  { label: "mp/thread", runtime: mpRuntime, options: { isolation: "thread" }, exact: false, isolation: "thread" },
+  { label: "mp/process", runtime: mpRuntime, options: { isolation: "process" }, exact: false, isolation: "process" },
+  {
+    label: "mp/thread+fuse",
+    runtime: mpRuntime,
+    options: { isolation: "thread", fuse: true },
+    exact: false,
+    isolation: "thread",
+    fused: true,
+  },
+  { label: "dataflow", runtime: dataflowRuntime, options: { daemon: "embedded" }, exact: false, isolation: "process" },
+  {
+    label: "dataflow/attached",
+    runtime: dataflowRuntime,
+    options: { daemon: "running" },
+    exact: false,
+    isolation: "process",
+    daemon: true,
+  },
 ];
+
+/**
+ * The runtime a third party wants to check (`pnpm test:conformance` with FLOWC_CONFORMANCE_RUNTIME
+ * naming a runtime of the flowc.config.json in FLOWC_CONFORMANCE_CONFIG, or found from the
+ * working directory), run beside mp inline as the reference; see docs/semantics.md.
+ */
+async function externalMode(name: string): Promise<Mode> {
+  const loaded = loadConfig(process.cwd(), process.env.FLOWC_CONFORMANCE_CONFIG);
+  if (!loaded.ok) throw new Error(loaded.diagnostics.map((d) => `${d.code} ${d.message}`).join("\n"));
+  const registry = new RuntimeRegistry();
+  registry.register(mpRuntime);
+  registry.register(dataflowRuntime);
+  const resolved = await resolveRuntime(registry, name, loaded.config, loaded.path, process.cwd());
+  if (!resolved.ok) throw new Error(resolved.diagnostics.map((d) => `${d.code} ${d.message}`).join("\n"));
+  const isolation = process.env.FLOWC_CONFORMANCE_ISOLATION ?? "none";
+  if (isolation !== "none" && isolation !== "thread" && isolation !== "process")
+    throw new Error(`FLOWC_CONFORMANCE_ISOLATION is none, thread or process, not '${isolation}'`);
+  return {
+    label: name,
+    runtime: resolved.runtime,
+    options: runtimeOptions(loaded.config, name),
+    exact: process.env.FLOWC_CONFORMANCE_LOGICAL_CLOCK === "1",
+    isolation,
+  };
+}
+
+const external = process.env.FLOWC_CONFORMANCE_RUNTIME;
+/** Every mode the suite runs each scenario on: the built-in runtimes, or mp inline and the runtime under test. */
+export const MODES: readonly Mode[] = external ? [BUILTIN[0] as Mode, await externalMode(external)] : BUILTIN;
 
 /** Node processes of every engine that spawns them (checked after each run: none may outlive it). */
 export const NODE_PROCESS = /executor\/child-main\.js/;

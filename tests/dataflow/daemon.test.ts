@@ -360,3 +360,50 @@ describe("a run attached to the daemon", () => {
     expect(result.status).toBe("stopped");
   });
 });
+
+describe("names and unauthenticated peers", () => {
+  it("refuses names outside the grammar (FLC3211) and gives a name to exactly one of several concurrent starts", async () => {
+    const c = await client();
+    for (const name of ["", "-x", "a\nb", "\u001b[31mred", "x".repeat(10_000), "bad/slash"])
+      expect(await codeOf(start(c, chain, { name }))).toBe("FLC3211");
+    const results = await Promise.allSettled(Array.from({ length: 6 }, () => start(c, chain, { name: "racer" })));
+    const started = results.filter((r) => r.status === "fulfilled");
+    expect(started).toHaveLength(1);
+    for (const r of results) if (r.status === "rejected") expect((r.reason as RuntimeError).diagnostic.code).toBe("FLC3209");
+    const list = await c.request<DataflowSummary[]>({ op: "list" });
+    expect(list.filter((d) => d.name === "racer" && d.status === "running")).toHaveLength(1);
+    await c.request({ op: "stop", dataflow: "racer", force: true });
+    c.close();
+  });
+
+  it("drops a peer that sends an endless line before authenticating, without buffering it", async () => {
+    const { createConnection } = await import("node:net");
+    const socket = createConnection(paths.socket);
+    await new Promise((resolve) => socket.once("connect", resolve));
+    const closed = new Promise((resolve) => socket.once("close", resolve));
+    socket.on("error", () => {});
+    const chunk = "x".repeat(64 * 1024);
+    for (let i = 0; i < 8 && !socket.destroyed; i++) socket.write(chunk);
+    await closed;
+    expect(socket.destroyed).toBe(true);
+    // The daemon still answers everyone else.
+    const c = await client();
+    expect(await c.request<{ machine: string }>({ op: "status" })).toMatchObject({ machine: "m1" });
+    c.close();
+  });
+
+  it("drops a peer that never says hello", async () => {
+    const { createConnection } = await import("node:net");
+    const quietPaths = daemonPaths({ FLOWC_HOME: join(home, "quiet") });
+    const quiet = await Daemon.start(quietPaths, { machine: "q", env: process.env, helloTimeoutMs: 200 });
+    try {
+      const socket = createConnection(quietPaths.socket);
+      socket.on("error", () => {});
+      const started = performance.now();
+      await new Promise((resolve) => socket.once("close", resolve));
+      expect(performance.now() - started).toBeLessThan(5000);
+    } finally {
+      await quiet.shutdown({ force: true });
+    }
+  });
+});

@@ -1,9 +1,20 @@
-import { existsSync, lstatSync, readFileSync } from "node:fs";
+import { accessSync, constants, existsSync, lstatSync, readFileSync } from "node:fs";
 import { createConnection, type Socket } from "node:net";
 import type { Diagnostic } from "@flowc/ir";
 import { RuntimeError } from "@flowc/runtime";
 import type { DaemonPaths } from "./daemon/paths.js";
 import { type Envelope, PROTOCOL_VERSION, type Request, type Response, type StreamEvent } from "./daemon/protocol.js";
+
+/** How long a daemon may take to answer, unless FLOWC_DAEMON_TIMEOUT_MS says otherwise. */
+export const DEFAULT_TIMEOUT_MS = 10_000;
+/** What a start adds: the daemon brings every node up before it answers. */
+const BRING_UP_MS = 60_000;
+
+/** The answer timeout an environment asks for (`FLOWC_DAEMON_TIMEOUT_MS`). */
+export function daemonTimeout(env: Readonly<Record<string, string | undefined>>): number {
+  const value = Number(env.FLOWC_DAEMON_TIMEOUT_MS);
+  return Number.isFinite(value) && value > 0 ? value : DEFAULT_TIMEOUT_MS;
+}
 
 type Pending = {
   resolve: (value: unknown) => void;
@@ -12,8 +23,16 @@ type Pending = {
   onEnd?: (result: unknown) => void;
 };
 
-/** Splits a byte stream into lines of JSON. */
-export function jsonLines(socket: Socket, onMessage: (message: unknown) => void): void {
+/**
+ * Splits a byte stream into lines of JSON. A line longer than `maxLine()` characters (read
+ * again for every chunk: it may change, e.g. once a peer authenticated) ends the connection
+ * without being buffered further.
+ */
+export function jsonLines(
+  socket: Socket,
+  onMessage: (message: unknown) => void,
+  maxLine: () => number = () => Number.POSITIVE_INFINITY,
+): void {
   let buffer = "";
   socket.setEncoding("utf8");
   socket.on("data", (chunk: string) => {
@@ -22,6 +41,10 @@ export function jsonLines(socket: Socket, onMessage: (message: unknown) => void)
     while (at >= 0) {
       const line = buffer.slice(0, at);
       buffer = buffer.slice(at + 1);
+      if (line.length > maxLine()) {
+        socket.destroy(new Error("the peer sent a line that is too long"));
+        return;
+      }
       if (line.trim() !== "") {
         let message: unknown;
         try {
@@ -33,6 +56,10 @@ export function jsonLines(socket: Socket, onMessage: (message: unknown) => void)
         onMessage(message);
       }
       at = buffer.indexOf("\n");
+    }
+    if (buffer.length > maxLine()) {
+      buffer = "";
+      socket.destroy(new Error("the peer sent a line that is too long"));
     }
   });
 }
@@ -46,12 +73,15 @@ export class DaemonClient {
   readonly #socket: Socket;
   readonly #pending = new Map<number, Pending>();
   readonly paths: DaemonPaths;
+  /** How long the daemon may take to answer a request (plus what the request itself needs). */
+  readonly timeoutMs: number;
   #nextId = 1;
   #closed = false;
 
-  private constructor(socket: Socket, paths: DaemonPaths) {
+  private constructor(socket: Socket, paths: DaemonPaths, timeoutMs: number) {
     this.#socket = socket;
     this.paths = paths;
+    this.timeoutMs = timeoutMs;
     jsonLines(socket, (m) => this.#receive(m as Response));
     socket.on("close", () => {
       this.#closed = true;
@@ -65,15 +95,28 @@ export class DaemonClient {
     socket.on("error", () => {});
   }
 
-  /** Connects and says hello; FLC3201 when no daemon runs, FLC3202/3203/3205 otherwise. */
-  static async connect(paths: DaemonPaths, timeoutMs = 5000): Promise<DaemonClient> {
+  /**
+   * Connects and says hello; FLC3201 when no daemon runs, FLC3202/3203/3205 otherwise. Every
+   * request then fails with FLC3205 when the daemon does not answer within `timeoutMs` (plus
+   * what the request needs: a start's bring-up, a stop's grace period), so a paused or stuck
+   * daemon never leaves a client waiting.
+   */
+  static async connect(paths: DaemonPaths, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<DaemonClient> {
     const client = await DaemonClient.connectIfRunning(paths, timeoutMs);
     if (!client) throw RuntimeError.of("DaemonNotRunning", { socket: paths.socket });
     return client;
   }
 
   /** Like `connect`, but undefined when no daemon runs (no socket, or a stale one nobody listens on). */
-  static async connectIfRunning(paths: DaemonPaths, timeoutMs = 5000): Promise<DaemonClient | undefined> {
+  static async connectIfRunning(paths: DaemonPaths, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<DaemonClient | undefined> {
+    try {
+      accessSync(paths.runtimeDir, constants.X_OK);
+    } catch (error) {
+      // A directory this user cannot enter hides the socket: say so rather than "not running".
+      if ((error as NodeJS.ErrnoException).code === "EACCES")
+        throw RuntimeError.of("DaemonRefused", { socket: paths.socket, detail: `permission denied on ${paths.runtimeDir}` });
+      return undefined;
+    }
     if (!existsSync(paths.socket)) return undefined;
     const owner = lstatSync(paths.socket).uid;
     const uid = process.getuid?.();
@@ -97,7 +140,7 @@ export class DaemonClient {
       });
     });
     if (!socket) return undefined;
-    const client = new DaemonClient(socket, paths);
+    const client = new DaemonClient(socket, paths, timeoutMs);
     let token: string;
     try {
       token = readFileSync(paths.token, "utf8").trim();
@@ -137,16 +180,26 @@ export class DaemonClient {
     return id;
   }
 
-  /** One request, one response (FLC codes from the daemon arrive as RuntimeErrors). */
-  request<T = unknown>(request: Request, timeoutMs?: number): Promise<T> {
+  /** How long `request` may take to be answered. */
+  #timeoutFor(request: Request): number {
+    switch (request.op) {
+      case "start":
+        return this.timeoutMs + BRING_UP_MS;
+      case "stop":
+      case "shutdown":
+        return this.timeoutMs + (request.force ? 0 : ((request.graceMs ?? 10_000) * 3) / 2) + 5000;
+      default:
+        return this.timeoutMs;
+    }
+  }
+
+  /** One request, one response (FLC codes from the daemon arrive as RuntimeErrors); FLC3205 when it takes too long. */
+  request<T = unknown>(request: Request, timeoutMs = this.#timeoutFor(request)): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const timer =
-        timeoutMs === undefined
-          ? undefined
-          : setTimeout(
-              () => reject(RuntimeError.of("DaemonUnreachable", { socket: this.paths.socket, detail: `no answer within ${timeoutMs} ms` })),
-              timeoutMs,
-            );
+      const timer = setTimeout(() => {
+        reject(RuntimeError.of("DaemonUnreachable", { socket: this.paths.socket, detail: `it did not answer within ${timeoutMs} ms` }));
+        this.close();
+      }, timeoutMs);
       this.#send(request, {
         resolve: (v) => {
           clearTimeout(timer);
@@ -169,10 +222,21 @@ export class DaemonClient {
     const ended = new Promise<unknown>((resolve) => {
       end = resolve;
     });
+    const timeoutMs = this.#timeoutFor(request);
     const response = new Promise<T>((resolve, reject) => {
+      // The first answer is bounded like any request; the events after it are not.
+      const timer = setTimeout(() => {
+        reject(RuntimeError.of("DaemonUnreachable", { socket: this.paths.socket, detail: `it did not answer within ${timeoutMs} ms` }));
+        end(undefined);
+        this.close();
+      }, timeoutMs);
       this.#send(request, {
-        resolve: (v) => resolve(v as T),
+        resolve: (v) => {
+          clearTimeout(timer);
+          resolve(v as T);
+        },
         reject: (e) => {
+          clearTimeout(timer);
           end(undefined);
           reject(e);
         },

@@ -1,12 +1,12 @@
-export { DaemonClient } from "./client.js";
-export { Daemon, type DaemonOptions } from "./daemon/daemon.js";
+export { DaemonClient, DEFAULT_TIMEOUT_MS, daemonTimeout } from "./client.js";
+export { Daemon, type DaemonOptions, dataflowNameProblem, MAX_REQUEST_LINE } from "./daemon/daemon.js";
 export { DataflowRun, type DataflowSpec, type DataflowStatus, type ProcessInfo } from "./daemon/dataflow.js";
 export { uuidv7 } from "./daemon/id.js";
 export { launchDaemon } from "./daemon/launch.js";
 export { type DaemonPaths, daemonPaths, ensureDirs, machineId, readPid } from "./daemon/paths.js";
 export { type DaemonStatus, type DataflowSummary, PROTOCOL_VERSION, type StreamEvent } from "./daemon/protocol.js";
 export { type Plan, planPlacement, type Route, unreachableNodes } from "./daemon/routing.js";
-export { type DataflowInfo, processAlive, type Recorded, type ResultRecord, StateStore } from "./daemon/state.js";
+export { type DataflowInfo, type Recorded, type ResultRecord, StateStore } from "./daemon/state.js";
 export { DataflowOptions, type NodeSettings } from "./options.js";
 export { AttachedExecution } from "./remote-execution.js";
 export { dataflowRuntime, runEmbedded } from "./runtime.js";

@@ -10,7 +10,7 @@ import {
   runtimeOptionsOrThrow,
 } from "@flowc/runtime";
 import { z } from "zod";
-import { DaemonClient } from "./client.js";
+import { DaemonClient, daemonTimeout } from "./client.js";
 import { DataflowRun } from "./daemon/dataflow.js";
 import { uuidv7 } from "./daemon/id.js";
 import { daemonPaths, ensureDirs, machineId } from "./daemon/paths.js";
@@ -77,7 +77,7 @@ export const dataflowRuntime: Runtime = {
     const dataflow = runtimeOptionsOrThrow("dataflow", DataflowOptions, options.options);
     if (dataflow.daemon !== "embedded") {
       const paths = daemonPaths(options.env);
-      const client = await DaemonClient.connectIfRunning(paths);
+      const client = await DaemonClient.connectIfRunning(paths, daemonTimeout(options.env));
       if (client) return AttachedExecution.create(client, ir, options, dataflow);
       if (dataflow.daemon === "running") throw RuntimeError.of("DaemonNotRunning", { socket: paths.socket });
     }

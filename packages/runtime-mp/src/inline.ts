@@ -15,7 +15,6 @@ import {
   type StopReason,
   warningEvent,
 } from "@flowc/runtime";
-import { describeStuck } from "./common.js";
 
 /**
  * Every node on the calling thread, on a logical clock: `drive()` runs one step, or advances
@@ -33,6 +32,10 @@ export class InlineExecution extends DrivenExecution {
   #stopRequest: { reason: StopReason; detail: string } | undefined;
   #result: RunResult | undefined;
   #records: RecordEntry[] = [];
+  #finishing: Promise<DriveState> | undefined;
+  /** Resolves once `--duration` has passed in real time (a step that never settles must not hold the run). */
+  #wallExpired: Promise<void> | undefined;
+  #wallTimer: NodeJS.Timeout | undefined;
 
   private constructor(ir: Ir, options: BuildOptions, runtimeName: string) {
     super();
@@ -66,6 +69,7 @@ export class InlineExecution extends DrivenExecution {
       nodeEnded: (node, status, error) => this.#supervisor.nodeEnded(node, status, error),
       record,
       validate,
+      logicalClock: true,
     };
     const noTransport = () => {
       throw new Error("inline executions have no remote channels");
@@ -101,21 +105,47 @@ export class InlineExecution extends DrivenExecution {
     if (this.#phase !== "built") return;
     this.#phase = "running";
     this.#supervisor.markStarted();
+    this.#armWallDeadline();
+  }
+
+  /**
+   * Logical time runs far ahead of real time, so `--duration` in real time is a bound a healthy
+   * inline run never meets; a step that awaits something that never comes meets it, and the
+   * run then stops with reason `duration` (the step is abandoned, as after a grace period).
+   */
+  #armWallDeadline(): void {
+    const duration = this.#options.durationMs;
+    if (duration === undefined) return;
+    this.#wallExpired = new Promise<void>((resolve) => {
+      this.#wallTimer = setTimeout(resolve, duration);
+      this.#wallTimer.unref();
+    });
   }
 
   protected async work(): Promise<DriveState> {
-    if (this.#phase === "ended") return this.terminal();
+    // Ended, or ending (teardown may still run): the same outcome for every caller.
+    if (this.#finishing) return this.#finishing;
     if (this.#phase === "built") await this.start();
     if (this.#stopRequest) return this.#finish(this.#stopRequest.reason, this.#stopRequest.detail);
     const scheduler = this.#scheduler;
-    const worked = await scheduler.runOne(this.#now);
+    const unit = scheduler.runOne(this.#now);
+    const worked = this.#wallExpired ? await Promise.race([unit, this.#wallExpired.then(() => "expired" as const)]) : await unit;
+    if (worked === "expired") {
+      return this.#finish(
+        "duration",
+        `the duration of ${(this.#options.durationMs ?? 0) / 1000} s passed in real time while a step of '${scheduler.running?.id ?? "?"}' was still running`,
+      );
+    }
     const stop = this.#pendingStop();
     if (stop) return this.#finish(stop.reason, stop.detail);
     if (worked) return "continue";
-    if (scheduler.allEnded()) return this.#finish("completed", "every node finished");
+    if (scheduler.settled()) return this.#finish("completed", "every node finished");
     const next = scheduler.nextWakeAt();
     const deadline = this.#options.durationMs;
-    if (next === undefined) return this.#finish("deadlock", describeStuck(scheduler.hosts));
+    if (next === undefined) {
+      if (scheduler.quiesce()) return "continue";
+      return this.#finish("deadlock", scheduler.describeStuck());
+    }
     if (deadline !== undefined && next >= deadline) {
       this.#now = deadline;
       return this.#finish("duration", `the duration of ${deadline / 1000} s was reached (logical time)`);
@@ -129,16 +159,21 @@ export class InlineExecution extends DrivenExecution {
     return this.#stopRequest;
   }
 
-  async #finish(reason: StopReason, detail: string): Promise<DriveState> {
-    if (this.#phase === "ended") return this.terminal();
+  #finish(reason: StopReason, detail: string): Promise<DriveState> {
+    this.#finishing ??= this.#end(reason, detail);
+    return this.#finishing;
+  }
+
+  async #end(reason: StopReason, detail: string): Promise<DriveState> {
     this.#phase = "ended";
+    clearTimeout(this.#wallTimer);
     const supervisor = this.#supervisor;
     supervisor.requestStop(reason, detail);
     if (supervisor.reason === "deadlock") this.events.emit(warningEvent(null, "Deadlock", { detail }));
     await this.#scheduler.endAll(this.#now, () => "STOPPED");
     for (const host of this.#scheduler.hosts) supervisor.settle(nodeReport(host, null));
     this.#flushRecords();
-    this.#result = supervisor.result(peakRssBytes());
+    this.#result = supervisor.result(peakRssBytes(), this.#now);
     this.events.emit({ type: "stopped", result: this.#result, clean: true });
     return this.terminal();
   }

@@ -9,6 +9,7 @@ import {
   launchChildExecutor,
   launchThread,
   processLadder,
+  setOwn,
   threadLadder,
 } from "@flowc/runtime";
 import { createRing, Doorbells, type RingSpec } from "./ring.js";
@@ -40,9 +41,9 @@ function executorNodes(ir: Ir, fuseChains: boolean): string[][] {
  */
 export async function createRemoteExecution(ir: Ir, options: BuildOptions, mp: RemoteSettings): Promise<ExecutorGroup> {
   const groups = executorNodes(ir, mp.fuse);
-  const executorOf: Record<string, number> = {};
+  const executorOf = new Map<string, number>();
   groups.forEach((nodes, i) => {
-    for (const id of nodes) executorOf[id] = i;
+    for (const id of nodes) executorOf.set(id, i);
   });
   const base = (index: number, nodes: readonly string[]): InitMessage => ({
     type: "init",
@@ -74,7 +75,7 @@ export async function createRemoteExecution(ir: Ir, options: BuildOptions, mp: R
           const init: ChildInit = {
             ...base(member.index, member.nodes),
             socketDir: group.socketDir as string,
-            executorOf,
+            executorOf: [...executorOf],
             shm: null,
             restart,
             deferClose: false,
@@ -94,13 +95,13 @@ export async function createRemoteExecution(ir: Ir, options: BuildOptions, mp: R
   const rings: Record<string, { spec: RingSpec; port: MessagePort }>[] = groups.map(() => ({}));
   const transfer: MessagePort[][] = groups.map(() => []);
   for (const c of ir.channels) {
-    const from = executorOf[c.from.node] as number;
-    const to = executorOf[c.to.node] as number;
+    const from = executorOf.get(c.from.node) as number;
+    const to = executorOf.get(c.to.node) as number;
     if (from === to) continue;
     const spec = createRing(c, from, to);
     const { port1, port2 } = new MessageChannel();
-    (rings[from] as Record<string, { spec: RingSpec; port: MessagePort }>)[c.id] = { spec, port: port1 };
-    (rings[to] as Record<string, { spec: RingSpec; port: MessagePort }>)[c.id] = { spec, port: port2 };
+    setOwn(rings[from] as Record<string, { spec: RingSpec; port: MessagePort }>, c.id, { spec, port: port1 });
+    setOwn(rings[to] as Record<string, { spec: RingSpec; port: MessagePort }>, c.id, { spec, port: port2 });
     transfer[from]?.push(port1);
     transfer[to]?.push(port2);
   }

@@ -2,7 +2,7 @@
 import { getHeapStatistics } from "node:v8";
 import { type MessagePort, parentPort, workerData } from "node:worker_threads";
 import type { FromExecutor, InitMessage, ToExecutor } from "@flowc/runtime";
-import { type ExecutorTransport, runExecutor } from "@flowc/runtime";
+import { type ExecutorTransport, ProbeDesk, runExecutor } from "@flowc/runtime";
 import { Doorbells, RingInbound, RingOutbound, type RingSpec } from "./ring.js";
 
 export interface ThreadInit extends InitMessage {
@@ -26,13 +26,16 @@ let resolveStart: (epoch: number) => void = () => {};
 const started = new Promise<number>((resolve) => {
   resolveStart = resolve;
 });
+const probes = new ProbeDesk();
 port.on("message", (message: ToExecutor) => {
   if (message.type === "start") resolveStart(message.epoch);
   else if (message.type === "stop") bells.requestStop();
+  else if (message.type === "probe") probes.request(message.round);
+  else if (message.type === "quiesce") probes.quiesce();
 });
 
 const ring = (id: string) => {
-  const r = init.rings[id];
+  const r = Object.hasOwn(init.rings, id) ? init.rings[id] : undefined;
   if (!r) throw new Error(`no ring for channel '${id}'`);
   return r;
 };
@@ -49,7 +52,7 @@ const transport: ExecutorTransport = {
 };
 
 const send = (message: FromExecutor) => port.postMessage(message);
-await runExecutor(init, transport, send, started);
+await runExecutor(init, transport, send, started, probes);
 clearInterval(sampler);
 for (const r of Object.values(init.rings)) r.port.close();
 port.close();

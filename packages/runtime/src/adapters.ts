@@ -24,6 +24,7 @@ export class InputPort {
   readonly adapter: IrAdapter;
   readonly channels: readonly Inbound[];
   #held: { value: unknown } | undefined;
+  #ended = false;
   #window: Taken[] = [];
   #current: Taken[] = [];
 
@@ -41,7 +42,18 @@ export class InputPort {
 
   /** Every feeding channel closed by its producer and empty (a port with no channels is drained). */
   drained(): boolean {
+    if (this.#ended) return !this.pending();
     for (const c of this.channels) if (!c.drained()) return false;
+    return true;
+  }
+
+  /**
+   * Ends the port although its producers have not closed it: the run proved that nothing can
+   * ever arrive (quiescence, docs/semantics.md §9). Returns false when it had already ended.
+   */
+  end(): boolean {
+    if (this.#ended) return false;
+    this.#ended = true;
     return true;
   }
 

@@ -31,7 +31,12 @@ export class ClockState {
   readonly clock: IrClock;
   readonly #triggers: ReadonlySet<string>;
   readonly #intervalMs: number;
+  readonly #hz: number;
+  /** The index k of the next tick, at k · 1000 / hz ms. */
+  #k = 0;
   #nextTick = 0;
+  /** On a logical clock: when the node's last step would have ended on a wall clock. */
+  #busyUntil = Number.NEGATIVE_INFINITY;
   #lastWarn = Number.NEGATIVE_INFINITY;
 
   readonly #gate: TickGate | undefined;
@@ -40,7 +45,23 @@ export class ClockState {
     this.clock = clock;
     this.#gate = gate;
     this.#triggers = new Set(clock.kind === "trigger" || clock.kind === "hybrid" ? clock.on : []);
-    this.#intervalMs = clock.kind === "rate" || clock.kind === "hybrid" ? 1000 / clock.hz : 0;
+    this.#hz = clock.kind === "rate" || clock.kind === "hybrid" ? clock.hz : 0;
+    this.#intervalMs = this.#hz > 0 ? 1000 / this.#hz : 0;
+  }
+
+  /**
+   * Moves to tick k, at k · 1000 / hz: computed from k every time, never by adding intervals, so
+   * a tick that falls on a whole millisecond is exactly there (rate(3): the 7th tick is at 2000,
+   * not 1999.9999999999998) and a tick index means the same time on every engine.
+   */
+  #advanceTo(k: number): void {
+    this.#k = k;
+    this.#nextTick = tickTime(k, this.#hz);
+  }
+
+  /** On a logical clock: the node's last step ended at `at` (its start plus its real duration). */
+  ranUntil(at: number): void {
+    if (this.periodic) this.#busyUntil = at;
   }
 
   get periodic(): boolean {
@@ -72,27 +93,32 @@ export class ClockState {
   consumeTick(now: number, nodeId: string): LagReport | undefined {
     if (!this.periodic || (this.clock.kind !== "rate" && this.clock.kind !== "hybrid")) return undefined;
     const interval = this.#intervalMs;
-    const lagMs = now - this.#nextTick;
+    const lagMs = Math.max(now, this.#busyUntil) - this.#nextTick;
     if (lagMs < interval) {
-      this.#nextTick += interval;
+      this.#advanceTo(this.#k + 1);
       return undefined;
     }
     const missed = Math.floor(lagMs / interval);
     switch (this.clock.onLag) {
       case "catchUp":
-        this.#nextTick += interval;
+        this.#advanceTo(this.#k + 1);
         return undefined;
       case "error":
         throw RuntimeError.of("RateLagError", { node: nodeId, hz: String(this.clock.hz), lag: lagMs.toFixed(1), missed: String(missed) });
       case "drop":
-        this.#nextTick += (missed + 1) * interval;
+        this.#advanceTo(this.#k + missed + 1);
         return undefined;
       case "warn": {
-        this.#nextTick += (missed + 1) * interval;
+        this.#advanceTo(this.#k + missed + 1);
         if (now - this.#lastWarn < 1000) return undefined;
         this.#lastWarn = now;
         return { missed, lagMs };
       }
     }
   }
+}
+
+/** The time of tick k of a `hz` clock: k · 1000 / hz ms after the start, rounded once. */
+export function tickTime(k: number, hz: number): number {
+  return (k * 1000) / hz;
 }

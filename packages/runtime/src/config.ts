@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { createDiagnostic, type Diagnostic, decodeJsonText, jsonPointer } from "@flowc/ir";
 import { z } from "zod";
@@ -69,11 +69,23 @@ export type ConfigResult = { ok: true; config: FlowcConfig; path: string | undef
 export function loadConfig(cwd: string, explicit?: string): ConfigResult {
   const path = explicit !== undefined ? resolve(cwd, explicit) : findConfig(cwd);
   if (path === undefined) return { ok: true, config: FlowcConfig.parse({}), path: undefined };
+  const shown = explicit ?? path;
   let text: string;
   try {
+    const stat = statSync(path);
+    // A device or FIFO may never end: a configuration is a regular file.
+    if (!stat.isFile()) {
+      const detail = stat.isDirectory() ? "it is a directory" : "it is not a regular file";
+      return { ok: false, diagnostics: [createDiagnostic("FileUnreadable", { path: shown, detail })] };
+    }
     text = readFileSync(path, "utf8");
-  } catch {
-    return { ok: false, diagnostics: [createDiagnostic("FileNotFound", { what: "configuration file", path: explicit ?? path })] };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") {
+      return { ok: false, diagnostics: [createDiagnostic("FileNotFound", { what: "configuration file", path: shown })] };
+    }
+    const detail = code === "EACCES" ? "permission denied" : String((error as Error).message);
+    return { ok: false, diagnostics: [createDiagnostic("FileUnreadable", { path: shown, detail })] };
   }
   const decoded = decodeJsonText(text);
   if ("diagnostics" in decoded) {

@@ -27,11 +27,19 @@ export interface NodeResult {
   readonly messagesOut: number;
   /** Messages lost on this node's input channels by their onFull policy. */
   readonly dropped: number;
-  /** From the node's start to its end (wall clock). */
+  /** From the node's first step to its end, on the wall clock (on every engine). */
   readonly durationMs: number;
-  /** Time spent in the node's own code (setup, step, teardown). */
+  /**
+   * Time spent in the node's own code — setup, steps (also those run on a `parallelism` pool),
+   * a generator's next(), teardown — measured on the wall clock around those calls (an async
+   * step counts until its promise settles); not flowc's decoding, encoding or waiting.
+   */
   readonly cpuMs: number;
-  /** Peak heap of the node's executor (thread, process); null when nodes share a heap (inline). */
+  /**
+   * Peak memory of the node's executor: the V8 heap its worker thread used (thread), the peak
+   * resident set of its process (process, dataflow); null when nodes share the heap (inline).
+   * A fused chain's nodes share one executor and report the same figure.
+   */
   readonly peakMemoryBytes: number | null;
   readonly error: NodeError | null;
   /** Why a SKIPPED or STOPPED node did not finish, e.g. "upstream node 'parse' failed". */
@@ -44,8 +52,11 @@ export interface RunResult {
   readonly status: RunStatus;
   readonly reason: StopReason;
   readonly nodes: readonly NodeResult[];
+  /** From the start barrier to the end, on the wall clock. */
   readonly durationMs: number;
-  /** Peak resident memory of the run: this process plus its child processes. */
+  /** The logical time the run reached on a logical clock (mp inline); null on wall-clock engines. */
+  readonly logicalDurationMs: number | null;
+  /** Peak resident memory of the run: the supervising process plus each executor process (docs/semantics.md, "Results"). */
   readonly peakMemoryBytes: number;
 }
 

@@ -20,7 +20,16 @@ class Scripted extends DrivenExecution {
   }
   kill(): void {}
   end(status: RunResult["status"]): void {
-    this.#result = { flow: "f", runtime: "t", status, reason: "completed", nodes: [], durationMs: 0, peakMemoryBytes: 0 };
+    this.#result = {
+      flow: "f",
+      runtime: "t",
+      status,
+      reason: "completed",
+      nodes: [],
+      durationMs: 0,
+      logicalDurationMs: null,
+      peakMemoryBytes: 0,
+    };
   }
   protected async work(): Promise<DriveState> {
     this.concurrent++;

@@ -11,6 +11,12 @@ import { EventBus } from "./events.js";
 export abstract class DrivenExecution implements Execution {
   readonly events = new EventBus<RuntimeEvent>();
   #driving: Promise<DriveState> | undefined;
+  /** Resolves with the `stopped` event: a unit of work that was abandoned must not hold `wait`. */
+  readonly #stopped = new Promise<void>((resolve) => {
+    this.events.subscribe((event) => {
+      if (event.type === "stopped") resolve();
+    });
+  });
 
   abstract get result(): RunResult | undefined;
   abstract start(): Promise<void>;
@@ -47,21 +53,28 @@ export abstract class DrivenExecution implements Execution {
   async wait(options: { timeoutMs?: number } = {}): Promise<RunResult | undefined> {
     const until = options.timeoutMs === undefined ? Number.POSITIVE_INFINITY : performance.now() + options.timeoutMs;
     let lastYield = performance.now();
-    while (this.result === undefined) {
-      const left = until - performance.now();
-      if (left <= 0) return undefined;
-      if (left === Number.POSITIVE_INFINITY) await this.drive();
-      else {
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([this.drive(), new Promise<void>((resolve) => (timer = setTimeout(resolve, left)))]);
-        clearTimeout(timer);
+    // A step awaiting a promise that never settles leaves Node.js nothing to wait for, and it
+    // would exit in the middle of the run: hold the event loop open while waiting.
+    const keepAlive = setInterval(() => {}, 1 << 30);
+    try {
+      while (this.result === undefined) {
+        const left = until - performance.now();
+        if (left <= 0) return undefined;
+        if (left === Number.POSITIVE_INFINITY) await Promise.race([this.drive(), this.#stopped]);
+        else {
+          let timer: NodeJS.Timeout | undefined;
+          await Promise.race([this.drive(), this.#stopped, new Promise<void>((resolve) => (timer = setTimeout(resolve, left)))]);
+          clearTimeout(timer);
+        }
+        if (performance.now() - lastYield > 10) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          lastYield = performance.now();
+        }
       }
-      if (performance.now() - lastYield > 10) {
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        lastYield = performance.now();
-      }
+      await this.afterEnd();
+      return this.result;
+    } finally {
+      clearInterval(keepAlive);
     }
-    await this.afterEnd();
-    return this.result;
   }
 }

@@ -8,13 +8,23 @@ import type { NodeError, RuntimeEvent } from "./contract.js";
  */
 export class RuntimeError extends Error {
   readonly diagnostic: Diagnostic;
+  /** Every diagnostic of the failure, the first error first (a compile error brings all its findings). */
+  readonly diagnostics: readonly Diagnostic[];
   readonly nodeId: string | null;
 
-  constructor(diagnostic: Diagnostic, options: { nodeId?: string | null; cause?: unknown } = {}) {
+  constructor(diagnostic: Diagnostic, options: { nodeId?: string | null; cause?: unknown; diagnostics?: readonly Diagnostic[] } = {}) {
     super(diagnostic.message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = `RuntimeError ${diagnostic.code}`;
     this.diagnostic = diagnostic;
+    this.diagnostics = options.diagnostics ?? [diagnostic];
     this.nodeId = options.nodeId ?? null;
+  }
+
+  /** The error for a list of diagnostics (the first error is the headline). */
+  static from(diagnostics: readonly Diagnostic[]): RuntimeError {
+    const first = diagnostics.find((d) => d.severity === "error") ?? diagnostics[0];
+    if (!first) throw new Error("RuntimeError.from needs a diagnostic");
+    return new RuntimeError(first, { diagnostics });
   }
 
   static of<N extends DiagnosticName>(

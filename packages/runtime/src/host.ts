@@ -5,6 +5,7 @@ import { ClockState, type Fired, type TickGate } from "./clock.js";
 import type { LogLevel, NodeError, NodeStatus, RecordEntry } from "./contract.js";
 import { RuntimeError, toNodeError } from "./errors.js";
 import type { LoadedNode } from "./loader.js";
+import { setOwn } from "./own.js";
 import { Payload } from "./payload.js";
 import type { Envelope, Inbound, Outbound } from "./queue.js";
 import { toRecordValue } from "./record.js";
@@ -20,6 +21,8 @@ export interface HostEnv {
   readonly validate: boolean;
   /** An external timer for a periodic clock (the dataflow daemon's), or undefined to time ticks locally. */
   readonly tickGate?: (node: IrNode) => TickGate | undefined;
+  /** Time is logical (mp inline): steps take none, but the lag policy sees their real duration. */
+  readonly logicalClock?: boolean;
 }
 
 export interface HostPorts {
@@ -33,6 +36,8 @@ export interface HostPorts {
 export interface StepOutcome {
   readonly emitted: readonly (readonly [string, unknown])[];
   readonly logs: readonly (readonly [LogLevel, string])[];
+  /** How long the step ran in the pool's thread. */
+  readonly cpuMs: number;
 }
 
 /**
@@ -58,8 +63,12 @@ export interface HostStats {
   messagesIn: number;
   messagesOut: number;
   cpuMs: number;
+  /** When the node started and ended, in the run's time (logical on a logical clock). */
   startedAt: number | undefined;
   endedAt: number | undefined;
+  /** The same on the wall clock (performance.now()), for durations every engine reports alike. */
+  wallStartedAt: number | undefined;
+  wallEndedAt: number | undefined;
 }
 
 type Phase = "loaded" | "ready" | "running" | "ended";
@@ -78,11 +87,21 @@ interface PendingSend {
  */
 export class NodeHost {
   readonly node: IrNode;
-  readonly stats: HostStats = { steps: 0, messagesIn: 0, messagesOut: 0, cpuMs: 0, startedAt: undefined, endedAt: undefined };
+  readonly stats: HostStats = {
+    steps: 0,
+    messagesIn: 0,
+    messagesOut: 0,
+    cpuMs: 0,
+    startedAt: undefined,
+    endedAt: undefined,
+    wallStartedAt: undefined,
+    wallEndedAt: undefined,
+  };
   readonly #loaded: LoadedNode;
   readonly #env: HostEnv;
   readonly #clock: ClockState;
   readonly #inputs: InputPort[];
+  #discarded = 0;
   readonly #outputs: ReadonlyMap<string, readonly Outbound[]>;
   readonly #seq = new Map<Outbound, number>();
   readonly #outbox: PendingSend[] = [];
@@ -112,10 +131,13 @@ export class NodeHost {
     const triggers = node.clock.kind === "trigger" || node.clock.kind === "hybrid" ? node.clock.on : [];
     this.#oneAtATime = new Set(triggers.filter((p) => ["latest", "hold"].includes(node.inputs[p]?.adapter.kind ?? "")));
     for (const list of ports.outputs.values()) for (const o of list) this.#seq.set(o, 0);
+    // A log call returns nothing, whatever the engine's log channel returns: a step written
+    // `(_i, { log }) => log.info(…)` must produce no output on any engine.
     const log =
       (level: LogLevel) =>
-      (...args: unknown[]) =>
+      (...args: unknown[]): void => {
         env.log(node.id, level, format(...args));
+      };
     const host = this;
     this.#ctx = {
       params: loaded.params,
@@ -149,14 +171,58 @@ export class NodeHost {
   hasOutbox(): boolean {
     return this.#outboxHead < this.#outbox.length;
   }
-  /** Messages lost on this node's inputs. */
+  /** Messages lost on this node's inputs (also those it discarded after it failed). */
   dropped(): number {
-    let n = 0;
+    let n = this.#discarded;
     for (const p of this.#inputs) n += p.dropped();
     return n;
   }
+
+  /**
+   * A node that failed while the run goes on (onError "isolate") still takes what arrives on
+   * its inputs and discards it, so its producers never wait for room on it (docs/semantics.md
+   * §8). True when it took anything.
+   */
+  discardInputs(): boolean {
+    let n = 0;
+    for (const p of this.#inputs) for (const c of p.channels) while (c.take() !== undefined) n++;
+    this.#discarded += n;
+    return n > 0;
+  }
+
+  /** Every input closed (or ended) and empty: nothing more can arrive. */
+  inputsDrained(): boolean {
+    for (const p of this.#inputs) if (!p.drained()) return false;
+    return true;
+  }
   nextTickAt(): number | undefined {
     return this.#phase === "ended" ? undefined : this.#clock.nextTickAt();
+  }
+
+  /** A periodic clock can still fire: the node is not blocked on a full output (its tick may be timed elsewhere). */
+  canTick(): boolean {
+    return this.#phase !== "ended" && this.#clock.periodic && !this.hasOutbox();
+  }
+
+  /** What an unfinished node that cannot act waits for, for a deadlock report. */
+  /** Whether it waits for room on a full `block` channel (the mark of a deadlock, not of quiescence). */
+  blockedOnOutput(): boolean {
+    return this.#outbox[this.#outboxHead] !== undefined;
+  }
+
+  /** Ends every input port (quiescence: nothing can arrive); true when one was still open. */
+  endInputs(): boolean {
+    let changed = false;
+    for (const p of this.#inputs) if (p.end()) changed = true;
+    return changed;
+  }
+
+  waitingFor(): string {
+    const head = this.#outbox[this.#outboxHead];
+    if (head) return `'${this.node.id}' waits for room on the full block channel '${head.outbound.channel.id}'`;
+    const triggers = this.node.clock.kind === "trigger" || this.node.clock.kind === "hybrid" ? this.node.clock.on : [];
+    const open = this.#inputs.filter((p) => triggers.includes(p.name) && !p.drained()).map((p) => p.name);
+    return `'${this.node.id}' waits for input${open.length > 0 ? ` on ${open.join(", ")}` : ""}`;
   }
 
   /** Runs `setup` (bring-up, before the start barrier). A throw fails the node. */
@@ -196,13 +262,26 @@ export class NodeHost {
     if (this.#phase === "ready") {
       this.#phase = "running";
       this.stats.startedAt = now;
+      this.stats.wallStartedAt = performance.now();
       this.#env.nodeStarted(this.node.id);
     }
     if (action.kind === "finish") {
       await this.end("SUCCEEDED", now);
       return;
     }
-    const t = performance.now();
+    // cpuMs counts the time spent in the node's own code: the step, the generator's next(), up
+    // to when their promise settles — not the decoding, encoding and sending around them.
+    let userMs = 0;
+    const timed = async <T>(call: () => T | Promise<T>): Promise<T> => {
+      const t0 = performance.now();
+      try {
+        const value = call();
+        return isPromise(value) ? await value : value;
+      } finally {
+        userMs += performance.now() - t0;
+        this.stats.cpuMs += performance.now() - t0;
+      }
+    };
     try {
       if (action.fired.tick) {
         const lag = this.#clock.consumeTick(now, this.node.id);
@@ -210,18 +289,18 @@ export class NodeHost {
       }
       this.#fired = action.fired.tick ? [...action.fired.ports, "tick"] : action.fired.ports;
       const spec = this.#loaded.spec;
-      if (spec.source) {
-        this.#iterator ??= iteratorOf(spec.source(this.#ctx));
-        const next = this.#iterator.next();
-        const r = isPromise(next) ? await next : next;
+      const source = spec.source;
+      const step = spec.step;
+      if (source) {
+        const iterator = (this.#iterator ??= await timed(() => iteratorOf(source(this.#ctx))));
+        const r = await timed(() => iterator.next());
         if (r.done) {
-          this.stats.cpuMs += performance.now() - t;
           this.flush();
           await this.end("SUCCEEDED", now);
           return;
         }
         this.#publishRecord(r.value);
-      } else if (spec.step && this.#parallel) {
+      } else if (step && this.#parallel) {
         const entry: InFlight = { now };
         this.#inflight.push(entry);
         this.#parallel.run(this.#sampleInputs(now), now, this.#fired).then(
@@ -234,20 +313,20 @@ export class NodeHost {
             this.onSettle?.();
           },
         );
-        this.stats.cpuMs += performance.now() - t;
         return;
-      } else if (spec.step) {
+      } else if (step) {
         const inputs = this.#sampleInputs(now);
-        const out = spec.step(inputs, this.#ctx);
-        this.#publishRecord(isPromise(out) ? await out : out);
+        this.#publishRecord(await timed(() => step(inputs, this.#ctx)));
       }
       this.stats.steps++;
     } catch (error) {
-      this.stats.cpuMs += performance.now() - t;
       await this.#fail(error, now);
       return;
+    } finally {
+      // On a logical clock a step takes no time, except for the lag policy: a step that really
+      // ran longer than its period makes the node late, as it would on a wall clock.
+      if (this.#env.logicalClock) this.#clock.ranUntil(now + userMs);
     }
-    this.stats.cpuMs += performance.now() - t;
     this.flush();
   }
 
@@ -281,6 +360,7 @@ export class NodeHost {
       }
       try {
         const outcome = head.outcome as StepOutcome;
+        this.stats.cpuMs += outcome.cpuMs;
         for (const [level, message] of outcome.logs) this.#env.log(this.node.id, level, message);
         for (const [port, value] of outcome.emitted) this.#emit(port, value);
         this.stats.steps++;
@@ -321,6 +401,7 @@ export class NodeHost {
     this.#inflight.length = 0;
     await this.#parallel?.close();
     this.stats.endedAt = now;
+    this.stats.wallEndedAt = performance.now();
     const teardown = this.#loaded.spec.teardown;
     if (teardown && wasSetUp) {
       const t = performance.now();
@@ -362,22 +443,23 @@ export class NodeHost {
   #sampleInputs(now: number): Record<string, unknown> {
     const inputs: Record<string, unknown> = {};
     const record = this.#env.record;
+    // `fired` names the ports this step took messages from. Decided here, not when the clock
+    // fired: on a thread or a process a message can arrive in between, and the step takes it.
+    const fired: string[] = [];
     for (const port of this.#inputs) {
       const taken = port.drain(decodeEnvelope, this.#oneAtATime.has(port.name));
+      if (taken.length > 0) fired.push(port.name);
       this.stats.messagesIn += taken.length;
       if (record) for (const m of taken) record({ channel: m.channel, seq: m.seq, t: m.t, value: toRecordValue(m.value) });
       const value = port.sample(now);
-      if (value !== undefined) inputs[port.name] = value;
+      if (value !== undefined) setOwn(inputs, port.name, value);
     }
+    this.#fired = this.#fired.includes("tick") ? [...fired, "tick"] : fired;
     return inputs;
   }
 
   #publishRecord(record: unknown): void {
-    if (record === undefined || record === null) return;
-    if (typeof record !== "object") {
-      throw RuntimeError.of("UnknownOutputPort", { node: this.node.id, port: String(record), ports: this.#portList() });
-    }
-    for (const [port, value] of Object.entries(record)) if (value !== undefined) this.#emit(port, value);
+    for (const [port, value] of stepOutputs(this.node, record)) this.#emit(port, value);
   }
 
   #portList(): string {
@@ -430,6 +512,22 @@ function iteratorOf(source: unknown): Iterator<unknown> | AsyncIterator<unknown>
   const it = s?.[Symbol.iterator];
   if (typeof it === "function") return it.call(s);
   throw new TypeError("source() must return an iterable or async iterable (write it as a generator function)");
+}
+
+/**
+ * The outputs a step's result names, in key order: nothing for undefined or null, the defined
+ * properties of an object, and FLC3023 for anything else (a number, a boolean, a string).
+ */
+export function stepOutputs(node: IrNode, result: unknown): [string, unknown][] {
+  if (result === undefined || result === null) return [];
+  if (typeof result !== "object") {
+    const ports = Object.keys(node.outputs).join(", ") || "none";
+    const shown = typeof result === "string" ? JSON.stringify(result.length > 40 ? `${result.slice(0, 37)}...` : result) : String(result);
+    throw RuntimeError.of("StepResultInvalid", { node: node.id, value: shown, ports });
+  }
+  const out: [string, unknown][] = [];
+  for (const [port, value] of Object.entries(result)) if (value !== undefined) out.push([port, value]);
+  return out;
 }
 
 /** Binary payloads that a thread engine may move instead of encoding. */

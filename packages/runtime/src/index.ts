@@ -1,5 +1,5 @@
 export { InputPort, type Taken } from "./adapters.js";
-export { ClockState, type Fired, type TickGate } from "./clock.js";
+export { ClockState, type Fired, type TickGate, tickTime } from "./clock.js";
 export { decodeValue, encodeValue } from "./codec.js";
 export {
   CONFIG_FILE_NAME,
@@ -32,8 +32,16 @@ export { DrivenExecution } from "./driven.js";
 export { bringUpError, RuntimeError, toNodeError, warningEvent } from "./errors.js";
 export { EventBus } from "./events.js";
 export { executorSocket, runChildExecutor } from "./executor/child.js";
-export { type ExecutorTransport, runExecutor } from "./executor/executor.js";
-export { type ChildInit, epochNow, type FromExecutor, type InitMessage, type ToExecutor } from "./executor/protocol.js";
+export { type ExecutorTransport, ProbeDesk, runExecutor } from "./executor/executor.js";
+export {
+  type ChannelCounts,
+  type ChildInit,
+  epochNow,
+  type FromExecutor,
+  type InitMessage,
+  type ProbeReply,
+  type ToExecutor,
+} from "./executor/protocol.js";
 export { ShmPayloads, shmDirFor } from "./executor/shm.js";
 export { type LargePayloads, SocketInbound, SocketOutbound } from "./executor/socket.js";
 export { SocketTransport, type SocketTransportOptions } from "./executor/socket-transport.js";
@@ -75,6 +83,8 @@ export {
 } from "./host.js";
 export { Inbox } from "./inbox.js";
 export { type LoadedNode, loadNode } from "./loader.js";
+export { OutputFile } from "./output.js";
+export { setOwn } from "./own.js";
 export { Payload } from "./payload.js";
 export { type Envelope, type Inbound, MemoryQueue, type OfferResult, type Outbound, onFullAction } from "./queue.js";
 export { RecordWriter, recordLine, toRecordValue } from "./record.js";
@@ -97,5 +107,5 @@ export {
   type Waiter,
 } from "./scheduler.js";
 export { type NodeReport, RunSupervisor } from "./supervisor.js";
-export { emptyReport, nodeReport, peakRssBytes } from "./usage.js";
+export { emptyReport, nodeReport, peakRssBytes, processAlive } from "./usage.js";
 export { explainMismatch } from "./validate.js";

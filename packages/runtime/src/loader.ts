@@ -1,7 +1,9 @@
+import { statSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type IrNode, jsonPointer } from "@flowc/ir";
 import { RuntimeError } from "./errors.js";
+import { setOwn } from "./own.js";
 
 /** The parts of a `@flowc/dsl` node definition a runtime uses (the runtime never imports the DSL). */
 export interface NodeSpecLike {
@@ -41,6 +43,9 @@ const moduleCache = new Map<string, Promise<Record<string, unknown>>>();
  */
 export async function loadNode(node: IrNode, baseDir: string): Promise<LoadedNode> {
   const file = isAbsolute(node.impl.module) ? node.impl.module : resolve(baseDir, node.impl.module);
+  // Only a JavaScript file is imported: a device or a FIFO named by a hostile IR would be read forever.
+  const problem = moduleFileProblem(file);
+  if (problem) throw RuntimeError.of("NodeModuleLoadFailed", { node: node.id, module: node.impl.module, detail: problem });
   let mod: Record<string, unknown>;
   try {
     let pending = moduleCache.get(file);
@@ -65,12 +70,22 @@ export async function loadNode(node: IrNode, baseDir: string): Promise<LoadedNod
       const path = jsonPointer([name, ...(issue?.path ?? []).map(String)]);
       throw RuntimeError.of("NodeParamsInvalid", { node: node.id, path, detail: lowerFirst(issue?.message ?? "is invalid") });
     }
-    params[name] = parsed.data;
+    setOwn(params, name, parsed.data);
   }
-  for (const [name, value] of Object.entries(node.params)) if (!(name in params)) params[name] = value;
+  for (const [name, value] of Object.entries(node.params)) if (!Object.hasOwn(params, name)) setOwn(params, name, value);
   Object.freeze(params);
   const state = def.spec.state ? def.spec.state(params) : undefined;
   return { spec: def.spec, params, state };
+}
+
+function moduleFileProblem(file: string): string | undefined {
+  if (!/\.(m|c)?js$/.test(file)) return "a node module is a .js, .mjs or .cjs file";
+  try {
+    if (!statSync(file).isFile()) return "it is not a regular file";
+  } catch {
+    return "the file does not exist";
+  }
+  return undefined;
 }
 
 function firstLine(error: unknown): string {

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
-import { closeSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import type { RecordEntry } from "./contract.js";
+import { OutputFile } from "./output.js";
+import { setOwn } from "./own.js";
 
 /**
  * A value as the record shows it: JSON as it is; binary (ArrayBuffer, typed arrays, Buffer) as
@@ -19,7 +20,7 @@ export function toRecordValue(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(toRecordValue);
   if (value !== null && typeof value === "object") {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = toRecordValue(v);
+    for (const [k, v] of Object.entries(value)) setOwn(out, k, toRecordValue(v));
     return out;
   }
   return value;
@@ -31,22 +32,27 @@ export function recordLine(entry: RecordEntry): string {
 }
 
 /**
- * Writes `--record` files: to `<file>.partial`, renamed into place on `close()`, so a crashed
- * run never leaves a half-written record under the final name (the partial file stays for
- * inspection).
+ * Writes `--record` files through an `OutputFile`: to `<file>.partial`, put in place on
+ * `close()`, so a crashed run never leaves a half-written record under the final name (the
+ * partial file stays for inspection); devices and FIFOs are written straight through, links
+ * stay links.
  */
 export class RecordWriter {
   readonly path: string;
-  readonly #partial: string;
-  #fd: number | undefined;
+  readonly #out: OutputFile;
   #buffer: string[] = [];
   #size = 0;
   count = 0;
 
-  constructor(path: string) {
-    this.path = path;
-    this.#partial = `${path}.partial`;
-    this.#fd = openSync(this.#partial, "w");
+  private constructor(out: OutputFile) {
+    this.#out = out;
+    this.path = out.path;
+  }
+
+  /** A writer for `path`, or why it cannot be written (checked before anything runs). */
+  static open(path: string): RecordWriter | { readonly error: string } {
+    const out = OutputFile.open(path);
+    return out instanceof OutputFile ? new RecordWriter(out) : out;
   }
 
   write(entries: readonly RecordEntry[]): void {
@@ -60,25 +66,21 @@ export class RecordWriter {
   }
 
   #flush(): void {
-    if (this.#fd === undefined || this.#buffer.length === 0) return;
-    writeSync(this.#fd, this.#buffer.join(""));
+    if (this.#buffer.length === 0) return;
+    this.#out.write(this.#buffer.join(""));
     this.#buffer = [];
     this.#size = 0;
   }
 
-  close(): void {
-    if (this.#fd === undefined) return;
+  /** Puts the record in place; returns why it could not (a write failed, the disk is full). */
+  close(): { readonly error: string } | undefined {
     this.#flush();
-    closeSync(this.#fd);
-    this.#fd = undefined;
-    renameSync(this.#partial, this.path);
+    return this.#out.close();
   }
 
-  /** Discards the partial file (nothing was run). */
+  /** Discards what was recorded (nothing was run). */
   discard(): void {
-    if (this.#fd === undefined) return;
-    closeSync(this.#fd);
-    this.#fd = undefined;
-    rmSync(this.#partial, { force: true });
+    this.#buffer = [];
+    this.#out.discard();
   }
 }

@@ -17,7 +17,12 @@ export class LocalScheduler {
   readonly #reverse: readonly NodeHost[];
   /** No step starts at or after this time (ms). */
   deadline: number | undefined;
+  /** Units of work done so far: a deadlock probe compares it between rounds. */
+  work = 0;
+  /** The host whose step is in progress, if any. */
+  running: NodeHost | undefined;
   #stopped = false;
+  #idle = false;
 
   constructor(hosts: readonly NodeHost[], deadline?: number) {
     this.hosts = hosts;
@@ -36,10 +41,20 @@ export class LocalScheduler {
 
   /** Does one unit of work at `now`; false when nothing could be done. */
   async runOne(now: number): Promise<boolean> {
+    const worked = await this.#runOne(now);
+    this.#idle = !worked;
+    if (worked) this.work++;
+    return worked;
+  }
+
+  async #runOne(now: number): Promise<boolean> {
     if (this.#stopped) return false;
     let progressed = false;
     for (const host of this.#reverse) {
-      if (host.ended) continue;
+      if (host.ended) {
+        if (host.discardInputs()) progressed = true;
+        continue;
+      }
       if (host.hasInFlight() && (await host.settle())) progressed = true;
       if (host.hasOutbox() && host.flush()) progressed = true;
     }
@@ -47,7 +62,9 @@ export class LocalScheduler {
     for (const host of this.#reverse) {
       const action = host.poll(now);
       if (action) {
+        this.running = host;
         await host.run(action, now);
+        this.running = undefined;
         return true;
       }
     }
@@ -65,9 +82,54 @@ export class LocalScheduler {
     return next;
   }
 
+  /**
+   * No node can ever act again by itself: none could act in the last unit of work, no tick can
+   * fire (periodic nodes are blocked on full outputs; a tick released by an external timer
+   * counts as one that can fire), no pooled step is in flight, and not every node has ended. Only a message, room or a close from elsewhere can change that.
+   */
+  stuck(): boolean {
+    return this.#idle && !this.settled() && !this.hosts.some((h) => h.canTick()) && !this.awaitingPool();
+  }
+
+  /** Whether an unfinished node waits for room on a full `block` channel. */
+  writeBlocked(): boolean {
+    return this.hosts.some((h) => !h.ended && h.blockedOnOutput());
+  }
+
+  /**
+   * Quiescence: the run proved that no node can act and nothing is in flight, and no node
+   * waits for room — every one waits for input only other waiting nodes could send (a cycle
+   * whose outside inputs ended). Nothing can ever arrive, so their inputs end and they finish
+   * as if closed. Returns false when that changes nothing (a node blocked on output, or every
+   * input already ended): then it is a deadlock.
+   */
+  quiesce(): boolean {
+    if (this.writeBlocked()) return false;
+    let changed = false;
+    for (const h of this.hosts) if (h.endInputs()) changed = true;
+    this.#idle = false;
+    return changed;
+  }
+
+  /** What each unfinished node waits for. */
+  describeStuck(): string {
+    return this.hosts
+      .filter((h) => !h.ended)
+      .map((h) => h.waitingFor())
+      .join("; ");
+  }
+
   /** Whether a pooled step is in flight: the loop must wait asynchronously for it. */
   awaitingPool(): boolean {
     return this.hosts.some((h) => !h.ended && h.hasInFlight());
+  }
+
+  /**
+   * Every node ended and nothing more can arrive for any of them: an executor may go only
+   * then, since a node that failed in isolation still discards what its producers send.
+   */
+  settled(): boolean {
+    return this.hosts.every((h) => h.ended && h.inputsDrained());
   }
 
   allEnded(): boolean {
@@ -173,6 +235,11 @@ export interface LoopOptions {
   readonly waiter: Waiter;
   /** True once the engine asked this executor to stop. */
   readonly stopRequested: () => boolean;
+  /**
+   * End as soon as every node ended, without discarding what still arrives for a failed one:
+   * its executor is relaunched (a restart policy), and its producers wait for the new one.
+   */
+  readonly exitWhenEnded?: boolean | undefined;
 }
 
 /**
@@ -192,7 +259,7 @@ export async function runExecutorLoop(scheduler: LocalScheduler, options: LoopOp
       lastYield = performance.now();
     }
     if (worked) continue;
-    if (scheduler.allEnded()) return "ended";
+    if (options.exitWhenEnded ? scheduler.allEnded() : scheduler.settled()) return "ended";
     // Idle: let the event loop run now (asynchronous node code, messages from the engine) rather
     // than right after waking up, which would delay the message that woke us.
     if (performance.now() - lastYield > 1) {

@@ -166,8 +166,8 @@ export class RunSupervisor {
     return seen;
   }
 
-  /** The RunResult: every node settled (a node never reported is STOPPED). */
-  result(peakMemoryBytes: number): RunResult {
+  /** The RunResult: every node settled (a node never reported is STOPPED). `logicalMs` on a logical clock. */
+  result(peakMemoryBytes: number, logicalMs: number | null = null): RunResult {
     for (const node of this.ir.nodes) if (!this.#reports.has(node.id)) this.settleLost(node.id, null);
     const reason = this.#reason ?? "completed";
     const nodes: NodeResult[] = this.ir.nodes.map((node) => {
@@ -180,7 +180,16 @@ export class RunSupervisor {
     else if (reason === "completed") status = "succeeded";
     else status = "stopped";
     const durationMs = this.#startedAt === undefined ? 0 : performance.now() - this.#startedAt;
-    return { flow: this.ir.name, runtime: this.runtime, status, reason, nodes, durationMs: round(durationMs), peakMemoryBytes };
+    return {
+      flow: this.ir.name,
+      runtime: this.runtime,
+      status,
+      reason,
+      nodes,
+      durationMs: round(durationMs),
+      logicalDurationMs: logicalMs === null ? null : round(logicalMs),
+      peakMemoryBytes,
+    };
   }
 }
 

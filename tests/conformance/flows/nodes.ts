@@ -225,3 +225,92 @@ export const Probe = node("Probe", {
     yield { env: process.env[params.variable] ?? "(unset)", execArgv: [...process.execArgv] };
   },
 });
+
+/** Logs each message and returns what `log.info` returns: never an output, on any engine. */
+export const LogOnly = node("LogOnly", {
+  inputs: { value: z.number() },
+  step: (_inputs, { log }) => log.info("got a message"),
+});
+
+/** Takes its inputs and never sends anything. */
+export const Silent = node("Silent", {
+  inputs: { value: z.number() },
+  outputs: { value: z.number() },
+  step: () => undefined,
+});
+
+/** Counts ticks; each step busy-waits `busyMs` (longer than its period: it overruns). */
+export const Busy = node("Busy", {
+  params: { busyMs: z.number() },
+  outputs: { value: z.number() },
+  state: () => ({ n: 0 }),
+  step: (_inputs, { params, state }) => {
+    const until = performance.now() + params.busyMs;
+    while (performance.now() < until) {}
+    return { value: ++state.n };
+  },
+});
+
+/** Checks a large frame by length and a sample of its bytes (every 4096th); passes on its first byte. */
+export const FrameSample = node("FrameSample", {
+  params: { size: z.number().int() },
+  inputs: { frame: z.instanceof(Uint8Array) },
+  outputs: { index: z.number() },
+  step: ({ frame }, { params }) => {
+    if (!frame) return undefined;
+    const first = frame[0] ?? -1;
+    let whole = frame.length === params.size && frame[frame.length - 1] === first;
+    for (let i = 0; whole && i < frame.length; i += 4096) whole = frame[i] === first;
+    return { index: whole ? first : -1 };
+  },
+});
+
+/** Takes pairs on two ports (a trigger port and one that does not trigger). */
+export const Pair = node("Pair", {
+  inputs: { a: z.number(), b: z.number() },
+  outputs: { value: z.number() },
+  step: ({ a, b }) => (a !== undefined && b !== undefined ? { value: a + b } : undefined),
+});
+
+/** Takes its inputs; its teardown takes `ms` (awaited). */
+export const SlowTeardown = node("SlowTeardown", {
+  params: { ms: z.number() },
+  inputs: { value: z.number() },
+  step: () => undefined,
+  teardown: async ({ params }) => {
+    await new Promise((resolve) => setTimeout(resolve, params.ms));
+  },
+});
+
+/** Sends 3, then 1.5 on a port whose zod schema says non-negative integers. */
+export const Counts = node("Counts", {
+  outputs: { value: z.number().int().min(0) },
+  source: function* () {
+    yield { value: 3 };
+    yield { value: 1.5 };
+  },
+});
+
+/**
+ * The head of a loop: a number from outside (`fresh`) goes round `rounds` times as
+ * `value·10 + rounds left`; what comes back (`back`) goes round again, or leaves on `out`.
+ */
+export const LoopHead = node("LoopHead", {
+  params: { rounds: z.number().int().min(1).max(9) },
+  inputs: { fresh: z.number(), back: z.number() },
+  outputs: { around: z.number(), out: z.number() },
+  step: ({ fresh, back }, { params, emit }) => {
+    if (fresh !== undefined) emit("around", fresh * 10 + params.rounds);
+    if (back !== undefined) {
+      if (back % 10 === 0) emit("out", back / 10);
+      else emit("around", back);
+    }
+  },
+});
+
+/** One round of the loop: takes one off the rounds left. */
+export const LoopBody = node("LoopBody", {
+  inputs: { value: z.number() },
+  outputs: { value: z.number() },
+  step: ({ value }) => (value === undefined ? undefined : { value: value - 1 }),
+});

@@ -4,21 +4,30 @@ import {
   Affine,
   Boom,
   Burst,
+  Busy,
   Counter,
+  Counts,
   Describe,
   Exit,
   Flood,
   Frame,
   FrameCheck,
   FrameIndex,
+  FrameSample,
   Frames,
   Gate,
   Hang,
   Liar,
+  LogOnly,
+  LoopBody,
+  LoopHead,
   Numbers,
+  Pair,
   Probe,
+  Silent,
   Sink,
   SlowSink,
+  SlowTeardown,
   Square,
   Ticks,
   WindowSum,
@@ -213,4 +222,100 @@ export const probe = flow("probe", ({ add, connect }) => {
   const flags = add("flags", Sink);
   connect(probe.out.env, sink.in.value);
   connect(probe.out.execArgv, flags.in.value);
+});
+
+/** A finite source of 100 messages into a counter over a channel left at its defaults: nothing is lost. */
+export const defaults = flow("defaults", ({ add, connect }) => {
+  const src = add("src", Numbers, { params: { count: 100 }, clock: free() });
+  const count = add("count", Counter);
+  const sink = add("sink", Sink);
+  connect(src.out.value, count.in.value);
+  connect(count.out.cause, sink.in.value, { capacity: 200, onFull: "block" });
+});
+
+/** A step written `(_i, { log }) => log.info(…)`: what log.info returns is not an output. */
+export const logReturn = flow("logReturn", ({ add, connect }) => {
+  const src = add("src", Numbers, { params: { count: 5 }, clock: free() });
+  const log = add("log", LogOnly);
+  connect(src.out.value, log.in.value, { onFull: "block" });
+});
+
+/** rate(3) for 2 s: ticks at 0, 333.3, …, 1666.7 — six steps; the seventh would be at exactly 2000. */
+export const rate3 = flow("rate3", ({ add, connect }) => {
+  const ticks = add("ticks", Ticks, { clock: rate(3) });
+  const sink = add("sink", Sink);
+  connect(ticks.out.value, sink.in.value, { onFull: "block", capacity: 100 });
+});
+
+/**
+ * A deadlock: src sends to pair.a (block, capacity 1, not a trigger port) and to quiet, which
+ * never sends on pair.b (the trigger port). pair never steps, src waits for room forever, quiet
+ * waits for input that cannot come.
+ */
+export const deadlock = flow("deadlock", ({ add, connect }) => {
+  const src = add("src", Numbers, { params: { count: 10 }, clock: free() });
+  const quiet = add("quiet", Silent);
+  const pair = add("pair", Pair, { clock: trigger("b") });
+  connect(src.out.value, pair.in.a, { onFull: "block", capacity: 1 });
+  connect(src.out.value, quiet.in.value, { onFull: "block", capacity: 1 });
+  connect(quiet.out.value, pair.in.b, { onFull: "block", capacity: 1 });
+});
+
+/** rate(10) with onLag "error" and steps of 250 ms: the second step is late by more than a period. */
+export const lagError = flow("lagError", ({ add, connect }) => {
+  const busy = add("busy", Busy, { params: { busyMs: 250 }, clock: rate(10, { onLag: "error" }) });
+  const sink = add("sink", Sink);
+  connect(busy.out.value, sink.in.value, { onFull: "block", capacity: 100 });
+});
+
+/** Two 64 MB frames on three block channels of capacity 2: every frame arrives whole, then the end. */
+export const bigFrames = flow("bigFrames", ({ add, connect }) => {
+  const frames = add("frames", Frames, { params: { count: 2, size: 64 * 1024 * 1024 }, clock: free() });
+  for (const id of ["c1", "c2", "c3"] as const) {
+    const check = add(id, FrameSample, { params: { size: 64 * 1024 * 1024 } });
+    const sink = add(`${id}sink`, Sink);
+    connect(frames.out.frame, check.in.frame, { onFull: "block", capacity: 2 });
+    connect(check.out.index, sink.in.value, { onFull: "block", capacity: 4 });
+  }
+});
+
+/** A node whose teardown outlasts the grace period. */
+export const slowTeardown = flow("slowTeardown", ({ add, connect }) => {
+  const src = add("src", Ticks, { clock: rate(10) });
+  const slow = add("slow", SlowTeardown, { params: { ms: 1500 } });
+  connect(src.out.value, slow.in.value, { onFull: "dropOldest" });
+});
+
+/** A port typed z.number().int().min(0) sent 3, then 1.5: with validate: true the second fails the node. */
+export const refined = flow("refined", ({ add, connect }) => {
+  const count = add("count", Counts, { clock: free() });
+  const sink = add("sink", Sink);
+  connect(count.out.value, sink.in.value);
+});
+
+/**
+ * A cycle fed from outside: 5 numbers each go round the loop 3 times, then leave. Once the
+ * source has ended and the loop is empty the run is quiescent: every node finishes.
+ */
+export const fedCycle = flow("fedCycle", ({ add, connect }) => {
+  const src = add("src", Numbers, { params: { count: 5 }, clock: free() });
+  const head = add("head", LoopHead, { params: { rounds: 3 } });
+  const body = add("body", LoopBody);
+  const sink = add("sink", Sink);
+  connect(src.out.value, head.in.fresh);
+  connect(head.out.around, body.in.value);
+  connect(body.out.value, head.in.back);
+  connect(head.out.out, sink.in.value);
+});
+
+/**
+ * A node that fails in isolation on its 3rd message, fed 50 messages through a block channel
+ * of capacity 2: it discards the rest, so its producer never waits on it and the run completes.
+ */
+export const isolateDiscard = flow("isolateDiscard", ({ add, connect }) => {
+  const src = add("src", Numbers, { params: { count: 50 }, clock: free() });
+  const boom = add("boom", Boom, { params: { at: 3 }, onError: "isolate" });
+  const ok = add("ok", Sink);
+  connect(src.out.value, boom.in.value, { onFull: "block", capacity: 2 });
+  connect(src.out.value, ok.in.value);
 });

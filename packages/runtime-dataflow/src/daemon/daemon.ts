@@ -2,7 +2,7 @@ import { randomBytes, timingSafeEqual } from "node:crypto";
 import { chmodSync, cpSync, existsSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
-import { createDiagnostic, type Diagnostic, type DiagnosticArgs, type DiagnosticName, validateIr } from "@flowc/ir";
+import { createDiagnostic, type Diagnostic, type DiagnosticArgs, type DiagnosticName, type Ir, validateIr } from "@flowc/ir";
 import { type RunEnv, type RunResult, RuntimeError, type StopReason } from "@flowc/runtime";
 import { DaemonClient, jsonLines } from "../client.js";
 import { DataflowOptions } from "../options.js";
@@ -21,6 +21,8 @@ export interface DaemonOptions {
   readonly logMaxBytes?: number | undefined;
   /** Called with the daemon's own log lines. */
   readonly log?: ((line: string) => void) | undefined;
+  /** How long a client has to authenticate (default 10 s). */
+  readonly helloTimeoutMs?: number | undefined;
 }
 
 class RequestError extends Error {
@@ -31,6 +33,23 @@ class RequestError extends Error {
 
 function fail<N extends DiagnosticName>(name: N, args: DiagnosticArgs<N>): never {
   throw new RequestError(createDiagnostic(name, args));
+}
+
+/** Before authenticating, a client has this long to say hello, in a line of at most this many characters. */
+const HELLO_TIMEOUT_MS = 10_000;
+const HELLO_MAX_LINE = 64 * 1024;
+/** An authenticated client's requests (a start carries the whole IR). */
+export const MAX_REQUEST_LINE = 256 * 1024 * 1024;
+/** Dataflow names: like Dora's ids, safe to print and never an option. */
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+/** Why `name` is not a dataflow name, or undefined when it is one. */
+export function dataflowNameProblem(name: string): string | undefined {
+  if (NAME.test(name)) return undefined;
+  if (name.length === 0) return "it is empty";
+  if (name.length > 64) return `it has ${name.length} characters, at most 64 are allowed`;
+  if (!/^[A-Za-z0-9]/.test(name)) return "it must start with a letter or a digit";
+  return "only letters, digits, '_', '.' and '-' are allowed";
 }
 
 interface Connection {
@@ -53,6 +72,10 @@ export class Daemon {
   readonly store: StateStore;
   readonly startedAt = new Date();
   readonly #runs = new Map<string, DataflowRun>();
+  /** Names of dataflows being started: taken before the first await, so two starts cannot share one. */
+  readonly #reserved = new Set<string>();
+  /** Dataflows a dead predecessor left without a result, recorded when this daemon started. */
+  #recovered: ResultRecord[] = [];
   readonly #connections = new Set<Connection>();
   #server: Server | undefined;
   #token = "";
@@ -100,7 +123,11 @@ export class Daemon {
     chmodSync(paths.socket, 0o600);
     writeFileSync(paths.pidFile, `${process.pid}\n`, { mode: 0o600 });
     daemon.#log(`listening on ${paths.socket} (machine '${options.machine}', pid ${process.pid})`);
-    for (const id of daemon.store.recoverLost()) daemon.#log(`dataflow ${id} had no result: its daemon died; recorded as failed`);
+    for (const id of daemon.store.recoverLost()) {
+      daemon.#log(`dataflow ${id} had no result: its daemon died; recorded as failed`);
+      const record = daemon.store.find(id)?.record;
+      if (record) daemon.#recovered.push(record);
+    }
     return daemon;
   }
 
@@ -124,15 +151,25 @@ export class Daemon {
     const connection: Connection = { socket, authenticated: false, held: new Set(), cleanups: [] };
     this.#connections.add(connection);
     socket.on("error", () => {});
+    // A peer that does not authenticate in time is dropped: it holds nothing and buffers little.
+    const hello = setTimeout(() => {
+      if (!connection.authenticated) socket.destroy();
+    }, this.options.helloTimeoutMs ?? HELLO_TIMEOUT_MS);
+    hello.unref();
+    socket.on("close", () => clearTimeout(hello));
     socket.on("close", () => {
       this.#connections.delete(connection);
       for (const cleanup of connection.cleanups) cleanup();
       // A client that built a dataflow and went away before starting it: nothing will start it.
       for (const run of connection.held) void run.stop({ graceMs: 0 });
     });
-    jsonLines(socket, (message) => {
-      void this.#dispatch(connection, message as Envelope);
-    });
+    jsonLines(
+      socket,
+      (message) => {
+        void this.#dispatch(connection, message as Envelope);
+      },
+      () => (connection.authenticated ? MAX_REQUEST_LINE : HELLO_MAX_LINE),
+    );
   }
 
   #write(connection: Connection, message: unknown): void {
@@ -241,10 +278,29 @@ export class Daemon {
     const ir = loaded.ir;
     const parsed = DataflowOptions.safeParse(request.options ?? {});
     if (!parsed.success) fail("RuntimeOptionsInvalid", { runtime: "dataflow", detail: parsed.error.issues[0]?.message ?? "invalid" });
-    if (request.name !== undefined) {
-      const taken = [...this.#runs.values()].find((r) => r.spec.name === request.name && r.result === undefined);
-      if (taken) fail("DataflowNameTaken", { name: request.name, id: taken.spec.id });
+    const name = request.name;
+    if (name !== undefined) {
+      const problem = dataflowNameProblem(String(name));
+      if (problem) fail("DataflowNameInvalid", { name: JSON.stringify(String(name)).slice(1, -1).slice(0, 80), detail: problem });
+      const taken = [...this.#runs.values()].find((r) => r.spec.name === name && r.result === undefined);
+      if (taken) fail("DataflowNameTaken", { name, id: taken.spec.id });
+      if (this.#reserved.has(name)) fail("DataflowNameTaken", { name, id: "being started" });
+      this.#reserved.add(name);
     }
+    try {
+      return await this.#startNamed(connection, id, request, ir, parsed.data);
+    } finally {
+      if (name !== undefined) this.#reserved.delete(name);
+    }
+  }
+
+  async #startNamed(
+    connection: Connection,
+    id: number,
+    request: Extract<Request, { op: "start" }>,
+    ir: Ir,
+    options: DataflowOptions,
+  ): Promise<unknown> {
     const plan = planPlacement(ir, this.options.machine);
     const unreachable = unreachableNodes(plan);
     if (unreachable[0]) throw new RequestError(unreachable[0]);
@@ -262,7 +318,7 @@ export class Daemon {
       ir,
       baseDir,
       durationMs: request.durationMs,
-      options: parsed.data,
+      options,
       local: plan.local,
       store: this.store,
       env: this.options.env,
@@ -359,9 +415,13 @@ export class Daemon {
     return names.length > 0 ? names.join(", ") : "none (`flowc list` shows them)";
   }
 
-  /** Dataflows of this daemon: running ones and those that ended while it ran, newest first. */
+  /**
+   * Dataflows of this daemon, newest first: running ones, those that ended while it ran, and
+   * those a dead predecessor left without a result (recorded as failed when it started).
+   */
   list(): DataflowSummary[] {
-    return [...this.#runs.values()].sort((a, b) => b.createdAt - a.createdAt).map(summary);
+    const runs = [...this.#runs.values()].sort((a, b) => b.createdAt - a.createdAt).map(summary);
+    return [...runs, ...this.#recovered.map(summaryOfRecord)];
   }
 
   /** Stops every dataflow (grace, or force), closes the socket and removes it. */

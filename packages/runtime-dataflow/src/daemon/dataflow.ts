@@ -17,6 +17,7 @@ import {
   type RunResult,
   RuntimeError,
   type StopReason,
+  setOwn,
   shmDirFor,
   warningEvent,
 } from "@flowc/runtime";
@@ -97,7 +98,7 @@ export class DataflowRun implements Execution {
     const indexOf = new Map(ir.nodes.map((n, i) => [n.id, i]));
     for (const node of ir.nodes) {
       if (!local.has(node.id)) continue;
-      const settings = options.nodes[node.id] ?? {};
+      const settings = (Object.hasOwn(options.nodes, node.id) ? options.nodes[node.id] : undefined) ?? {};
       this.#processes.set(node.id, {
         policy: settings.restart ?? options.restart,
         maxRestarts: settings.maxRestarts ?? options.maxRestarts,
@@ -149,14 +150,13 @@ export class DataflowRun implements Execution {
       }
     });
     for (const node of ir.nodes)
-      if (local.has(node.id) && (node.clock.kind === "rate" || node.clock.kind === "hybrid"))
-        this.#timers.add(1000 / node.clock.hz, node.id);
+      if (local.has(node.id) && (node.clock.kind === "rate" || node.clock.kind === "hybrid")) this.#timers.add(node.clock.hz, node.id);
   }
 
   /** Spawns every local node and holds them at the start barrier; throws FLC3207/FLC3043 naming the node. */
   static async create(spec: DataflowSpec): Promise<DataflowRun> {
     for (const id of spec.local) {
-      const cwd = spec.options.nodes[id]?.workingDir;
+      const cwd = Object.hasOwn(spec.options.nodes, id) ? spec.options.nodes[id]?.workingDir : undefined;
       if (cwd === undefined) continue;
       const dir = resolve(spec.baseDir, cwd);
       if (!existsSync(dir) || !statSync(dir).isDirectory())
@@ -189,7 +189,7 @@ export class DataflowRun implements Execution {
       durationMs: spec.durationMs,
       index: member.index,
       socketDir: this.#group.socketDir as string,
-      executorOf: Object.fromEntries(spec.ir.nodes.map((n, i) => [n.id, i])),
+      executorOf: spec.ir.nodes.map((n, i) => [n.id, i] as const),
       shm: { dir: this.#shmDir, threshold: spec.options.shmThresholdBytes },
       restart,
       deferClose: p.policy !== "never",
@@ -286,13 +286,13 @@ export class DataflowRun implements Execution {
     const out: Record<string, ProcessInfo> = {};
     for (const member of this.#group.members) {
       const id = member.nodes[0] as string;
-      out[id] = {
+      setOwn(out, id, {
         pid: member.executor ? member.pid : null,
         restarts: member.restarts,
         exitCode: member.exit?.code ?? null,
         signal: member.exit?.signal ?? null,
         log: this.#process(member).log.path,
-      };
+      });
     }
     return out;
   }

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadValid, testChannel, testIr, testNode, testSource } from "@flowc/ir/testing";
-import { epochNow, shmDirFor } from "@flowc/runtime";
+import { epochNow, shmDirFor, tickTime } from "@flowc/runtime";
 import { afterAll, describe, expect, it } from "vitest";
 import { uuidv7 } from "./id.js";
 import { LogFile, readLog } from "./logs.js";
@@ -25,12 +25,12 @@ describe("uuidv7", () => {
 });
 
 describe("DaemonTimers", () => {
-  it("runs one timer per distinct interval, phase-locked to the start", async () => {
+  it("runs one timer per distinct rate, phase-locked to the start", async () => {
     const ticks: [string[], number][] = [];
     const timers = new DaemonTimers((nodes, at) => ticks.push([[...nodes], at]));
-    timers.add(20, "a");
-    timers.add(20, "b");
-    timers.add(50, "c");
+    timers.add(50, "a");
+    timers.add(50, "b");
+    timers.add(20, "c");
     expect(timers.count).toBe(2);
     timers.start(epochNow(), 110);
     await new Promise((r) => setTimeout(r, 200));
@@ -51,10 +51,21 @@ describe("DaemonTimers", () => {
     expect(timers.lastTickOf("b")).toBe(fast.at(-1));
   });
 
+  it("sends the same tick times as a node's clock computes: k · 1000 / hz, exact on whole milliseconds", async () => {
+    const ticks: number[] = [];
+    const timers = new DaemonTimers((_, at) => ticks.push(at));
+    timers.add(3, "a");
+    // Started 1.8 s ago with a 2 s duration: the latest due tick (k = 5) goes out, and the next,
+    // k = 6 at exactly 2000 ms, is at the end: no timer is left for it.
+    timers.start(epochNow() - 1800, 2000);
+    timers.stop();
+    expect(ticks).toEqual([tickTime(5, 3)]);
+  });
+
   it("skips the ticks it missed while the daemon was busy instead of bursting", async () => {
     const ticks: number[] = [];
     const timers = new DaemonTimers((_, at) => ticks.push(at));
-    timers.add(10, "a");
+    timers.add(100, "a");
     timers.start(epochNow(), undefined);
     const busyUntil = performance.now() + 55;
     while (performance.now() < busyUntil) {}

@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync, readFileSync } from "node:fs";
 import { homedir, hostname } from "node:os";
 import { join } from "node:path";
-import type { RunEnv } from "@flowc/runtime";
+import { type RunEnv, RuntimeError } from "@flowc/runtime";
 
 /**
  * Where a daemon lives. `FLOWC_HOME` puts everything under one directory (tests, several
@@ -41,11 +41,22 @@ export function daemonPaths(env: RunEnv): DaemonPaths {
   };
 }
 
-/** Creates the runtime and state directories, private to the user. */
+/** Creates the runtime and state directories, private to the user; FLC4006 when that is impossible. */
 export function ensureDirs(paths: DaemonPaths): void {
   for (const dir of [paths.runtimeDir, paths.stateDir]) {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    chmodSync(dir, 0o700);
+    try {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      chmodSync(dir, 0o700);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const detail =
+        code === "ENOTDIR" || code === "EEXIST"
+          ? "a part of the path is a file, not a directory"
+          : code === "EACCES" || code === "EPERM"
+            ? "permission denied"
+            : (error as Error).message;
+      throw RuntimeError.of("FileUnwritable", { path: dir, detail: `${detail} (the daemon's directory; FLOWC_HOME sets where it is)` });
+    }
   }
 }
 

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { emptyReport, type RunResult, shmDirFor } from "@flowc/runtime";
+import { emptyReport, processAlive, type RunResult, shmDirFor } from "@flowc/runtime";
 import type { DataflowStatus, ProcessInfo } from "./dataflow.js";
 import { readLog } from "./logs.js";
 
@@ -43,23 +43,6 @@ function readJson<T>(path: string): T | undefined {
     return JSON.parse(readFileSync(path, "utf8")) as T;
   } catch {
     return undefined;
-  }
-}
-
-/** Whether `pid` runs. A zombie (exited, not yet reaped by whoever adopted it) does not. */
-export function processAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.charAt(stat.lastIndexOf(")") + 2) !== "Z";
-  } catch {
-    // No /proc (not Linux): ask the kernel.
-    if (existsSync("/proc/self/stat")) return false;
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch (error) {
-      return (error as NodeJS.ErrnoException).code === "EPERM";
-    }
   }
 }
 
@@ -141,6 +124,7 @@ export class StateStore {
           reason: "failure",
           nodes: info.nodes.map((id) => ({ ...emptyReport(id, "STOPPED", null), cause })),
           durationMs: 0,
+          logicalDurationMs: null,
           peakMemoryBytes: 0,
         },
         processes: {},

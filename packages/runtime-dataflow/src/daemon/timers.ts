@@ -1,6 +1,7 @@
-import { epochNow } from "@flowc/runtime";
+import { epochNow, tickTime } from "@flowc/runtime";
 
 interface Timer {
+  readonly hz: number;
   readonly intervalMs: number;
   readonly nodes: string[];
   /** Scheduled time (ms after the start) of the last tick sent. */
@@ -22,7 +23,7 @@ interface Timer {
  * for the CPU (bench/results/dataflow.md).
  */
 export class DaemonTimers {
-  readonly #byInterval = new Map<number, Timer>();
+  readonly #byRate = new Map<number, Timer>();
   readonly #send: (nodes: readonly string[], at: number) => void;
   #epoch = 0;
   #until = Number.POSITIVE_INFINITY;
@@ -32,23 +33,24 @@ export class DaemonTimers {
     this.#send = send;
   }
 
-  add(intervalMs: number, node: string): void {
-    let timer = this.#byInterval.get(intervalMs);
+  /** Adds `node` to the timer of rate `hz` (one timer per distinct rate). */
+  add(hz: number, node: string): void {
+    let timer = this.#byRate.get(hz);
     if (!timer) {
-      timer = { intervalMs, nodes: [], last: undefined, handle: undefined };
-      this.#byInterval.set(intervalMs, timer);
+      timer = { hz, intervalMs: 1000 / hz, nodes: [], last: undefined, handle: undefined };
+      this.#byRate.set(hz, timer);
     }
     timer.nodes.push(node);
   }
 
   /** How many timers run (one per distinct interval). */
   get count(): number {
-    return this.#byInterval.size;
+    return this.#byRate.size;
   }
 
   /** The scheduled time of the last tick sent to `node`'s timer. */
   lastTickOf(node: string): number | undefined {
-    for (const t of this.#byInterval.values()) if (t.nodes.includes(node)) return t.last;
+    for (const t of this.#byRate.values()) if (t.nodes.includes(node)) return t.last;
     return undefined;
   }
 
@@ -56,7 +58,7 @@ export class DaemonTimers {
     this.#epoch = epoch;
     this.#until = durationMs ?? Number.POSITIVE_INFINITY;
     this.#running = true;
-    for (const t of this.#byInterval.values()) this.#fire(t);
+    for (const t of this.#byRate.values()) this.#fire(t);
   }
 
   #fire(timer: Timer): void {
@@ -65,20 +67,21 @@ export class DaemonTimers {
     const lead = leadMs(timer.intervalMs);
     const elapsed = epochNow() - this.#epoch;
     const k = Math.max(0, Math.floor((elapsed + lead) / timer.intervalMs + 1e-9));
-    const at = k * timer.intervalMs;
+    // The same tick times as every clock computes them (ClockState): k · 1000 / hz, exactly.
+    const at = tickTime(k, timer.hz);
     if (at >= this.#until) return;
     if (timer.last === undefined || at > timer.last) {
       timer.last = at;
       this.#send(timer.nodes, at);
     }
-    const next = (k + 1) * timer.intervalMs;
+    const next = tickTime(k + 1, timer.hz);
     if (next >= this.#until) return;
     timer.handle = setTimeout(() => this.#fire(timer), Math.max(0, next - lead - (epochNow() - this.#epoch)));
   }
 
   stop(): void {
     this.#running = false;
-    for (const t of this.#byInterval.values()) clearTimeout(t.handle);
+    for (const t of this.#byRate.values()) clearTimeout(t.handle);
   }
 }
 

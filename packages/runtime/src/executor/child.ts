@@ -1,7 +1,7 @@
 import type { IrChannel } from "@flowc/ir";
 import type { TickGate } from "../clock.js";
 import type { Outbound } from "../queue.js";
-import { runExecutor } from "./executor.js";
+import { ProbeDesk, runExecutor } from "./executor.js";
 import type { ChildInit, FromExecutor, ToExecutor } from "./protocol.js";
 import { ShmPayloads } from "./shm.js";
 import { guardAgainstOrphaning, SocketTransport } from "./socket-transport.js";
@@ -50,6 +50,7 @@ export async function runChildExecutor(): Promise<never> {
     resolveStart = resolve;
   });
   let socketOf: (index: number) => string = () => "";
+  const probes = new ProbeDesk();
 
   const handle = (message: ToExecutor): void => {
     const t = transport;
@@ -59,6 +60,15 @@ export async function runChildExecutor(): Promise<never> {
     }
     if (message.type === "start") {
       resolveStart(message.epoch);
+      return;
+    }
+    if (message.type === "probe") {
+      probes.request(message.round);
+      return;
+    }
+    if (message.type === "quiesce") {
+      probes.quiesce();
+      t?.notify();
       return;
     }
     if (!t) {
@@ -88,11 +98,12 @@ export async function runChildExecutor(): Promise<never> {
 
   const init = await initialized;
   socketOf = (index) => executorSocket(init.socketDir, index);
+  const executorOf = new Map(init.executorOf);
   const t = new SocketTransport({
     channels: init.ir.channels,
     nodes: init.nodes,
     index: init.index,
-    socketOf: (node) => socketOf(init.executorOf[node] ?? -1),
+    socketOf: (node) => socketOf(executorOf.get(node) ?? -1),
     ...(init.shm ? { large: new ShmPayloads(init.shm.dir, init.shm.threshold, init.nodes[0] ?? "node") } : {}),
   });
   transport = t;
@@ -113,14 +124,17 @@ export async function runChildExecutor(): Promise<never> {
       waiter: t.waiter,
       stopRequested: () => t.stopRequested(),
       peakMemory: () => t.peakMemory(),
+      counters: () => t.counters(),
       connect: async () => {
         await connectRequested;
         await t.connect({ awaitProducers: !init.restart, tolerateMissing: init.restart });
       },
       tickGate: (node) => (periodic.has(node.id) ? gate : undefined),
+      relaunched: init.deferClose,
     },
     post,
     started,
+    probes,
   );
   await t.close();
   process.removeAllListeners("disconnect");

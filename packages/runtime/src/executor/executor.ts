@@ -6,7 +6,7 @@ import type { Inbound, Outbound } from "../queue.js";
 import { bringUpHosts, LocalScheduler, runExecutorLoop, type Waiter } from "../scheduler.js";
 import { nodeReport } from "../usage.js";
 import { createPool } from "./pool.js";
-import { epochNow, type FromExecutor, type InitMessage } from "./protocol.js";
+import { type ChannelCounts, epochNow, type FromExecutor, type InitMessage } from "./protocol.js";
 
 /** What a thread or process provides to run an executor: channel ends, sleeping, stop, memory. */
 export interface ExecutorTransport {
@@ -18,8 +18,42 @@ export interface ExecutorTransport {
   peakMemory(): number | null;
   /** Called between bring-up and "ready" (the process transport connects its sockets here). */
   connect?(): Promise<void>;
+  /** Its executor may be relaunched: it ends once its nodes ended (`LoopOptions.exitWhenEnded`). */
+  readonly relaunched?: boolean;
   /** External timers for periodic clocks (the dataflow daemon's), by node. */
   tickGate?(node: IrNode): TickGate | undefined;
+  /** What crossed each channel this executor is an end of (transports where messages can be in flight). */
+  counters?(): Record<string, ChannelCounts>;
+}
+
+/**
+ * Deadlock probes and quiescence from the supervisor: the message handler hands them in as
+ * they arrive, and the executor answers from its scheduler's state once it runs (earlier
+ * requests wait).
+ */
+export class ProbeDesk {
+  #answer: ((round: number) => void) | undefined;
+  #quiesce: (() => void) | undefined;
+  readonly #early: number[] = [];
+  #quiesceEarly = false;
+
+  request(round: number): void {
+    if (this.#answer) this.#answer(round);
+    else this.#early.push(round);
+  }
+
+  /** The run is quiescent: end the inputs of every unfinished node. */
+  quiesce(): void {
+    if (this.#quiesce) this.#quiesce();
+    else this.#quiesceEarly = true;
+  }
+
+  serve(answer: (round: number) => void, quiesce: () => void): void {
+    this.#answer = answer;
+    this.#quiesce = quiesce;
+    for (const round of this.#early.splice(0)) answer(round);
+    if (this.#quiesceEarly) quiesce();
+  }
 }
 
 /**
@@ -32,6 +66,7 @@ export async function runExecutor(
   transport: ExecutorTransport,
   send: (message: FromExecutor) => void | Promise<void>,
   started: Promise<number>,
+  probes?: ProbeDesk,
 ): Promise<void> {
   const byId = new Map(init.ir.nodes.map((n) => [n.id, n]));
   let records: RecordEntry[] = [];
@@ -82,9 +117,31 @@ export async function runExecutor(
   const epoch = await started;
   const now = () => epochNow() - epoch;
   const scheduler = new LocalScheduler(hosts, init.durationMs);
-  const outcome = await runExecutorLoop(scheduler, { now, waiter: transport.waiter, stopRequested: () => transport.stopRequested() });
+  probes?.serve(
+    (round) => {
+      const stuck = scheduler.stuck();
+      send({
+        type: "probe",
+        round,
+        stuck,
+        work: scheduler.work,
+        channels: transport.counters?.() ?? {},
+        waiting: stuck ? scheduler.describeStuck() : "",
+        writeBlocked: scheduler.writeBlocked(),
+      });
+    },
+    () => {
+      scheduler.quiesce();
+    },
+  );
+  const outcome = await runExecutorLoop(scheduler, {
+    now,
+    waiter: transport.waiter,
+    stopRequested: () => transport.stopRequested(),
+    exitWhenEnded: transport.relaunched,
+  });
   if (outcome === "stopped") await scheduler.endAll(now(), () => "STOPPED");
   flushRecords();
   const peak = transport.peakMemory();
-  await send({ type: "done", reports: hosts.map((h) => nodeReport(h, peak)) });
+  await send({ type: "done", reports: hosts.map((h) => nodeReport(h, peak)), channels: transport.counters?.() ?? {} });
 }

@@ -2,8 +2,7 @@
 import { format } from "node:util";
 import type { IrNode } from "@flowc/ir";
 import type { LogLevel } from "../contract.js";
-import { RuntimeError } from "../errors.js";
-import type { StepOutcome } from "../host.js";
+import { type StepOutcome, stepOutputs } from "../host.js";
 import { type LoadedNode, loadNode } from "../loader.js";
 
 export interface PoolTask {
@@ -28,8 +27,9 @@ export default async function step(task: PoolTask): Promise<StepOutcome> {
   const logs: [LogLevel, string][] = [];
   const log =
     (level: LogLevel) =>
-    (...args: unknown[]) =>
+    (...args: unknown[]): void => {
       logs.push([level, format(...args)]);
+    };
   const ctx = {
     params,
     state: undefined,
@@ -38,13 +38,8 @@ export default async function step(task: PoolTask): Promise<StepOutcome> {
     log: { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") },
     emit: (port: string, value: unknown) => emitted.push([port, value]),
   };
+  const started = performance.now();
   const out = await spec.step(task.inputs, ctx);
-  if (out !== undefined && out !== null) {
-    if (typeof out !== "object") {
-      const ports = Object.keys(task.node.outputs).join(", ") || "none";
-      throw RuntimeError.of("UnknownOutputPort", { node: task.node.id, port: String(out), ports });
-    }
-    for (const [port, value] of Object.entries(out)) if (value !== undefined) emitted.push([port, value]);
-  }
-  return { emitted, logs };
+  emitted.push(...stepOutputs(task.node, out));
+  return { emitted, logs, cpuMs: performance.now() - started };
 }

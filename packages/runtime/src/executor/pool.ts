@@ -13,7 +13,8 @@ const workerFile = new URL(fromSource ? "../../dist/executor/pool-worker.js" : "
  * node's `step` on copies of the inputs; the node host keeps the message order.
  */
 export function createPool(node: IrNode, baseDir: string): ParallelSteps {
-  const pool = new Tinypool({ filename: workerFile.href, minThreads: node.parallelism, maxThreads: node.parallelism, idleTimeout: 60_000 });
+  // Workers start as steps need them (up to `parallelism`), not all at bring-up.
+  const pool = new Tinypool({ filename: workerFile.href, minThreads: 0, maxThreads: node.parallelism, idleTimeout: 60_000 });
   return {
     size: node.parallelism,
     run(inputs: Record<string, unknown>, now: number, fired: readonly string[]): Promise<StepOutcome> {

@@ -21,7 +21,7 @@ export interface ChildInit extends InitMessage {
   /** Every executor listens on `<socketDir>/<executor index>.sock`. */
   readonly socketDir: string;
   /** The executor index of every node of the flow, to find the socket of a channel's consumer. */
-  readonly executorOf: Readonly<Record<string, number>>;
+  readonly executorOf: readonly (readonly [string, number])[];
   /** Payloads of `threshold` bytes or more travel through shared memory in `dir`; null: all on the socket. */
   readonly shm: { readonly dir: string; readonly threshold: number } | null;
   /** This process replaces one that exited: it joins a running flow (its consumers may be gone). */
@@ -45,7 +45,40 @@ export type ToExecutor =
   /** Executor `index` (a consumer of ours) came back after a restart: connect to it again. */
   | { readonly type: "reconnect"; readonly index: number }
   /** `node` (executor `index`) is gone for good: end the inputs it fed once its data is in. */
-  | { readonly type: "inputsClosed"; readonly node: string; readonly index: number };
+  | { readonly type: "inputsClosed"; readonly node: string; readonly index: number }
+  /** A deadlock probe: answer with the executor's state (`ProbeReply`). */
+  | { readonly type: "probe"; readonly round: number }
+  /** The run is quiescent (nothing can arrive anywhere): end the inputs of every unfinished node. */
+  | { readonly type: "quiesce" };
+
+/**
+ * What crossed one channel between executors so far, counted at each end: frames (data and the
+ * end of stream) the producer wrote and the consumer received, and for `block` channels the
+ * credit the consumer returned and the producer received. Equal counts at both ends mean
+ * nothing is in flight on the channel.
+ */
+export interface ChannelCounts {
+  readonly sent?: number;
+  readonly credited?: number;
+  readonly arrived?: number;
+  readonly taken?: number;
+}
+
+/** An executor's answer to a deadlock probe. */
+export interface ProbeReply {
+  readonly type: "probe";
+  readonly round: number;
+  /** None of its nodes can act until a message, room or a close arrives from elsewhere. */
+  readonly stuck: boolean;
+  /** Units of work done so far: unchanged between two rounds means it did nothing in between. */
+  readonly work: number;
+  /** Counts of the channels it is an end of, by channel id (socket transports). */
+  readonly channels: Readonly<Record<string, ChannelCounts>>;
+  /** What its unfinished nodes wait for (when stuck). */
+  readonly waiting: string;
+  /** One of its nodes waits for room on a full `block` channel. */
+  readonly writeBlocked: boolean;
+}
 
 export type FromExecutor =
   | { readonly type: "listening" }
@@ -55,7 +88,13 @@ export type FromExecutor =
   | { readonly type: "event"; readonly event: RuntimeEvent }
   | { readonly type: "ended"; readonly node: string; readonly status: NodeStatus; readonly error: NodeError | null }
   | { readonly type: "records"; readonly entries: readonly RecordEntry[] }
-  | { readonly type: "done"; readonly reports: readonly NodeReport[] };
+  | ProbeReply
+  | {
+      readonly type: "done";
+      readonly reports: readonly NodeReport[];
+      /** The final channel counts (see ProbeReply). */
+      readonly channels: Readonly<Record<string, ChannelCounts>>;
+    };
 
 /** Milliseconds since the Unix epoch with sub-millisecond resolution, comparable across threads and processes. */
 export function epochNow(): number {

@@ -3,8 +3,10 @@ import { createConnection, createServer, type Server, type Socket } from "node:n
 import { dirname } from "node:path";
 import { Worker } from "node:worker_threads";
 import type { IrChannel } from "@flowc/ir";
+import { setOwn } from "../own.js";
 import type { Waiter } from "../scheduler.js";
 import type { ExecutorTransport } from "./executor.js";
+import type { ChannelCounts } from "./protocol.js";
 import { acceptFrames, type LargePayloads, SocketInbound, SocketLink, SocketOutbound } from "./socket.js";
 
 export interface SocketTransportOptions {
@@ -90,6 +92,15 @@ export class SocketTransport implements ExecutorTransport {
 
   peakMemory(): number {
     return process.resourceUsage().maxRSS * 1024;
+  }
+
+  /** What crossed each channel this executor is an end of, on the current connections. */
+  counters(): Record<string, ChannelCounts> {
+    const out: Record<string, ChannelCounts> = {};
+    for (const o of this.#outbound) setOwn(out, o.channel.id, { sent: o.sent, credited: o.credited });
+    for (const q of this.#inbound.values())
+      setOwn(out, q.channel.id, { ...(Object.hasOwn(out, q.channel.id) ? out[q.channel.id] : {}), arrived: q.arrived, taken: q.taken });
+    return out;
   }
 
   #indexOf(c: IrChannel): number {
@@ -192,27 +203,31 @@ export class SocketTransport implements ExecutorTransport {
   }
 
   /**
-   * Lets the last frames (end-of-stream markers) leave, bounded by `timeoutMs`, then closes
-   * everything. Each connection is half-closed and kept reading until the peer closes its
-   * side: closing a Unix socket that still has unread bytes (credit frames) makes Linux reset
-   * the connection, and the peer loses whatever it had not read yet.
+   * Lets every frame written so far leave, then closes everything. Each connection is
+   * half-closed once its writes are flushed — however long a slow consumer takes to read them:
+   * an executor that exits earlier loses its last frames and its end of stream (the stop ladder
+   * bounds a consumer that never reads) — and kept reading until the peer closes its side,
+   * for at most `timeoutMs` after the flush: closing a Unix socket that still has unread bytes
+   * (credit frames) makes Linux reset the connection, and the peer would lose what it had not
+   * read yet.
    */
   async close(timeoutMs = 2000): Promise<void> {
-    await Promise.race([
-      Promise.all(
-        [...this.#connections].map(
-          (s) =>
-            new Promise<void>((resolve) => {
-              if (s.destroyed) return resolve();
-              s.once("close", () => resolve());
-              s.resume();
+    await Promise.all(
+      [...this.#connections].map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            if (s.destroyed) return resolve();
+            s.once("close", () => resolve());
+            s.resume();
+            const flushed = () => setTimeout(() => s.destroy(), timeoutMs).unref();
+            if (s.writableFinished) flushed();
+            else {
+              s.once("finish", flushed);
               if (!s.writableEnded) s.end();
-            }),
-        ),
+            }
+          }),
       ),
-      new Promise((resolve) => setTimeout(resolve, timeoutMs).unref()),
-    ]);
-    for (const s of this.#connections) s.destroy();
+    );
     this.#server?.close();
   }
 }

@@ -91,6 +91,9 @@ export class SocketOutbound implements Outbound {
   #writer: Writer | undefined;
   #inflight = 0;
   readonly #block: boolean;
+  /** Frames written and credit received on the current connection (deadlock probes compare them with the consumer's). */
+  sent = 0;
+  credited = 0;
 
   constructor(
     readonly channel: IrChannel,
@@ -104,6 +107,8 @@ export class SocketOutbound implements Outbound {
   attach(writer: Writer): void {
     this.#writer = writer;
     this.#inflight = 0;
+    this.sent = 0;
+    this.credited = 0;
     this.onRoom();
   }
 
@@ -120,6 +125,7 @@ export class SocketOutbound implements Outbound {
 
   credit(n: number): void {
     this.#inflight -= n;
+    this.credited += n;
     this.onRoom();
   }
 
@@ -144,6 +150,7 @@ export class SocketOutbound implements Outbound {
     view.setFloat64(11, envelope.t, true);
     out.set(bytes, 4 + DATA_HEADER);
     if (this.#block) this.#inflight++;
+    this.sent++;
     writer.write(out);
     return "accepted";
   }
@@ -152,7 +159,9 @@ export class SocketOutbound implements Outbound {
     const body = new Uint8Array(3);
     body[0] = CLOSE;
     new DataView(body.buffer).setUint16(1, this.index, true);
-    this.#writer?.write(frame(body));
+    if (!this.#writer) return;
+    this.sent++;
+    this.#writer.write(frame(body));
   }
 }
 
@@ -161,6 +170,9 @@ export class SocketInbound extends MemoryQueue {
   #credit = 0;
   #creditScheduled = false;
   readonly #block: boolean;
+  /** Frames received and messages taken (credit owed to the producer), for deadlock probes. */
+  arrived = 0;
+  taken = 0;
 
   constructor(
     channel: IrChannel,
@@ -173,6 +185,7 @@ export class SocketInbound extends MemoryQueue {
     this.onArrive = onArrive;
     if (this.#block) {
       this.onTake = () => {
+        this.taken++;
         this.#credit++;
         if (!this.#creditScheduled) {
           this.#creditScheduled = true;
@@ -197,7 +210,13 @@ export class SocketInbound extends MemoryQueue {
 
   /** One data or close frame of this channel, from `socket`. */
   receive(socket: Socket, body: Uint8Array): void {
+    if (this.#socket !== socket) {
+      // A new connection (a producer that came back) counts from zero, as the producer does.
+      this.arrived = 0;
+      this.taken = 0;
+    }
     this.#socket = socket;
+    this.arrived++;
     if (body[0] === CLOSE) {
       this.close();
       return;

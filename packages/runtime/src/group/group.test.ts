@@ -34,6 +34,7 @@ class FakeExecutor implements LaunchedExecutor {
         this.send({
           type: "done",
           reports: this.member.nodes.map((id) => ({ ...emptyReport(id, "STOPPED", null), peakMemoryBytes: 1000 })),
+          channels: {},
         });
         this.exit({ code: 0, signal: null, error: null });
       });
@@ -281,6 +282,7 @@ describe("ExecutorGroup", () => {
     first.send({
       type: "done",
       reports: [{ ...emptyReport("b", "FAILED", { nodeId: "b", message: "x", stack: null, code: null }), steps: 3 }],
+      channels: {},
     });
     first.exit({ code: 0, signal: null, error: null });
     while (launched.length < 3) await group.drive();
@@ -292,6 +294,7 @@ describe("ExecutorGroup", () => {
     second.send({
       type: "done",
       reports: [{ ...emptyReport("b", "FAILED", { nodeId: "b", message: "y", stack: null, code: null }), steps: 4 }],
+      channels: {},
     });
     second.exit({ code: 0, signal: null, error: null });
     const result = await group.wait({ timeoutMs: 5000 });
@@ -308,5 +311,35 @@ describe("ExecutorGroup", () => {
     await group.start();
     const result = await group.stop({ graceMs: 10 });
     expect(result.peakMemoryBytes).toBeGreaterThanOrEqual(process.resourceUsage().maxRSS * 1024 + 4 * 1000 - 1024 * 1024);
+  });
+
+  it("makes its socket directory private to the run, and removes those whose owner died", async () => {
+    const { spawnSync } = await import("node:child_process");
+    const { existsSync, mkdirSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const dead = spawnSync(process.execPath, ["-e", "process.pid"]).pid as number;
+    const stale = join(tmpdir(), `flowc-sweeptest-${dead}-abc123`);
+    mkdirSync(stale, { recursive: true });
+    const group = new ExecutorGroup(
+      {
+        runtime: "test",
+        mode: "fake",
+        ir: chain(),
+        members: [],
+        handshake: false,
+        socketDirPrefix: "flowc-sweeptest-",
+        durationMs: undefined,
+        graceMs: 10,
+        ladder: threadLadder,
+      },
+      { launch: () => ({}) as never },
+    );
+    expect(existsSync(stale)).toBe(false);
+    expect(group.socketDir).toMatch(new RegExp(`flowc-sweeptest-${process.pid}-`));
+    await group.bringUp();
+    await group.start();
+    expect((await group.wait({ timeoutMs: 5000 }))?.status).toBe("succeeded");
+    expect(existsSync(group.socketDir as string)).toBe(false);
   });
 });

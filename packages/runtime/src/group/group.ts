@@ -1,14 +1,14 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Ir } from "@flowc/ir";
 import type { DriveState, RecordEntry, RunResult, StopReason } from "../contract.js";
 import { DrivenExecution } from "../driven.js";
 import { bringUpError, RuntimeError, warningEvent } from "../errors.js";
-import { epochNow, type FromExecutor, type ToExecutor } from "../executor/protocol.js";
+import { type ChannelCounts, epochNow, type FromExecutor, type ProbeReply, type ToExecutor } from "../executor/protocol.js";
 import { Inbox } from "../inbox.js";
 import { type NodeReport, RunSupervisor } from "../supervisor.js";
-import { emptyReport, peakRssBytes } from "../usage.js";
+import { emptyReport, peakRssBytes, processAlive } from "../usage.js";
 import { describeExit, type ExitInfo, type KillAction, type LaunchedExecutor, type LaunchHandlers } from "./launch.js";
 
 /**
@@ -71,6 +71,8 @@ interface MemberState extends Member {
   killed: boolean;
   /** Peak resident memory of its largest incarnation (separate processes only). */
   peakMemory: number;
+  /** The channel counts of its final report, once it reported. */
+  finalCounts: Readonly<Record<string, ChannelCounts>> | undefined;
   restartTimer: NodeJS.Timeout | undefined;
 }
 
@@ -131,6 +133,8 @@ export interface GroupOptions {
   readonly onRecord?: ((entries: readonly RecordEntry[]) => void) | undefined;
   /** How long bring-up may take. */
   readonly bringUpTimeoutMs?: number | undefined;
+  /** How often executors are asked whether they are stuck (deadlock detection). */
+  readonly probeIntervalMs?: number | undefined;
 }
 
 type Item =
@@ -161,6 +165,7 @@ export class ExecutorGroup extends DrivenExecution {
   #ladder: { stage: number; deadline: number } | undefined;
   #result: RunResult | undefined;
   #forced = false;
+  readonly #deadlock: DeadlockWatch;
 
   constructor(options: GroupOptions, engine: GroupEngine) {
     super();
@@ -180,10 +185,12 @@ export class ExecutorGroup extends DrivenExecution {
       carried: new Map(),
       killed: false,
       peakMemory: 0,
+      finalCounts: undefined,
       restartTimer: undefined,
     }));
     for (const m of this.#members) for (const id of m.nodes) this.#memberOf.set(id, m);
-    this.socketDir = options.socketDirPrefix ? mkdtempSync(join(tmpdir(), options.socketDirPrefix)) : undefined;
+    this.socketDir = options.socketDirPrefix ? makeSocketDir(options.socketDirPrefix) : undefined;
+    this.#deadlock = new DeadlockWatch(options.ir, options.probeIntervalMs ?? 250);
   }
 
   get result(): RunResult | undefined {
@@ -283,6 +290,7 @@ export class ExecutorGroup extends DrivenExecution {
   }
 
   #launch(member: MemberState, restart: boolean): void {
+    this.#deadlock.reset();
     member.reports = undefined;
     member.killed = false;
     member.phase = "launching";
@@ -330,15 +338,20 @@ export class ExecutorGroup extends DrivenExecution {
     const duration = this.#options.durationMs;
     // Re-read on every wake-up: a stop that begins while we wait brings in the ladder's deadline.
     const until = () => {
-      if (this.#phase === "running" && duration !== undefined) return this.#startedAt + duration;
+      if (this.#phase === "running") {
+        const end = duration === undefined ? Number.POSITIVE_INFINITY : this.#startedAt + duration;
+        return Math.min(end, this.#deadlock.due());
+      }
       if (this.#phase === "stopping" && this.#ladder) return this.#ladder.deadline;
       return Number.POSITIVE_INFINITY;
     };
     const item = await this.#inbox.next(until);
     if (!item) {
-      if (this.#phase === "running") this.supervisor.requestStop("duration", `the duration of ${(duration ?? 0) / 1000} s was reached`);
+      if (this.#phase === "running" && duration !== undefined && performance.now() >= this.#startedAt + duration)
+        this.supervisor.requestStop("duration", `the duration of ${duration / 1000} s was reached`);
       else if (this.#phase === "stopping") this.#escalate();
     } else this.#handle(item);
+    if (this.#phase === "running" && performance.now() >= this.#deadlock.due()) this.#probe();
     if (this.#members.every((m) => m.phase === "gone")) this.#finish();
     return this.#result ? this.terminal() : "continue";
   }
@@ -383,8 +396,23 @@ export class ExecutorGroup extends DrivenExecution {
         // A node that may come back is decided when its process exits.
         if (!this.#engine.restartable?.(member)) this.supervisor.nodeEnded(m.node, m.status, m.error);
         break;
+      case "probe": {
+        const verdict = this.#deadlock.reply(member.index, m, this.#members);
+        if (!verdict || this.#phase !== "running") break;
+        if (verdict.quiescent) {
+          // Nothing can arrive anywhere and nobody waits for room: the waiting nodes finish.
+          this.#deadlock.reset();
+          for (const x of this.#members) if (x.phase === "running" && x.reports === undefined) x.executor?.post({ type: "quiesce" });
+          break;
+        }
+        this.events.emit(warningEvent(null, "Deadlock", { detail: verdict.detail }));
+        this.supervisor.requestStop("deadlock", verdict.detail);
+        break;
+      }
       case "done":
+        this.#deadlock.reset();
         member.reports = m.reports;
+        member.finalCounts = m.channels;
         if (member.executor?.ownMemory) member.peakMemory = Math.max(member.peakMemory, m.reports[0]?.peakMemoryBytes ?? 0);
         member.executor?.retire();
         break;
@@ -431,6 +459,19 @@ export class ExecutorGroup extends DrivenExecution {
     if (died || this.#engine.restartable?.(member)) this.#closeInputsFrom(member);
   }
 
+  /** Asks every running executor whether it is stuck (a round of the deadlock watch). */
+  #probe(): void {
+    // An executor being relaunched may still bring messages: no verdict meanwhile.
+    if (this.#members.some((m) => m.phase !== "running" && m.phase !== "gone")) {
+      this.#deadlock.reset();
+      this.#deadlock.postpone();
+      return;
+    }
+    const running = this.#members.filter((m) => m.phase === "running" && m.executor && m.reports === undefined);
+    const round = this.#deadlock.begin(running.map((m) => m.index));
+    for (const m of running) m.executor?.post({ type: "probe", round });
+  }
+
   #settle(member: MemberState, report: NodeReport): void {
     const carried = member.carried.get(report.id);
     this.supervisor.settle(carried ? { ...sumReports(carried, report), status: report.status, error: report.error } : report);
@@ -448,6 +489,7 @@ export class ExecutorGroup extends DrivenExecution {
   }
 
   #closeInputsFrom(member: MemberState): void {
+    this.#deadlock.reset();
     const own = new Set(member.nodes);
     const sent = new Set<string>();
     for (const c of this.#options.ir.channels) {
@@ -570,6 +612,137 @@ export class ExecutorGroup extends DrivenExecution {
   #cleanup(): void {
     if (this.socketDir) rmSync(this.socketDir, { recursive: true, force: true });
     this.#engine.cleanup?.();
+  }
+}
+
+/**
+ * Deadlock detection across executors: every `intervalMs` the group asks each running executor
+ * whether it is stuck (none of its nodes can act: no message waiting on a trigger port, no
+ * tick able to fire, outputs blocked on full `block` channels). A deadlock is two consecutive
+ * rounds in which every executor is stuck, did no work in between, and nothing is in flight
+ * on any channel between executors (the frames and credit each end counted are equal) — so
+ * no message, room or end of stream can still arrive. Executors that ended count with their
+ * final counts. Anything the group itself sends that can unblock an executor (a relaunch,
+ * the end of a dead producer's inputs) starts the watch over. When no node waits for room,
+ * the stillness is quiescence (a cycle that emptied), not a deadlock: the nodes finish.
+ */
+class DeadlockWatch {
+  readonly #channels: readonly { readonly id: string; readonly from: string; readonly to: string; readonly block: boolean }[];
+  readonly #intervalMs: number;
+  #due = 0;
+  #round = 0;
+  #waiting = new Set<number>();
+  #replies = new Map<number, ProbeReply>();
+  #previous: Map<number, ProbeReply> | undefined;
+
+  constructor(ir: Ir, intervalMs: number) {
+    this.#channels = ir.channels.map((c) => ({ id: c.id, from: c.from.node, to: c.to.node, block: c.onFull === "block" }));
+    this.#intervalMs = intervalMs;
+    this.#due = performance.now() + intervalMs;
+  }
+
+  /** When the next round is due (never while one is out). */
+  due(): number {
+    return this.#waiting.size > 0 ? Number.POSITIVE_INFINITY : this.#due;
+  }
+
+  postpone(): void {
+    this.#due = performance.now() + this.#intervalMs;
+  }
+
+  /**
+   * Forgets what earlier rounds saw and abandons the round that is out: an executor that ends,
+   * dies or comes back changes what the next round must ask (one that has ended never answers).
+   */
+  reset(): void {
+    this.#previous = undefined;
+    if (this.#waiting.size === 0) return;
+    this.#waiting = new Set();
+    this.postpone();
+  }
+
+  begin(members: readonly number[]): number {
+    this.#round++;
+    this.#waiting = new Set(members);
+    this.#replies = new Map();
+    if (members.length === 0) this.postpone();
+    return this.#round;
+  }
+
+  /**
+   * Takes one executor's answer; when this round proves that nothing can ever happen, returns
+   * what every node waits for, and whether it is quiescence (nobody waits for room) rather
+   * than a deadlock.
+   */
+  reply(member: number, reply: ProbeReply, members: readonly MemberState[]): { detail: string; quiescent: boolean } | undefined {
+    if (reply.round !== this.#round || !this.#waiting.delete(member)) return undefined;
+    this.#replies.set(member, reply);
+    if (this.#waiting.size > 0) return undefined;
+    this.postpone();
+    const replies = this.#replies;
+    const stuck = [...replies.values()].every((r) => r.stuck) && this.#quiet(replies, members);
+    const previous = this.#previous;
+    this.#previous = stuck ? replies : undefined;
+    if (!stuck || !previous || previous.size !== replies.size) return undefined;
+    for (const [index, r] of replies) {
+      const before = previous.get(index);
+      if (!before || before.work !== r.work || JSON.stringify(before.channels) !== JSON.stringify(r.channels)) return undefined;
+    }
+    const detail = members
+      .map((m) => replies.get(m.index)?.waiting)
+      .filter((w): w is string => w !== undefined && w !== "")
+      .join("; ");
+    return { detail, quiescent: [...replies.values()].every((r) => !r.writeBlocked) };
+  }
+
+  /** Nothing in flight between executors: every channel's two ends counted the same. */
+  #quiet(replies: ReadonlyMap<number, ProbeReply>, members: readonly MemberState[]): boolean {
+    const byNode = new Map<string, MemberState>();
+    for (const m of members) for (const id of m.nodes) byNode.set(id, m);
+    const countsOf = (node: string, channel: string): ChannelCounts | undefined => {
+      const m = byNode.get(node);
+      if (!m) return undefined;
+      return (replies.get(m.index)?.channels ?? m.finalCounts)?.[channel];
+    };
+    const answered = (node: string): boolean => {
+      const m = byNode.get(node);
+      return m !== undefined && replies.has(m.index);
+    };
+    for (const c of this.#channels) {
+      const producer = countsOf(c.from, c.id);
+      const consumer = countsOf(c.to, c.id);
+      // Channels inside an executor, or on shared memory, have nothing in flight.
+      if (producer?.sent === undefined || consumer?.arrived === undefined) continue;
+      if (producer.sent !== consumer.arrived) return false;
+      // Credit in flight can unblock a producer that still runs; one that ended counted its
+      // credit when it reported, and what came after can no longer matter.
+      if (c.block && answered(c.from) && (producer.credited ?? 0) !== (consumer.taken ?? 0)) return false;
+    }
+    return true;
+  }
+}
+
+/**
+ * A private directory for a run's sockets, `<tmp>/<prefix><pid>-XXXXXX`. Directories left by
+ * owners that died (SIGKILL leaves no chance to clean up) are removed on the way, so they do
+ * not pile up.
+ */
+function makeSocketDir(prefix: string): string {
+  const tmp = tmpdir();
+  for (const entry of safeList(tmp)) {
+    if (!entry.startsWith(prefix)) continue;
+    const pid = Number(entry.slice(prefix.length).split("-")[0]);
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !processAlive(pid))
+      rmSync(join(tmp, entry), { recursive: true, force: true });
+  }
+  return mkdtempSync(join(tmp, `${prefix}${process.pid}-`));
+}
+
+function safeList(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
   }
 }
 
