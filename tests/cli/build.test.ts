@@ -34,9 +34,9 @@ describe("flowc build", () => {
     expect(run.code).toBe(0);
     const summary = JSON.parse(run.stdout);
     expect(summary).toMatchObject({ ok: true, name: "demo", diagnostics: [] });
-    expect(summary.files.map((f: string) => f.slice(out.length + 1)).sort()).toEqual(["demo.ir.json", "nodes/demo.flow.mjs"]);
+    expect(summary.files.map((f: string) => f.slice(out.length + 1)).sort()).toEqual(["demo.ir.json", "nodes/demo/demo.flow.mjs"]);
     const ir = JSON.parse(readFileSync(join(out, "demo.ir.json"), "utf8"));
-    expect(ir.nodes[0].impl).toEqual({ module: "nodes/demo.flow.mjs", export: "Counter" });
+    expect(ir.nodes[0].impl).toEqual({ module: "nodes/demo/demo.flow.mjs", export: "Counter" });
     const packed = await flowc(["build", demo, "-o", join(scratch, "mp"), "--format", "msgpack"]);
     expect(packed.code).toBe(0);
     expect((await flowc(["inspect", join(scratch, "mp", "demo.ir.msgpack"), "--json"])).code).toBe(0);
@@ -57,7 +57,7 @@ describe("flowc build", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain("demo.dataflow.yml");
     const yaml = readFileSync(join(out, "demo.dataflow.yml"), "utf8");
-    expect(yaml).toContain("args: nodes/demo.flow.mjs Counter");
+    expect(yaml).toContain("args: nodes/demo/demo.flow.mjs Counter");
     const parsed = parseDescriptor(yaml);
     expect(parsed.diagnostics).toEqual([]);
     const back = descriptorToIr(parsed.descriptor as never);
@@ -75,6 +75,22 @@ describe("flowc build", () => {
     expect(target.stderr).toContain("FLC4001: Unknown build target 'wasm'; this flowc builds: ir, dataflow.");
     expect((await flowc(["build", demo, "--target", "ir", "--print-ir"])).code).toBe(0);
   });
+
+  it("an output directory that cannot be written is FLC4006 before anything is compiled", async () => {
+    const file = join(scratch, "a-file");
+    writeFileSync(file, "x");
+    for (const [out, detail] of [
+      [file, "it exists and is not a directory"],
+      ["/dev/null", "it exists and is not a directory"],
+      [join(file, "sub"), "a part of the path is a file, not a directory"],
+      ["/proc/flowc-nope", "it cannot be created there"],
+    ] as const) {
+      const r = await flowc(["build", demo, "-o", out]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(`error FLC4006: Cannot write '${out}': ${detail}.`);
+    }
+    expect(readFileSync(file, "utf8")).toBe("x");
+  });
 });
 
 describe("flowc check", () => {
@@ -90,7 +106,26 @@ describe("flowc check", () => {
     expect(warned.diagnostics.map((d: { code: string }) => d.code)).toEqual(["FLC2008"]);
     const failed = await flowc(["check", "tests/frontend/fixtures/err-2011-cycle.flow.ts", "--json"]);
     expect(failed.code).toBe(1);
-    expect(JSON.parse(failed.stdout).diagnostics[0]).toMatchObject({ code: "FLC2011", line: 10, column: 3 });
+    expect(JSON.parse(failed.stdout).diagnostics[0]).toMatchObject({ code: "FLC2011", line: 11, column: 3 });
+  });
+
+  it("warns when a finite source feeds a channel that drops messages, and still passes the flow", async () => {
+    const run = await flowc(["check", "tests/frontend/fixtures/warn-lossy-source.flow.ts"]);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain(
+      "warning FLC2025: Node 'rows' is a finite source, and channel 'rows.row->oldest.row' drops messages when it is full (onFull: 'dropOldest')",
+    );
+    expect(run.stderr).toContain("Found 2 warnings.");
+    expect(run.stdout).toContain("flow 'warn-lossy-source' is valid (5 nodes, 4 channels)");
+  });
+});
+
+describe("flowc build --print-ir with zod refinements", () => {
+  it("a port typed z.number().int().min(0) carries zod's JSON Schema", () => {
+    const run = flowcProcess(["build", "tests/frontend/fixtures/zod-refinements.flow.ts", "--print-ir"]);
+    expect(run.code).toBe(0);
+    const ir = JSON.parse(run.stdout);
+    expect(ir.nodes[0].outputs.level.schema).toEqual({ type: "integer", minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
   });
 });
 
@@ -98,6 +133,8 @@ describe("flowc graph on a flow file", () => {
   it("compiles and renders", async () => {
     const run = await flowc(["graph", demo, "--format", "dot"]);
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('"double" -> "plus10" [label="value → value (cap 8, block)"];');
+    // Labels name what differs from the defaults (capacity 10, block).
+    expect(run.stdout).toContain('"double" -> "plus10" [label="value → value (cap 8)"];');
+    expect(run.stdout).toContain('"counter" -> "double" [label="value → value"];');
   });
 });

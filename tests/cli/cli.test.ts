@@ -143,14 +143,16 @@ describe("flowc graph", () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("flowchart LR");
     expect(run.stdout).toContain('n0["counter: Counter<br/>rate 1 Hz"]');
-    expect(run.stdout).toContain('n1 -->|"value → value (cap 8, block)"| n2');
+    // Labels name what differs from the defaults (capacity 10, block).
+    expect(run.stdout).toContain('n0 -->|"value → value (dropOldest)"| n1');
+    expect(run.stdout).toContain('n1 -->|"value → value (cap 8)"| n2');
   });
 
   it("prints Graphviz DOT", async () => {
     const run = await flowc(["graph", demo, "--format", "dot"]);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^digraph "demo" \{/);
-    expect(run.stdout).toContain('"counter" -> "double" [label="value → value"];');
+    expect(run.stdout).toContain('"counter" -> "double" [label="value → value (dropOldest)"];');
     expect(run.stdout).toContain('"double" [label="double\\nScale\\ntrigger(value)"];');
   });
 

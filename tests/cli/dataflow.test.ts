@@ -1,7 +1,7 @@
 // The dataflow runtime from the command line, with the built executable: the issue's
 // acceptance sequence, orphan protection when the daemon dies, and the coded errors.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -168,6 +168,12 @@ describe("flowc with the dataflow runtime", () => {
     const record = JSON.parse(readFileSync(join(home, "state", orphaned, "result.json"), "utf8"));
     expect(record).toMatchObject({ name: "orphans", status: "failed" });
     expect(record.result.nodes[0].cause).toBe(`the process that ran it (pid ${status.pid}) died before it ended`);
+    // `flowc list` shows it, and the dead daemon's socket directory goes once a dataflow starts.
+    expect(JSON.parse(flowcIn(["list", "--json"]).stdout)).toContainEqual(expect.objectContaining({ name: "orphans", status: "failed" }));
+    // (Any run may sweep it, also one of another test file: the unit test of the group checks who does.)
+    expect(flowcIn(["start", "examples/demo.flow.ts", "--name", "sweeper"]).code).toBe(0);
+    expect(readdirSync(tmpdir()).filter((d) => d.startsWith(`flowc-df-${status.pid}-`))).toEqual([]);
+    expect(flowcIn(["stop", "sweeper", "--force"]).code).toBe(0);
     expect(flowcIn(["daemon", "stop"]).code).toBe(0);
   }, 60_000);
 
@@ -176,9 +182,9 @@ describe("flowc with the dataflow runtime", () => {
     const r = flowcIn(["run", "examples/demo.flow.ts", "--runtime", "dataflow", "--duration", "2"]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain("[sink] final value 12");
-    const list = JSON.parse(flowcIn(["list", "--json"]).stdout);
-    expect(list).toHaveLength(1);
-    expect(list[0]).toMatchObject({ flow: "demo", status: "stopped" });
+    // The run shows in the daemon's list (beside dataflows it recovered from a dead predecessor, if any).
+    const list = JSON.parse(flowcIn(["list", "--json"]).stdout) as { flow: string; status: string; name: string | null }[];
+    expect(list.filter((d) => d.status !== "failed")).toEqual([expect.objectContaining({ flow: "demo", status: "stopped", name: null })]);
     // start --attach follows the dataflow to its end; a hand-written YAML with TypeScript nodes runs too.
     const attached = flowcIn(["start", "examples/dataflow/dataflow.yml", "--attach", "--duration", "2.5"]);
     expect(attached.code, attached.stderr).toBe(0);
@@ -187,6 +193,55 @@ describe("flowc with the dataflow runtime", () => {
     expect(attached.stderr).toMatch(/flowc: stopped: stopped after 2\.\d\d s \(duration\)/);
     expect(flowcIn(["daemon", "stop"]).code).toBe(0);
   }, 60_000);
+
+  it("a paused daemon makes every client exit with FLC3205 and exit 2 within its timeout", () => {
+    expect(flowcIn(["daemon", "start"]).code).toBe(0);
+    const status = JSON.parse(flowcIn(["daemon", "status", "--json"]).stdout);
+    process.kill(status.pid, "SIGSTOP");
+    try {
+      const fast = { FLOWC_DAEMON_TIMEOUT_MS: "1000" };
+      for (const args of [["list"], ["daemon", "status"], ["stop", "x", "--force"], ["logs", "x"], ["start", "examples/demo.flow.ts"]]) {
+        const t0 = Date.now();
+        const r = flowcIn(args, fast, 30_000);
+        expect(r.code, `${args.join(" ")}: ${r.stderr}`).toBe(2);
+        expect(r.stderr).toContain("error FLC3205");
+        expect(Date.now() - t0).toBeLessThan(20_000);
+      }
+    } finally {
+      process.kill(status.pid, "SIGCONT");
+    }
+    expect(flowcIn(["daemon", "stop"]).code).toBe(0);
+  }, 120_000);
+
+  it("FLC3201 exits 2 from every command; a daemon directory that cannot be made is FLC4006", () => {
+    const list = flowcIn(["list"]);
+    expect(list.code).toBe(2);
+    expect(list.stderr).toContain("error FLC3201");
+    const config = join(home, "running.json");
+    writeFileSync(config, JSON.stringify({ runtimes: { dataflow: { daemon: "running" } } }));
+    const run = flowcIn(["run", "examples/demo.flow.ts", "--runtime", "dataflow", "--config", config]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("error FLC3201");
+    const bad = flowcIn(["daemon", "start"], { FLOWC_HOME: "/dev/null/x" });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/error FLC4006: Cannot write '\/dev\/null\/x\/run': a part of the path is a file/);
+  }, 60_000);
+
+  it("another user is told the daemon's directory is not theirs, not that no daemon runs", () => {
+    // Needs root to act as another user (CI runs as root); setpriv is in util-linux.
+    if (process.getuid?.() !== 0 || spawnSync("setpriv", ["--version"]).status !== 0) return;
+    const privateHome = mkdtempSync(join(tmpdir(), "flowc-private-"));
+    const r = spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, bin, "list"], {
+      cwd: root,
+      encoding: "utf8",
+      env: { PATH: process.env.PATH ?? "", NO_COLOR: "1", FLOWC_HOME: join(privateHome, "x") },
+    });
+    rmSync(privateHome, { recursive: true, force: true });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("error FLC3203");
+    expect(r.stderr).toContain("permission denied on");
+    expect(r.stderr).not.toContain("FLC3201");
+  });
 
   it("run --runtime dataflow and daemon verbs in one process address the daemon of the environment they are given", async () => {
     // In-process: this test process has no FLOWC_HOME; only the injected environment names it.

@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -95,6 +95,74 @@ describe("flowc run", () => {
     expect(r.stderr).toContain("flowc: started");
     expect(r.stderr).toContain("flowc: stopping: the duration of 2 s was reached");
     expect(r.stderr).toMatch(/flowc: stopped: stopped after 2\.\d\d s \(duration\); nodes: 4 STOPPED; every executor ended cleanly/);
+  });
+
+  it("--record never replaces what its path names: links stay links, devices stay devices, directories are refused first", async () => {
+    // A link: the record goes where it points, and the link stays a link.
+    const real = join(dir, "real.jsonl");
+    const link = join(dir, "link.jsonl");
+    symlinkSync(real, link);
+    const viaLink = await flowc(["run", demoIr, "--duration", "2", "--config", inline, "--record", link]);
+    expect(viaLink.code, viaLink.stderr).toBe(0);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readFileSync(real, "utf8").trim().split("\n")).toHaveLength(6);
+    // A device: written through, never renamed over.
+    const toNull = await flowc(["run", demoIr, "--duration", "1", "--config", inline, "--record", "/dev/null"]);
+    expect(toNull.code, toNull.stderr).toBe(0);
+    expect(lstatSync("/dev/null").isCharacterDevice()).toBe(true);
+    expect(existsSync("/dev/null.partial")).toBe(false);
+    // A directory, or a FIFO nobody reads: a coded error before anything is compiled or run.
+    for (const target of [dir, join(dir, "fifo")]) {
+      if (target !== dir) execFileSync("mkfifo", [target]);
+      const r = await flowc(["run", "examples/demo.flow.ts", "--duration", "1", "--config", inline, "--record", target]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/error FLC4006: Cannot write '.*': (it is a directory|it is a FIFO that nobody reads)/);
+      expect(r.stderr).not.toContain("flowc: running");
+    }
+    const json = await flowc(["run", demoIr, "--record", dir, "--json"]);
+    expect(json.code).toBe(2);
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, diagnostics: [{ code: "FLC4006" }] });
+  });
+
+  it("inline: a step that never settles does not end flowc; --duration bounds it in real time", async () => {
+    const flows = "tests/conformance/flows/scenarios.flow.ts";
+    const record = join(dir, "hang.jsonl");
+    const r = flowcProcess(["run", flows, "--flow", "hangAsync", "--config", inline, "--duration", "1.5", "--json", "--record", record]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain("flowc: stopping: the duration of 1.5 s passed in real time while a step of 'hang' was still running");
+    expect(JSON.parse(r.stdout.trim().split("\n").at(-1) as string)).toMatchObject({ status: "stopped", reason: "duration" });
+    expect(existsSync(record)).toBe(true);
+    expect(existsSync(`${record}.partial`)).toBe(false);
+    // Without --duration it waits; Ctrl-C ends it with a result.
+    const run = start(["run", flows, "--flow", "hangAsync", "--config", inline, "--json"]);
+    await run.waitFor(/flowc: started/);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    run.child.kill("SIGINT");
+    expect(await run.exited).toBe(130);
+    expect(JSON.parse(run.out().trim().split("\n").at(-1) as string)).toMatchObject({ status: "stopped", reason: "signal" });
+  }, 60_000);
+
+  it("inline: Ctrl-C while a teardown outlasts the grace period still ends with a result (exit 130)", async () => {
+    const config = join(dir, "inline-grace.json");
+    writeFileSync(config, JSON.stringify({ runtimes: { mp: { isolation: "inline", graceMs: 200 } } }));
+    const run = start(["run", "tests/conformance/flows/scenarios.flow.ts", "--flow", "slowTeardown", "--config", config, "--json"]);
+    await run.waitFor(/flowc: started/);
+    run.child.kill("SIGINT");
+    expect(await run.exited).toBe(130);
+    expect(run.err()).not.toContain("internal error");
+    expect(JSON.parse(run.out().trim().split("\n").at(-1) as string)).toMatchObject({ status: "stopped", reason: "signal" });
+  }, 60_000);
+
+  it("a deadlocked flow ends with FLC3042 naming what each node waits for, and exit 1, on threads and processes", async () => {
+    const flows = "tests/conformance/flows/scenarios.flow.ts";
+    for (const isolation of ["thread", "process"]) {
+      const config = join(dir, `deadlock-${isolation}.json`);
+      writeFileSync(config, JSON.stringify({ runtimes: { mp: { isolation } } }));
+      const r = flowcProcess(["run", flows, "--flow", "deadlock", "--config", config]);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toContain("flowc: warning FLC3042: No node can make progress: 'src' waits for room on the full block channel");
+      expect(r.stderr).toMatch(/flowc: stopped: failed after \d+\.\d\d s \(deadlock\)/);
+    }
   });
 
   it("an unknown runtime exits 2 with FLC3001 listing the runtimes, before anything starts", async () => {
@@ -205,6 +273,36 @@ export const runtime = { ...mpRuntime, name: "echo", describe: () => ({ ...mpRun
 });
 
 describe("flowc run lifecycle", () => {
+  it("Ctrl-C while compiling exits 130 and leaves no temporary directory", async () => {
+    const tmp = mkdtempSync(join(tmpdir(), "flowc-ctrlc-"));
+    const child = spawn(process.execPath, [bin, "run", "examples/demo.flow.ts", "--json"], {
+      cwd: root,
+      env: { ...process.env, NO_COLOR: "1", TMPDIR: tmp },
+    });
+    let err = "";
+    child.stderr.on("data", (d) => {
+      err += d;
+    });
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    // Once flowc has loaded, it compiles: a signal then waits for the compiler and ends there.
+    await new Promise((r) => setTimeout(r, 1200));
+    child.kill("SIGINT");
+    expect(await exited).toBe(130);
+    expect(err).toMatch(/SIGINT: stopped before (the run|anything) started/);
+    expect(readdirSync(tmp)).toEqual([]);
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it("Ctrl-C during bring-up stops the run as soon as it exists: exit 130, a stopped RunResult, no executor left", async () => {
+    const run = start(["run", demoIr, "--config", processConfig, "--json"]);
+    await run.waitFor(/flowc: running 'demo'/);
+    run.child.kill("SIGINT");
+    expect(await run.exited).toBe(130);
+    const result = JSON.parse(run.out().trim().split("\n").at(-1) as string);
+    expect(result).toMatchObject({ status: "stopped", reason: "signal" });
+    expect(childrenOf(run.child.pid as number)).toEqual([]);
+  });
+
   it("SIGINT stops gracefully (exit 130) and leaves no executor behind", async () => {
     const run = start(["run", demoIr, "--config", processConfig]);
     await run.waitFor(/final value 12/);

@@ -1,6 +1,15 @@
 #!/usr/bin/env node
 // The flowc executable: runs the built CLI (packages/cli/dist, produced by `pnpm install` / `pnpm build`).
-import { main, processIo } from "../dist/index.js";
+// Loading the compiler takes a moment; Ctrl-C meanwhile ends flowc at once, with nothing done yet.
+const early = (signal) => {
+  process.stderr.write(`flowc: ${signal}: stopped before anything started\n`);
+  process.exit(130);
+};
+process.on("SIGINT", early);
+process.on("SIGTERM", early);
+const { main, processIo } = await import("../dist/index.js");
+process.off("SIGINT", early);
+process.off("SIGTERM", early);
 
 main(process.argv.slice(2), processIo()).then(
   (code) => {

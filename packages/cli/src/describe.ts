@@ -1,5 +1,5 @@
 import type { IrChannel, IrClock } from "@flowc/ir";
-import { DEFAULT_CAPACITY } from "@flowc/ir";
+import { DEFAULT_CAPACITY, DEFAULT_ON_FULL } from "@flowc/ir";
 
 /** `rate 1 Hz`, `trigger(value)`, `hybrid 10 Hz + trigger(a, b)`, `free`. */
 export function describeClock(clock: IrClock): string {
@@ -25,7 +25,7 @@ export function describeChannel(channel: IrChannel): string {
   const label = `${channel.from.port} → ${channel.to.port}`;
   const extra = [
     channel.capacity !== DEFAULT_CAPACITY ? `cap ${channel.capacity}` : "",
-    channel.onFull !== "dropOldest" ? channel.onFull : "",
+    channel.onFull !== DEFAULT_ON_FULL ? channel.onFull : "",
   ]
     .filter(Boolean)
     .join(", ");

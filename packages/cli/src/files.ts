@@ -36,6 +36,11 @@ export function readInputFile(cwd: string, path: string, what: string): { bytes:
     return { diagnostics: [createDiagnostic("FileNotFound", { what, path: file })] };
   }
   if (stat.isDirectory()) return { diagnostics: [createDiagnostic("FileUnreadable", { path: file, detail: "it is a directory" })] };
+  // A device or FIFO may never end (/dev/zero, a pipe nobody writes): inputs are regular files.
+  if (!stat.isFile()) {
+    const kind = stat.isFIFO() ? "a FIFO" : stat.isSocket() ? "a socket" : "a device";
+    return { diagnostics: [createDiagnostic("FileUnreadable", { path: file, detail: `it is ${kind}, not a regular file` })] };
+  }
   try {
     return { bytes: readFileSync(absolute), file };
   } catch (error) {

@@ -37,3 +37,8 @@ export function useColor(io: CliIo): boolean {
 /** Exit codes (docs/cli.md): 0 success, 1 invalid flow or IR or failed run, 2 usage/config/environment. */
 export const ExitCode = { Ok: 0, Invalid: 1, Usage: 2, Interrupted: 130 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** "1 node", "2 nodes". */
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+}

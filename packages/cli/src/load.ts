@@ -4,9 +4,9 @@ import { dirname, join, resolve } from "node:path";
 import { loadDescriptor, type NodeProcessSettings } from "@flowc/dora";
 import { type CompileResult, compile, emit } from "@flowc/frontend";
 import { createDiagnostic, type Diagnostic, hasErrors, type Ir } from "@flowc/ir";
+import { setOwn } from "@flowc/runtime";
 import { irFormatOf, readInputFile, readIrFile } from "./files.js";
 import type { CliIo } from "./io.js";
-import { report } from "./report.js";
 
 const FLOW_FILE = /\.(m|c)?tsx?$/;
 const DESCRIPTOR_FILE = /\.ya?ml$/i;
@@ -31,13 +31,17 @@ export interface Loaded {
   readonly temp?: string;
   /** Per-node process settings a descriptor gave (restart policy, env, working dir): dataflow runtime options. */
   readonly nodeSettings?: Readonly<Record<string, NodeProcessSettings>>;
+  /** Warnings found on the way, with the source texts that locate them. */
+  readonly warnings: readonly Diagnostic[];
+  readonly sources?: ReadonlyMap<string, string>;
 }
 
 export type LoadResult = Loaded | { diagnostics: readonly Diagnostic[]; sources?: ReadonlyMap<string, string> };
 
 /**
  * Any runnable entry: a flow file (compiled, its nodes bundled into a temporary directory), a
- * Dora-dialect descriptor (its hand-written nodes bundled likewise), or an IR file.
+ * Dora-dialect descriptor (its hand-written nodes bundled likewise), or an IR file. Nothing is
+ * printed: warnings come back with the result.
  */
 export async function loadEntry(io: CliIo, entry: string, flow: string | undefined): Promise<LoadResult> {
   if (FLOW_FILE.test(entry)) {
@@ -58,8 +62,7 @@ export async function loadEntry(io: CliIo, entry: string, flow: string | undefin
       rmSync(temp, { recursive: true, force: true });
       return { diagnostics: [...result.diagnostics, ...emitted.diagnostics] };
     }
-    if (result.diagnostics.length > 0) report(io, result.diagnostics);
-    return { ir: result.ir, baseDir: temp, temp };
+    return { ir: result.ir, baseDir: temp, temp, warnings: result.diagnostics };
   }
   if (DESCRIPTOR_FILE.test(entry)) {
     const read = readInputFile(io.cwd, entry, "dataflow descriptor");
@@ -71,8 +74,14 @@ export async function loadEntry(io: CliIo, entry: string, flow: string | undefin
       rmSync(temp, { recursive: true, force: true });
       return { diagnostics: loaded.diagnostics, sources: new Map([[read.file, text]]) };
     }
-    report(io, loaded.warnings, { sources: new Map([[read.file, text]]) });
-    return { ir: loaded.ir, baseDir: temp, temp, nodeSettings: loaded.nodeSettings };
+    return {
+      ir: loaded.ir,
+      baseDir: temp,
+      temp,
+      nodeSettings: loaded.nodeSettings,
+      warnings: loaded.warnings,
+      sources: new Map([[read.file, text]]),
+    };
   }
   if (!irFormatOf(entry)) {
     return {
@@ -86,8 +95,7 @@ export async function loadEntry(io: CliIo, entry: string, flow: string | undefin
   }
   const read = readIrFile(io.cwd, entry);
   if (!read.ok) return { diagnostics: read.diagnostics, sources: read.sources };
-  report(io, read.warnings);
-  return { ir: read.ir, baseDir: dirname(resolve(io.cwd, entry)) };
+  return { ir: read.ir, baseDir: dirname(resolve(io.cwd, entry)), warnings: read.warnings };
 }
 
 /** Descriptor node settings under the config's own (`runtimes.dataflow.nodes` wins). */
@@ -98,7 +106,8 @@ export function withNodeSettings(
 ): Readonly<Record<string, unknown>> | undefined {
   if (runtime !== "dataflow" || !settings || Object.keys(settings).length === 0) return options;
   const own = (options?.nodes ?? {}) as Record<string, NodeProcessSettings>;
-  const nodes: Record<string, NodeProcessSettings> = { ...settings };
-  for (const [id, s] of Object.entries(own)) nodes[id] = { ...nodes[id], ...s };
+  const nodes: Record<string, NodeProcessSettings> = {};
+  for (const [id, s] of Object.entries(settings)) setOwn(nodes, id, s);
+  for (const [id, s] of Object.entries(own)) setOwn(nodes, id, { ...(Object.hasOwn(nodes, id) ? nodes[id] : {}), ...s });
   return { ...options, nodes };
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { type Diagnostic, diagnosticsToJson, formatDiagnostics, hasErrors } from "@flowc/ir";
+import { type Diagnostic, type DiagnosticName, diagnosticsToJson, formatDiagnostics } from "@flowc/ir";
 import { type CliIo, ExitCode, useColor } from "./io.js";
 
 export interface ReportOptions {
@@ -32,8 +32,30 @@ export function report(io: CliIo, diagnostics: readonly Diagnostic[], options: R
   return code;
 }
 
-/** FLC4xxx (usage, configuration, environment) → 2; any other error → 1; warnings only → 0. */
+/**
+ * Errors about how flowc was called or where it runs, not about the flow: exit 2 (docs/cli.md)
+ * from every command alike — usage, configuration and files (FLC4xxx), choosing and
+ * configuring a runtime, and reaching the daemon.
+ */
+const ENVIRONMENT: ReadonlySet<DiagnosticName> = new Set<DiagnosticName>([
+  "UnknownRuntime",
+  "RuntimeLoadFailed",
+  "RuntimeOptionsInvalid",
+  "RuntimeUnsupported",
+  "DaemonNotRunning",
+  "DaemonSocketForeign",
+  "DaemonRefused",
+  "UnknownDataflow",
+  "DaemonUnreachable",
+  "PlacementUnavailable",
+  "DataflowNameTaken",
+  "DaemonStartFailed",
+  "DataflowNameInvalid",
+]);
+
+/** Environment errors (FLC4xxx and the list above) → 2; any other error → 1; warnings only → 0. */
 export function exitCodeFor(diagnostics: readonly Diagnostic[]): ExitCode {
-  if (diagnostics.some((d) => d.severity === "error" && d.code.startsWith("FLC4"))) return ExitCode.Usage;
-  return hasErrors(diagnostics) ? ExitCode.Invalid : ExitCode.Ok;
+  const errors = diagnostics.filter((d) => d.severity === "error");
+  if (errors.some((d) => d.code.startsWith("FLC4") || ENVIRONMENT.has(d.name))) return ExitCode.Usage;
+  return errors.length > 0 ? ExitCode.Invalid : ExitCode.Ok;
 }

@@ -1,10 +1,11 @@
-import { renameSync, writeFileSync } from "node:fs";
+import { accessSync, constants, existsSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { descriptorToYaml, lowerToDescriptor } from "@flowc/dora";
 import { emit } from "@flowc/frontend";
-import { createDiagnostic, type Diagnostic, diagnosticsToJson, encodeJson, hasErrors } from "@flowc/ir";
+import { createDiagnostic, type Diagnostic, diagnosticsToJson, encodeJson, hasErrors, type Ir } from "@flowc/ir";
+import { makeDirectory } from "../dirs.js";
 import { displayPath } from "../files.js";
-import { type CliIo, ExitCode } from "../io.js";
+import { type CliIo, ExitCode, plural } from "../io.js";
 import { compileEntry } from "../load.js";
 import { report } from "../report.js";
 
@@ -20,26 +21,47 @@ export interface BuildOptions {
   flow?: string;
 }
 
-export async function buildCommand(io: CliIo, entry: string, options: BuildOptions): Promise<ExitCode> {
+/** What a build produced: the IR and the files written (paths as given to `io.cwd`), or why not. */
+export interface BuiltFlow {
+  readonly ok: boolean;
+  readonly ir: Ir | undefined;
+  /** Written files, relative to the working directory when inside it. */
+  readonly files: readonly string[];
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+/**
+ * Compiles a flow and writes its IR, bundles and (for the dataflow target) descriptor to
+ * `out`, or only compiles when `write` is false. Prints nothing: `buildCommand` and the
+ * programmatic API report the result their own way.
+ */
+export async function buildFlow(
+  io: CliIo,
+  entry: string,
+  options: { target?: string; out?: string; format?: string; flow?: string; write: boolean },
+): Promise<BuiltFlow> {
+  const failed = (diagnostics: readonly Diagnostic[]): BuiltFlow => ({ ok: false, ir: undefined, files: [], diagnostics });
   const target = options.target ?? "ir";
   if (!(BUILD_TARGETS as readonly string[]).includes(target)) {
     const detail = `Unknown build target '${target}'; this flowc builds: ${BUILD_TARGETS.join(", ")}.`;
-    return report(io, [createDiagnostic("UsageError", { detail })], { json: options.json === true });
+    return failed([createDiagnostic("UsageError", { detail })]);
   }
   const format = options.format ?? "json";
   if (format !== "json" && format !== "msgpack") {
-    return report(io, [createDiagnostic("UsageError", { detail: `Unknown IR format '${format}'; use json or msgpack.` })], {
-      json: options.json === true,
-    });
+    return failed([createDiagnostic("UsageError", { detail: `Unknown IR format '${format}'; use json or msgpack.` })]);
+  }
+  // The output directory first: one that cannot be written is an error before anything is compiled.
+  if (options.write) {
+    const problem = outputDirProblem(resolve(io.cwd, options.out ?? DEFAULT_OUT_DIR));
+    if (problem) return failed([createDiagnostic("FileUnwritable", { path: options.out ?? DEFAULT_OUT_DIR, detail: problem })]);
   }
   const compiled = compileEntry(io, entry, options.flow);
-  if ("diagnostics" in compiled) return report(io, compiled.diagnostics, { json: options.json === true });
+  if ("diagnostics" in compiled) return failed(compiled.diagnostics);
   const { result } = compiled;
-  if (!result.ir || hasErrors(result.diagnostics)) return report(io, result.diagnostics, { json: options.json === true });
+  if (!result.ir || hasErrors(result.diagnostics)) return failed(result.diagnostics);
   const diagnostics: Diagnostic[] = [...result.diagnostics];
   let files: readonly string[] = [];
-  // --print-ir alone prints and writes nothing; with -o it does both.
-  if (!options.printIr || options.out !== undefined) {
+  if (options.write) {
     const outDir = resolve(io.cwd, options.out ?? DEFAULT_OUT_DIR);
     const emitted = await emit({
       ir: result.ir,
@@ -51,7 +73,7 @@ export async function buildCommand(io: CliIo, entry: string, options: BuildOptio
     });
     diagnostics.push(...emitted.diagnostics);
     files = emitted.files.map((f) => displayPath(io.cwd, f));
-    if (hasErrors(emitted.diagnostics)) return report(io, diagnostics, { json: options.json === true });
+    if (hasErrors(emitted.diagnostics)) return failed(diagnostics);
     if (target === "dataflow") {
       // Next to the IR: the descriptor's `args` name the node modules relative to it.
       const yamlFile = join(outDir, `${result.ir.name}.dataflow.yml`);
@@ -59,18 +81,27 @@ export async function buildCommand(io: CliIo, entry: string, options: BuildOptio
       files = [...files, displayPath(io.cwd, yamlFile)];
     }
   }
+  return { ok: true, ir: result.ir, files, diagnostics };
+}
+
+export async function buildCommand(io: CliIo, entry: string, options: BuildOptions): Promise<ExitCode> {
+  const format = options.format ?? "json";
+  // --print-ir alone prints and writes nothing; with -o it does both.
+  const built = await buildFlow(io, entry, { ...options, write: !options.printIr || options.out !== undefined });
+  if (!built.ok || !built.ir) return report(io, built.diagnostics, { json: options.json === true });
+  const { ir, files, diagnostics } = built;
   if (options.json) {
-    io.stdout(`${JSON.stringify({ ok: true, name: result.ir.name, files, diagnostics: diagnosticsToJson(diagnostics) }, null, 2)}\n`);
+    io.stdout(`${JSON.stringify({ ok: true, name: ir.name, files, diagnostics: diagnosticsToJson(diagnostics) }, null, 2)}\n`);
     return ExitCode.Ok;
   }
   report(io, diagnostics);
-  if (options.printIr) io.stdout(encodeJson(result.ir));
+  if (options.printIr) io.stdout(encodeJson(ir));
   if (files.length > 0) {
-    const ir = files.find((f) => f.endsWith(`.ir.${format}`));
+    const irFile = files.find((f) => f.endsWith(`.ir.${format}`));
     const yaml = files.find((f) => f.endsWith(".dataflow.yml"));
     const modules = files.length - 1 - (yaml ? 1 : 0);
     io.stderr(
-      `flowc: built '${result.ir.name}' (${result.ir.nodes.length} nodes, ${result.ir.channels.length} channels): ${ir}${yaml ? ` + ${yaml}` : ""} + ${modules} node module${modules === 1 ? "" : "s"}\n`,
+      `flowc: built '${ir.name}' (${plural(ir.nodes.length, "node")}, ${plural(ir.channels.length, "channel")}): ${irFile}${yaml ? ` + ${yaml}` : ""} + ${plural(modules, "node module")}\n`,
     );
   }
   return ExitCode.Ok;
@@ -83,7 +114,7 @@ export function checkCommand(io: CliIo, entry: string, options: { json?: boolean
   if (options.json || !result.ir) return report(io, result.diagnostics, { json: options.json === true });
   report(io, result.diagnostics);
   io.stdout(
-    `${displayPath(io.cwd, entry)}: flow '${result.ir.name}' is valid (${result.ir.nodes.length} nodes, ${result.ir.channels.length} channels)\n`,
+    `${displayPath(io.cwd, entry)}: flow '${result.ir.name}' is valid (${plural(result.ir.nodes.length, "node")}, ${plural(result.ir.channels.length, "channel")})\n`,
   );
   return ExitCode.Ok;
 }
@@ -93,4 +124,21 @@ function writeFileAtomic(file: string, text: string): void {
   const temp = `${file}.${process.pid}.tmp`;
   writeFileSync(temp, text);
   renameSync(temp, file);
+}
+
+/** Why `dir` cannot be a build's output directory (made if missing), or undefined when it can. */
+function outputDirProblem(dir: string): string | undefined {
+  try {
+    if (existsSync(dir) && !statSync(dir).isDirectory()) return "it exists and is not a directory";
+    makeDirectory(dir);
+    accessSync(dir, constants.W_OK);
+    return undefined;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EACCES" || code === "EPERM") return "permission denied";
+    if (code === "ENOTDIR" || code === "EEXIST") return "a part of the path is a file, not a directory";
+    if (code === "EROFS") return "the file system is read-only";
+    if (code === "ENOENT") return "it cannot be created there";
+    return (error as Error).message;
+  }
 }

@@ -1,14 +1,15 @@
 import { rmSync } from "node:fs";
 import { createDiagnostic, hasErrors } from "@flowc/ir";
-import { loadConfig, type RunResult, RuntimeError, runtimeOptions } from "@flowc/runtime";
+import { loadConfig, processAlive, type RunResult, RuntimeError, runtimeOptions } from "@flowc/runtime";
 import {
   DaemonClient,
   type DaemonStatus,
   type DataflowSummary,
   daemonPaths,
+  daemonTimeout,
+  dataflowNameProblem,
   dataflowRuntime,
   launchDaemon,
-  processAlive,
   StateStore,
   type StreamEvent,
 } from "@flowc/runtime-dataflow";
@@ -22,7 +23,7 @@ import { report } from "../report.js";
 async function withClient(io: CliIo, body: (client: DaemonClient) => Promise<number>): Promise<number> {
   let client: DaemonClient | undefined;
   try {
-    client = await DaemonClient.connect(daemonPaths(io.env));
+    client = await DaemonClient.connect(daemonPaths(io.env), daemonTimeout(io.env));
     return await body(client);
   } catch (error) {
     if (error instanceof RuntimeError) {
@@ -99,11 +100,15 @@ export async function startCommand(
 ): Promise<number> {
   const durationMs = parseDuration(options.duration);
   if (typeof durationMs === "object") return report(io, [durationMs]);
+  const nameProblem = options.name === undefined ? undefined : dataflowNameProblem(options.name);
+  if (nameProblem !== undefined)
+    return report(io, [createDiagnostic("DataflowNameInvalid", { name: printable(options.name ?? ""), detail: nameProblem })]);
   const configResult = loadConfig(io.cwd, options.config);
   if (!configResult.ok) return report(io, configResult.diagnostics);
   return withClient(io, async (client) => {
     const loaded = await loadEntry(io, entry, options.flow);
     if ("diagnostics" in loaded) return report(io, loaded.diagnostics, loaded.sources ? { sources: loaded.sources } : {});
+    report(io, loaded.warnings, loaded.sources ? { sources: loaded.sources } : {});
     try {
       const rtOptions = withNodeSettings(runtimeOptions(configResult.config, "dataflow"), "dataflow", loaded.nodeSettings);
       const problems = dataflowRuntime.check(loaded.ir, rtOptions, io.env);
@@ -237,7 +242,7 @@ function logsFromState(io: CliIo, dataflow: string, node: string | undefined): n
 /** Whether a daemon answers (a foreign or broken socket counts as one: the client reports it). */
 async function daemonAnswers(io: CliIo): Promise<boolean> {
   try {
-    const client = await DaemonClient.connectIfRunning(daemonPaths(io.env));
+    const client = await DaemonClient.connectIfRunning(daemonPaths(io.env), daemonTimeout(io.env));
     client?.close();
     return client !== undefined;
   } catch {
@@ -283,4 +288,10 @@ export async function stopCommand(
     else io.stdout(`${summary.name ?? summary.id}: ${summary.status}\n`);
     return ExitCode.Ok;
   });
+}
+
+/** A name as an error message may show it: escapes instead of control characters, at most 80 characters. */
+function printable(text: string): string {
+  const escaped = JSON.stringify(text).slice(1, -1);
+  return escaped.length > 80 ? `${escaped.slice(0, 77)}...` : escaped;
 }

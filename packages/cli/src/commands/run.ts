@@ -1,6 +1,6 @@
-import { mkdirSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { createDiagnostic, encodeJson, hasErrors } from "@flowc/ir";
+import { createDiagnostic, type Diagnostic, encodeJson, hasErrors } from "@flowc/ir";
 import {
   chooseRuntime,
   type Execution,
@@ -13,6 +13,7 @@ import {
   runtimeOptions,
 } from "@flowc/runtime";
 import { parseDuration } from "../args.js";
+import { makeDirectory } from "../dirs.js";
 import { printEvent } from "../events.js";
 import { displayPath } from "../files.js";
 import { type CliIo, ExitCode } from "../io.js";
@@ -37,50 +38,91 @@ export interface RunOptions {
  * prefixed by node id, and with `--json` the RunResult as the last stdout line.
  */
 export async function runCommand(io: CliIo, entry: string, options: RunOptions): Promise<number> {
+  // Ctrl-C is handled from the first moment: before the run exists it ends flowc cleanly at the
+  // next point it can (compiling is synchronous, so after it); once the run exists it stops it.
+  const signals: { count: number; first: string | undefined; handler: ((signal: string) => void) | undefined } = {
+    count: 0,
+    first: undefined,
+    handler: undefined,
+  };
+  const unsubscribe = io.onSignal?.((signal) => {
+    signals.count++;
+    signals.first ??= signal;
+    signals.handler?.(signal);
+  });
+  try {
+    return await run(io, entry, options, signals);
+  } finally {
+    unsubscribe?.();
+  }
+}
+
+async function run(
+  io: CliIo,
+  entry: string,
+  options: RunOptions,
+  signals: { count: number; first: string | undefined; handler: ((signal: string) => void) | undefined },
+): Promise<number> {
   const json = options.json === true;
+  const log = (text: string) => io.stderr(`flowc: ${text}\n`);
+  // With --json, errors before the run are a JSON document on stdout too (as `check --json`).
+  const fail = (diagnostics: readonly Diagnostic[], sources?: ReadonlyMap<string, string>, code?: ExitCode): number => {
+    const implied = report(io, diagnostics, { json, ...(sources ? { sources } : {}) });
+    return code ?? implied;
+  };
+  const interrupted = (): boolean => {
+    if (signals.count === 0) return false;
+    log(`${signals.first}: stopped before the run started`);
+    return true;
+  };
   const durationMs = parseDuration(options.duration);
-  if (typeof durationMs === "object") return report(io, [durationMs]);
+  if (typeof durationMs === "object") return fail([durationMs]);
   const configResult = loadConfig(io.cwd, options.config);
-  if (!configResult.ok) return report(io, configResult.diagnostics);
+  if (!configResult.ok) return fail(configResult.diagnostics);
   const { config, path: configPath } = configResult;
 
   const choice = chooseRuntime(options.runtime, io.env.FLOWC_RUNTIME, config);
   const registry = defaultRegistry();
   const resolved = await resolveRuntime(registry, choice.name, config, configPath, io.cwd);
-  if (!resolved.ok) {
-    report(io, resolved.diagnostics);
-    return ExitCode.Usage;
-  }
+  if (!resolved.ok) return fail(resolved.diagnostics, undefined, ExitCode.Usage);
   const runtime = resolved.runtime;
 
+  // The record first: a path that cannot be written is an error before anything is compiled or run.
+  let recorder: RecordWriter | undefined;
+  if (options.record !== undefined) {
+    const opened = openRecord(io, options.record);
+    if ("diagnostic" in opened) return fail([opened.diagnostic]);
+    recorder = opened;
+  }
+  if (interrupted()) {
+    recorder?.discard();
+    return ExitCode.Interrupted;
+  }
+
   const loaded = await loadEntry(io, entry, options.flow);
-  if ("diagnostics" in loaded) return report(io, loaded.diagnostics, loaded.sources ? { sources: loaded.sources } : {});
+  if ("diagnostics" in loaded) {
+    recorder?.discard();
+    return fail(loaded.diagnostics, loaded.sources);
+  }
   const cleanup = () => {
     if (loaded.temp) rmSync(loaded.temp, { recursive: true, force: true });
   };
+  report(io, loaded.warnings, loaded.sources ? { sources: loaded.sources } : {});
   try {
+    if (interrupted()) {
+      recorder?.discard();
+      return ExitCode.Interrupted;
+    }
     const { ir } = loaded;
     if (options.printIr) io.stdout(encodeJson(ir));
     const rtOptions = withNodeSettings(runtimeOptions(config, runtime.name), runtime.name, loaded.nodeSettings);
     const problems = runtime.check(ir, rtOptions, io.env);
     if (hasErrors(problems)) {
-      report(io, problems);
-      return ExitCode.Usage;
+      recorder?.discard();
+      return fail(problems, undefined, ExitCode.Usage);
     }
     report(io, problems);
 
-    let recorder: RecordWriter | undefined;
-    if (options.record !== undefined) {
-      const path = resolve(io.cwd, options.record);
-      try {
-        mkdirSync(dirname(path), { recursive: true });
-        recorder = new RecordWriter(path);
-      } catch (error) {
-        return report(io, [createDiagnostic("FileUnreadable", { path: options.record, detail: (error as Error).message })]);
-      }
-    }
-
-    const log = (text: string) => io.stderr(`flowc: ${text}\n`);
     log(`running '${ir.name}' on ${runtime.name}${choice.source === "default" ? "" : ` (runtime from ${choice.source})`}`);
     let execution: Execution;
     try {
@@ -93,7 +135,7 @@ export async function runCommand(io: CliIo, entry: string, options: RunOptions):
       });
     } catch (error) {
       recorder?.discard();
-      if (error instanceof RuntimeError) return report(io, [error.diagnostic]);
+      if (error instanceof RuntimeError) return fail([error.diagnostic]);
       throw error;
     }
 
@@ -101,32 +143,39 @@ export async function runCommand(io: CliIo, entry: string, options: RunOptions):
     for (const event of execution.events.history()) show(event);
     execution.events.subscribe(show);
 
-    let interrupts = 0;
-    const unsubscribe = io.onSignal?.((signal) => {
-      interrupts++;
-      if (interrupts === 1) {
+    const onSignal = (signal: string, count: number) => {
+      if (count === 1) {
         log(`${signal}: stopping (again to kill)`);
         void execution.stop({ reason: "signal" });
       } else {
         log(`${signal}: killing`);
         execution.kill();
       }
-    });
+    };
     let result: RunResult | undefined;
     try {
+      // Interrupted during bring-up: the run exists, so it ends as a stopped run with its result.
+      if (signals.count > 0) onSignal(signals.first ?? "SIGINT", 1);
+      let seen = signals.count > 0 ? 1 : 0;
+      signals.handler = (signal) => onSignal(signal, ++seen);
       await execution.start();
       result = await execution.wait();
     } catch (error) {
       // The engine lost its executors' supervisor (a daemon that died): coded, not a crash.
       if (!(error instanceof RuntimeError)) throw error;
       recorder?.discard();
-      report(io, [error.diagnostic]);
-      return ExitCode.Usage;
+      return fail([error.diagnostic], undefined, ExitCode.Usage);
     } finally {
-      unsubscribe?.();
-      recorder?.close();
+      signals.handler = undefined;
     }
     if (!result) throw new Error("the run ended without a result");
+    const closed = recorder?.close();
+    // The run's result still counts; the record that could not be written is an error of its own.
+    if (closed) {
+      if (json) io.stdout(`${JSON.stringify(result)}\n`);
+      report(io, [createDiagnostic("FileUnwritable", { path: options.record ?? "", detail: closed.error })]);
+      return ExitCode.Usage;
+    }
     if (recorder) log(`recorded ${recorder.count} messages to ${displayPath(io.cwd, recorder.path)}`);
     if (json) io.stdout(`${JSON.stringify(result)}\n`);
     if (result.status === "failed") return ExitCode.Invalid;
@@ -135,4 +184,22 @@ export async function runCommand(io: CliIo, entry: string, options: RunOptions):
   } finally {
     cleanup();
   }
+}
+
+/** Opens the `--record` file (its directory is made), or the coded reason it cannot be written. */
+function openRecord(io: CliIo, record: string): RecordWriter | { diagnostic: Diagnostic } {
+  const path = resolve(io.cwd, record);
+  let error: string;
+  try {
+    makeDirectory(dirname(path));
+    const opened = RecordWriter.open(path);
+    if (opened instanceof RecordWriter) return opened;
+    error = opened.error;
+  } catch (e) {
+    error =
+      (e as NodeJS.ErrnoException).code === "EEXIST" || (e as NodeJS.ErrnoException).code === "ENOTDIR"
+        ? "a part of its directory is a file"
+        : (e as Error).message;
+  }
+  return { diagnostic: createDiagnostic("FileUnwritable", { path: record, detail: error }) };
 }

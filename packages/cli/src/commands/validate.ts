@@ -1,5 +1,5 @@
 import { readIrFile } from "../files.js";
-import { type CliIo, ExitCode } from "../io.js";
+import { type CliIo, ExitCode, plural } from "../io.js";
 import { report } from "../report.js";
 
 export function validateCommand(io: CliIo, file: string, options: { json?: boolean }): ExitCode {
@@ -7,6 +7,8 @@ export function validateCommand(io: CliIo, file: string, options: { json?: boole
   if (!read.ok) return report(io, read.diagnostics, { json: options.json === true, sources: read.sources });
   if (options.json) return report(io, read.warnings, { json: true });
   report(io, read.warnings);
-  io.stdout(`${read.file}: valid IR '${read.ir.name}' (${read.ir.nodes.length} nodes, ${read.ir.channels.length} channels)\n`);
+  io.stdout(
+    `${read.file}: valid IR '${read.ir.name}' (${plural(read.ir.nodes.length, "node")}, ${plural(read.ir.channels.length, "channel")})\n`,
+  );
   return ExitCode.Ok;
 }
