@@ -34,7 +34,11 @@ describe("flowc build", () => {
     expect(run.code).toBe(0);
     const summary = JSON.parse(run.stdout);
     expect(summary).toMatchObject({ ok: true, name: "demo", diagnostics: [] });
-    expect(summary.files.map((f: string) => f.slice(out.length + 1)).sort()).toEqual(["demo.ir.json", "nodes/demo/demo.flow.mjs"]);
+    expect(summary.files.map((f: string) => f.slice(out.length + 1)).sort()).toEqual([
+      "demo.ir.json",
+      "nodes/demo/demo.flow.mjs",
+      "nodes/demo/demo.flow.mjs.map",
+    ]);
     const ir = JSON.parse(readFileSync(join(out, "demo.ir.json"), "utf8"));
     expect(ir.nodes[0].impl).toEqual({ module: "nodes/demo/demo.flow.mjs", export: "Counter" });
     const packed = await flowc(["build", demo, "-o", join(scratch, "mp"), "--format", "msgpack"]);
@@ -107,6 +111,18 @@ describe("flowc check", () => {
     const failed = await flowc(["check", "tests/frontend/fixtures/err-2011-cycle.flow.ts", "--json"]);
     expect(failed.code).toBe(1);
     expect(JSON.parse(failed.stdout).diagnostics[0]).toMatchObject({ code: "FLC2011", line: 11, column: 3 });
+  });
+
+  it("reports TypeScript's own errors in tsc's format beside the flow's, and --no-typecheck skips them", async () => {
+    const fixture = "tests/frontend/fixtures/err-2003-type-mismatch.flow.ts";
+    const typed = await flowc(["check", fixture]);
+    expect(typed.code).toBe(1);
+    expect(typed.stderr).toContain(`${fixture}(8,11): error TS2379: Argument of type 'OutPort<string>' is not assignable`);
+    expect(typed.stderr).toContain(`${fixture}(8,3): error FLC2003:`);
+    expect(typed.stderr).toContain("Found 2 errors.");
+    const untyped = await flowc(["check", fixture, "--no-typecheck", "--json"]);
+    expect(untyped.code).toBe(1);
+    expect(JSON.parse(untyped.stdout).diagnostics.map((d: { code: string }) => d.code)).toEqual(["FLC2003"]);
   });
 
   it("warns when a finite source feeds a channel that drops messages, and still passes the flow", async () => {

@@ -1,16 +1,35 @@
+import { spawn } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { encodeMsgpack, irJsonSchema, loadIr } from "@flowc/ir";
+import { testChannel, testIr, testNode, testSource } from "@flowc/ir/testing";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { afterAll, describe, expect, it } from "vitest";
-import { flowc, flowcProcess, root } from "./helpers.js";
+import { bin, flowc, flowcProcess, root } from "./helpers.js";
 
 const demo = "tests/fixtures/ir/valid/demo.ir.json";
 const scratch = mkdtempSync(join(tmpdir(), "flowc-cli-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe("flowc (built executable)", () => {
+  it("a reader that closes the pipe early (flowc … | head) ends flowc quietly", async () => {
+    // A graph far larger than a pipe's buffer, so flowc is still writing when the reader goes.
+    const nodes = Array.from({ length: 3000 }, (_, i) => (i === 0 ? testSource("n0") : testNode(`n${i}`)));
+    const channels = nodes.slice(1).map((_, i) => testChannel(`n${i}.value`, `n${i + 1}.value`));
+    const big = join(scratch, "big.ir.json");
+    writeFileSync(big, JSON.stringify(testIr(nodes, channels, "big")));
+    const child = spawn(process.execPath, [bin, "graph", big], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.stdout.once("data", () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on("close", (c) => resolve(c)));
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+  });
+
   it("--version and --help exit 0", () => {
     const version = flowcProcess(["--version"]);
     expect(version).toMatchObject({ code: 0, stdout: "0.1.0\n" });

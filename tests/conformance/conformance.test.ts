@@ -1,6 +1,7 @@
 // The conformance suite: every scenario runs on every registered runtime and mode, and the
 // record signatures and RunResult statuses must agree (docs/semantics.md is the contract).
 import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import type { RunResult } from "@flowc/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { childProcesses, stopEsbuild } from "../helpers/processes.js";
@@ -19,6 +20,12 @@ import {
   statuses,
   valuesOn,
 } from "./harness.js";
+
+/** The line of tests/conformance/flows/nodes.ts where Boom throws: a failed node's stack must name it. */
+const BOOM_THROW_LINE =
+  readFileSync(new URL("./flows/nodes.ts", import.meta.url), "utf8")
+    .split("\n")
+    .findIndex((line) => line.includes("throw new Error(`boom at message")) + 1;
 
 const NAMES = [
   "chain",
@@ -190,6 +197,8 @@ describe.each(MODES)("$label", (mode) => {
     const boom = node(out.result, "boom");
     expect(boom.error).toMatchObject({ nodeId: "boom", message: "boom at message 3" });
     expect(boom.error?.stack).toContain("boom at message 3");
+    // The stack names the node's source line, not the bundle the engine loaded.
+    expect(boom.error?.stack).toMatch(new RegExp(`flows/nodes\\.ts:${BOOM_THROW_LINE}:\\d+`));
     expect(node(out.result, "after").cause).toContain("'boom' failed");
     expect(out.events).toContainEqual(expect.objectContaining({ type: "nodeFailed", node: "boom" }));
   });

@@ -40,10 +40,24 @@ export default flow("small", ({ add, connect }) => {
 `;
 
 /** Compiles `entry` and emits into `out`; returns the compile result and the emit result. */
-async function buildInto(entry: string, out: string, format: "json" | "msgpack" = "json") {
-  const result = compile({ entry });
+/** Compiles and emits; TypeScript's type errors are left to the tests about them (these projects have no @types/node). */
+async function buildInto(
+  entry: string,
+  out: string,
+  format: "json" | "msgpack" = "json",
+  extraFiles: readonly { suffix: string; contents: string }[] = [],
+) {
+  const result = compile({ entry, typecheck: false });
   const emitted = result.ir
-    ? await emit({ ir: result.ir, modules: result.modules, outDir: out, format, projectRoot: result.projectRoot, displayRoot: scratch })
+    ? await emit({
+        ir: result.ir,
+        modules: result.modules,
+        outDir: out,
+        format,
+        projectRoot: result.projectRoot,
+        displayRoot: scratch,
+        extraFiles,
+      })
     : { files: [], diagnostics: result.diagnostics };
   return { result, emitted };
 }
@@ -68,7 +82,7 @@ describe("the compiler never runs user code", () => {
     expect(result.ir?.nodes.map((n) => n.id)).toEqual(["tick", "show"]);
     expect(emitted.diagnostics).toEqual([]);
     expect(existsSync(marker)).toBe(false);
-    expect(listFiles(out)).toEqual(["nodes/small/nodes.mjs", "small.ir.json"]);
+    expect(listFiles(out)).toEqual(["nodes/small/nodes.mjs", "nodes/small/nodes.mjs.map", "small.ir.json"]);
     expect(result.ir?.nodes[0]?.source?.file).toBe("main.flow.ts");
   });
 });
@@ -164,7 +178,14 @@ export default flow("second", ({ add, connect }) => {
     const first = await buildInto(join(dir, "first.flow.ts"), out);
     const firstFiles = Object.fromEntries(listFiles(out).map((f) => [f, readFileSync(join(out, f), "utf8")]));
     await buildInto(join(dir, "second.flow.ts"), out);
-    expect(listFiles(out)).toEqual(["first.ir.json", "nodes/first/nodes.mjs", "nodes/second/nodes.mjs", "second.ir.json"]);
+    expect(listFiles(out)).toEqual([
+      "first.ir.json",
+      "nodes/first/nodes.mjs",
+      "nodes/first/nodes.mjs.map",
+      "nodes/second/nodes.mjs",
+      "nodes/second/nodes.mjs.map",
+      "second.ir.json",
+    ]);
     // The first build's files are untouched, and its IR's modules export what it names.
     for (const [file, text] of Object.entries(firstFiles)) expect(readFileSync(join(out, file), "utf8")).toBe(text);
     for (const node of first.result.ir?.nodes ?? []) {
@@ -184,12 +205,17 @@ export default flow("second", ({ add, connect }) => {
       const out = join(dir, "out");
       const { emitted } = await buildInto(join(dir, "main.flow.ts"), out);
       expect(emitted.diagnostics).toEqual([]);
-      expect(listFiles(out)).toEqual([`${stem}.ir.json`, `nodes/${stem}/nodes.mjs`]);
+      expect(listFiles(out)).toEqual([`${stem}.ir.json`, `nodes/${stem}/nodes.mjs`, `nodes/${stem}/nodes.mjs.map`]);
     }
     const dir = project({ "nodes.ts": NODES, "main.flow.ts": FLOW.replace('flow("small"', `flow(${JSON.stringify(long)}`) });
-    const { emitted } = await buildInto(join(dir, "main.flow.ts"), join(dir, "out"));
+    // A descriptor written beside the IR (build --target dataflow) takes the same bounded stem.
+    const { emitted } = await buildInto(join(dir, "main.flow.ts"), join(dir, "out"), "json", [
+      { suffix: ".dataflow.yml", contents: "nodes: []\n" },
+    ]);
     expect(emitted.diagnostics).toEqual([]);
-    for (const file of listFiles(join(dir, "out"))) for (const part of file.split("/")) expect(part.length).toBeLessThanOrEqual(110);
+    const files = listFiles(join(dir, "out"));
+    expect(files.filter((f) => f.endsWith(".dataflow.yml"))).toHaveLength(1);
+    for (const file of files) for (const part of file.split("/")) expect(part.length).toBeLessThanOrEqual(115);
   });
 });
 
@@ -252,13 +278,14 @@ describe("@flowc/dsl is the module the specifier resolves to, wherever the flow 
         'import { Show } from "./nodes.js";\nimport { Tick } from "./fake-nodes.js";',
       ),
     });
-    const clock = compile({ entry: join(dir, "clock.flow.ts"), displayRoot: dir });
+    // The look-alikes do not type as the DSL's functions: only the flow checks are asserted here.
+    const clock = compile({ entry: join(dir, "clock.flow.ts"), displayRoot: dir, typecheck: false });
     expect(clock.diagnostics.map((d) => d.code)).toEqual(["FLC2001"]);
     expect(clock.diagnostics[0]?.message).toBe(
       "Cannot evaluate 'rate' statically: calls to user functions are not evaluated (the compiler never runs flow code); inline the values or use a const.",
     );
     expect(clock.diagnostics[0]).toMatchObject({ file: "clock.flow.ts", line: 5 });
-    const fake = compile({ entry: join(dir, "node.flow.ts"), displayRoot: dir });
+    const fake = compile({ entry: join(dir, "node.flow.ts"), displayRoot: dir, typecheck: false });
     expect(fake.diagnostics.map((d) => d.code)).toEqual(["FLC2001"]);
     expect(fake.diagnostics[0]).toMatchObject({ file: "fake-nodes.ts", line: 2 });
     expect(fake.diagnostics[0]?.message).toContain("Cannot evaluate 'node' statically: calls to user functions are not evaluated");
@@ -346,5 +373,40 @@ export default flow("tank", ({ add, connect }) => {
     expect(result.diagnostics.map((d) => [d.code, d.message])).toEqual([
       ["FLC2010", "Param 'max' of node 'tank' must be integer > 0, but the flow gives 0."],
     ]);
+  });
+});
+
+describe("TypeScript's own type errors", () => {
+  const BAD_NODES = `import { node } from "@flowc/dsl";
+import { z } from "zod";
+const label: string = 42;
+export const Tick = node("Tick", { outputs: { n: z.number() }, step: () => ({ n: "one" }) });
+export const Show = node("Show", { inputs: { n: z.number() }, step: () => undefined });
+export { label };
+`;
+
+  it("are reported for the modules the flow imports, at their lines, with TypeScript's codes, and no IR is built", () => {
+    const dir = project({ "nodes.ts": BAD_NODES, "main.flow.ts": FLOW });
+    const result = compile({ entry: join(dir, "main.flow.ts"), displayRoot: dir });
+    expect(result.ir).toBeUndefined();
+    expect(result.diagnostics.map((d) => [d.code, d.name, d.file, d.line, d.column])).toEqual([
+      ["TS2322", "TypeScriptError", "nodes.ts", 3, 7],
+      ["TS2322", "TypeScriptError", "nodes.ts", 4, 64],
+    ]);
+    expect(result.diagnostics[0]?.message).toBe("Type 'number' is not assignable to type 'string'.");
+    expect(result.diagnostics[1]?.message).toContain("Type 'string' is not assignable to type 'number'.");
+  });
+
+  it("are skipped with typecheck: false (--no-typecheck): the flow checks alone decide", () => {
+    const dir = project({ "nodes.ts": BAD_NODES, "main.flow.ts": FLOW });
+    const result = compile({ entry: join(dir, "main.flow.ts"), displayRoot: dir, typecheck: false });
+    expect(result.diagnostics).toEqual([]);
+    expect(result.ir?.name).toBe("small");
+  });
+
+  it("are not repeated after a syntax error or a missing module", () => {
+    const dir = project({ "main.flow.ts": FLOW.replace("./nodes.js", "./missing.js") });
+    const result = compile({ entry: join(dir, "main.flow.ts"), displayRoot: dir });
+    expect(result.diagnostics.map((d) => d.code)).toEqual(["FLC2021"]);
   });
 });

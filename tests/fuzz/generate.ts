@@ -252,6 +252,31 @@ function mutateValue(rng: Rng, root: Json, specials: Specials, ops: readonly str
   return done;
 }
 
+/** The largest JSON text a generated case may spell (the 63 MB nested-array document fits). */
+const MAX_CASE_TEXT = 80_000_000;
+
+/** Whether `value` as compact JSON is longer than `limit` characters, counted without building the text. */
+function jsonSizeOver(value: Json, limit: number): boolean {
+  let size = 0;
+  const todo: unknown[] = [value];
+  while (todo.length > 0) {
+    if (size > limit) return true;
+    const v = todo.pop();
+    if (typeof v === "string") size += v.length + 2;
+    else if (Array.isArray(v)) {
+      size += 2 + v.length;
+      for (const item of v) todo.push(item);
+    } else if (v !== null && typeof v === "object") {
+      for (const [k, item] of Object.entries(v)) {
+        size += k.length + 4;
+        todo.push(item);
+      }
+      size += 2;
+    } else size += String(v).length;
+  }
+  return size > limit;
+}
+
 function splice(text: string, specials: Specials, pick: (s: Special) => string): string {
   return text.replace(/"?'?@@FUZZ(\d+)@@'?"?/g, (_, i: string) => pick(specials.items[Number(i)] as Special));
 }
@@ -324,10 +349,22 @@ const IR_COMMANDS = [
 ] as const;
 
 /** Mutated IR as JSON text: structure, values, nesting, numbers, prototype keys, bytes. */
+/**
+ * The base IR with random value mutations. Copies of a value that shares a huge string can
+ * spell gigabytes, which would stall the test process itself: such a draw is made again
+ * without copies (deterministically, from the same rng).
+ */
+function mutatedIr(rng: Rng, bases: Bases): { value: Json; specials: Specials; done: string[] } {
+  for (let attempt = 0; ; attempt++) {
+    const specials = new Specials();
+    const value = JSON.parse(bases.irText) as Json;
+    const done = mutateValue(rng, value, specials, attempt === 0 ? VALUE_OPS : VALUE_OPS.filter((op) => op !== "copies"));
+    if (!jsonSizeOver(value, MAX_CASE_TEXT)) return { value, specials, done };
+  }
+}
+
 export function irJsonCase(rng: Rng, id: string, bases: Bases): FuzzCase {
-  const specials = new Specials();
-  const value = JSON.parse(bases.irText) as Json;
-  const done = mutateValue(rng, value, specials);
+  const { value, specials, done } = mutatedIr(rng, bases);
   const text = splice(JSON.stringify(value, null, rng.chance(0.7) ? 2 : 0), specials, (s) => s.json);
   let bytes: Uint8Array = Buffer.from(text);
   if (rng.chance(0.2)) {
@@ -347,9 +384,7 @@ export function irJsonCase(rng: Rng, id: string, bases: Bases): FuzzCase {
 
 /** Mutated IR as MessagePack: the same mutations, packed, plus hostile headers. */
 export function irMsgpackCase(rng: Rng, id: string, bases: Bases): FuzzCase {
-  const specials = new Specials();
-  const value = JSON.parse(bases.irText) as Json;
-  const done = mutateValue(rng, value, specials);
+  const { value, specials, done } = mutatedIr(rng, bases);
   let bytes = spliceBytes(packr.pack(value), specials);
   if (rng.chance(0.4)) {
     const damaged = corrupt(rng, bytes);

@@ -7,6 +7,13 @@ const early = (signal) => {
 };
 process.on("SIGINT", early);
 process.on("SIGTERM", early);
+// `flowc … | head`: a reader that leaves early is not an error of flowc's.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (error) => {
+    if (error.code !== "EPIPE") throw error;
+    process.exit(process.exitCode ?? 0);
+  });
+}
 const { main, processIo } = await import("../dist/index.js");
 process.off("SIGINT", early);
 process.off("SIGTERM", early);

@@ -40,9 +40,9 @@ function apiIo(options: ApiOptions): CliIo {
 /** `flowc check` as a function: the flow's IR when it compiles, and every diagnostic. */
 export async function check(
   entry: string,
-  options: ApiOptions & { readonly flow?: string } = {},
+  options: ApiOptions & { readonly flow?: string; readonly typecheck?: boolean } = {},
 ): Promise<{ ok: boolean; ir: Ir | undefined; diagnostics: readonly Diagnostic[] }> {
-  const compiled = compileEntry(apiIo(options), entry, options.flow);
+  const compiled = compileEntry(apiIo(options), entry, options);
   if ("diagnostics" in compiled) return { ok: false, ir: undefined, diagnostics: compiled.diagnostics };
   const { result } = compiled;
   return { ok: result.ir !== undefined && !hasErrors(result.diagnostics), ir: result.ir, diagnostics: result.diagnostics };
@@ -56,6 +56,8 @@ export async function build(
     readonly format?: "json" | "msgpack";
     readonly target?: "ir" | "dataflow";
     readonly flow?: string;
+    /** False: skip TypeScript's own type errors (as `--no-typecheck`). */
+    readonly typecheck?: boolean;
   } = {},
 ): Promise<{ ok: boolean; ir: Ir | undefined; files: readonly string[]; diagnostics: readonly Diagnostic[] }> {
   return buildFlow(apiIo(options), entry, { ...options, ...(options.outDir !== undefined ? { out: options.outDir } : {}), write: true });
@@ -78,6 +80,8 @@ export interface RunOptions extends ApiOptions {
   readonly signal?: AbortSignal;
   /** The flow to run when the file exports several. */
   readonly flow?: string;
+  /** False: skip TypeScript's own type errors (as `--no-typecheck`). */
+  readonly typecheck?: boolean;
   /** With an IR value: the directory its `impl.module` paths are relative to. */
   readonly baseDir?: string;
 }
@@ -117,7 +121,7 @@ export function run(source: string | Ir, options: RunOptions = {}): FlowRun {
     const runtime = resolved.runtime;
     const loaded =
       typeof source === "string"
-        ? await loadEntry(io, source, options.flow)
+        ? await loadEntry(io, source, options)
         : { ir: source, baseDir: resolve(io.cwd, options.baseDir ?? "."), warnings: [] as readonly Diagnostic[] };
     if ("diagnostics" in loaded) throw RuntimeError.from(loaded.diagnostics);
     const temp = "temp" in loaded ? loaded.temp : undefined;
@@ -210,6 +214,8 @@ const testingNodes = new URL(fromSource ? "../dist/testing/nodes.js" : "./testin
 export interface TestFlowOptions extends ApiOptions {
   /** The flow to test when the file exports several. */
   readonly flow?: string;
+  /** False: skip TypeScript's own type errors (as `--no-typecheck`). */
+  readonly typecheck?: boolean;
   /**
    * Messages to send into input ports, by `"node.port"`: each list is sent in order on a
    * channel of its own, then closed; whatever fed that port in the flow is replaced.
@@ -244,7 +250,7 @@ export async function testFlow(source: string | Ir, options: TestFlowOptions = {
   let baseDir: string;
   let temp: string | undefined;
   if (typeof source === "string") {
-    const loaded = await loadEntry(io, source, options.flow);
+    const loaded = await loadEntry(io, source, options);
     if ("diagnostics" in loaded) throw RuntimeError.from(loaded.diagnostics);
     ir = loaded.ir;
     baseDir = loaded.baseDir;

@@ -11,16 +11,29 @@ import type { CliIo } from "./io.js";
 const FLOW_FILE = /\.(m|c)?tsx?$/;
 const DESCRIPTOR_FILE = /\.ya?ml$/i;
 
+/** Which flow of a file to compile, and whether TypeScript's type errors count (default: they do). */
+export interface EntryChoice {
+  readonly flow?: string | undefined;
+  readonly typecheck?: boolean | undefined;
+}
+
 /** Checks the entry argument and compiles it; diagnostics when it is not a flow file or cannot be read. */
 export function compileEntry(
   io: CliIo,
   entry: string,
-  flow: string | undefined,
+  choice: EntryChoice = {},
 ): { result: CompileResult } | { diagnostics: Diagnostic[] } {
   if (!FLOW_FILE.test(entry)) return { diagnostics: [createDiagnostic("UnknownFileKind", { path: entry, expected: ".ts (a flow file)" })] };
   const read = readInputFile(io.cwd, entry, "flow file");
   if ("diagnostics" in read) return read;
-  return { result: compile({ entry: resolve(io.cwd, entry), displayRoot: io.cwd, ...(flow !== undefined && { flow }) }) };
+  return {
+    result: compile({
+      entry: resolve(io.cwd, entry),
+      displayRoot: io.cwd,
+      typecheck: choice.typecheck !== false,
+      ...(choice.flow !== undefined && { flow: choice.flow }),
+    }),
+  };
 }
 
 /** A flow to run: its IR and the directory its node modules resolve against. */
@@ -43,9 +56,9 @@ export type LoadResult = Loaded | { diagnostics: readonly Diagnostic[]; sources?
  * Dora-dialect descriptor (its hand-written nodes bundled likewise), or an IR file. Nothing is
  * printed: warnings come back with the result.
  */
-export async function loadEntry(io: CliIo, entry: string, flow: string | undefined): Promise<LoadResult> {
+export async function loadEntry(io: CliIo, entry: string, choice: EntryChoice = {}): Promise<LoadResult> {
   if (FLOW_FILE.test(entry)) {
-    const compiled = compileEntry(io, entry, flow);
+    const compiled = compileEntry(io, entry, choice);
     if ("diagnostics" in compiled) return compiled;
     const { result } = compiled;
     if (!result.ir || hasErrors(result.diagnostics)) return { diagnostics: result.diagnostics };

@@ -38,11 +38,12 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .addOption(new Option("--format <format>", "IR file format: json or msgpack").default("json"))
     .addOption(new Option("--target <target>", "what to build: ir, or dataflow (also a Dora-dialect descriptor)").default("ir"))
     .option("--flow <name>", "the flow to build when the file exports several")
+    .option("--no-typecheck", "skip TypeScript's own type errors (the flow checks still run)")
     .option("--json", "print {ok, name, files, diagnostics} as JSON on stdout")
     .action(
       async (
         entry: string,
-        options: { target?: string; out?: string; printIr?: boolean; format?: string; json?: boolean; flow?: string },
+        options: { target?: string; out?: string; printIr?: boolean; format?: string; json?: boolean; flow?: string; typecheck?: boolean },
       ) => {
         exitCode = await buildCommand(io, entry, options);
       },
@@ -53,8 +54,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .description("type-check and validate a flow file without writing anything")
     .argument("<entry>", "a flow file (.ts)")
     .option("--flow <name>", "the flow to check when the file exports several")
+    .option("--no-typecheck", "skip TypeScript's own type errors (the flow checks still run)")
     .option("--json", "print {ok, diagnostics} as JSON on stdout")
-    .action((entry: string, options: { json?: boolean; flow?: string }) => {
+    .action((entry: string, options: { json?: boolean; flow?: string; typecheck?: boolean }) => {
       exitCode = checkCommand(io, entry, options);
     });
 
@@ -95,6 +97,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .option("--record <file.jsonl>", "write one JSON line per delivered message: {channel, seq, t, value}")
     .option("--print-ir", "print the canonical IR JSON on stdout before running")
     .option("--flow <name>", "the flow to run when the file exports several")
+    .option("--no-typecheck", "skip TypeScript's own type errors (the flow checks still run)")
     .option("--json", "print the RunResult as JSON, as the last line on stdout")
     .action(async (entry: string, options: RunOptions) => {
       exitCode = await runCommand(io, entry, options);
@@ -121,11 +124,20 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .option("--duration <seconds>", "stop the dataflow after this many seconds")
     .option("--config <file>", "the flowc.config.json to use instead of the discovered one")
     .option("--flow <name>", "the flow to start when the file exports several")
+    .option("--no-typecheck", "skip TypeScript's own type errors (the flow checks still run)")
     .option("--json", "print the dataflow summary as JSON")
     .action(
       async (
         entry: string,
-        options: { name?: string; attach?: boolean; duration?: string; config?: string; flow?: string; json?: boolean },
+        options: {
+          name?: string;
+          attach?: boolean;
+          duration?: string;
+          config?: string;
+          flow?: string;
+          typecheck?: boolean;
+          json?: boolean;
+        },
       ) => {
         exitCode = await startCommand(io, entry, options);
       },

@@ -43,6 +43,7 @@ import { Abort, diagnosticAt, relativePath, type Where } from "./located.js";
 import { type NodeDefInfo, readNodeDef, type SchemaOf } from "./nodedefs.js";
 import { findProjectRoot } from "./project-root.js";
 import { constInitializer, unwrap } from "./syntax.js";
+import { typeDiagnostics } from "./typecheck.js";
 import { typeToSchema } from "./types.js";
 import { FRONTEND_VERSION } from "./version.js";
 import { readZodSchema, type ZodReading } from "./zod-schema.js";
@@ -54,6 +55,8 @@ export interface CompileOptions {
   readonly flow?: string;
   /** Diagnostics show paths relative to this directory (default: the process cwd). */
   readonly displayRoot?: string;
+  /** Report TypeScript's own type errors for the flow file and the modules it imports (default true). */
+  readonly typecheck?: boolean;
 }
 
 /** A module that defines node definitions used by the flow, to be bundled for runtimes. */
@@ -154,6 +157,23 @@ function compileUnguarded(options: CompileOptions): CompileResult {
   const projectRoot = findProjectRoot(entry);
   const where: Where = { displayRoot: options.displayRoot ?? process.cwd() };
   const { project, file } = createProject(entry, projectRoot);
+  const result = compileFlow(project, file, options, where, entry, projectRoot);
+  if (options.typecheck === false) return result;
+  // A syntax error or a missing module: TypeScript's semantic errors would only repeat it.
+  if (result.diagnostics.some((d) => d.name === "TypeScriptSyntax" || d.name === "ModuleNotFound")) return result;
+  const typeErrors = typeDiagnostics(project, where);
+  if (typeErrors.length === 0) return result;
+  return { diagnostics: [...typeErrors, ...result.diagnostics], modules: [], projectRoot };
+}
+
+function compileFlow(
+  project: Project,
+  file: SourceFile,
+  options: CompileOptions,
+  where: Where,
+  entry: string,
+  projectRoot: string,
+): CompileResult {
   const diagnostics: Diagnostic[] = [];
 
   const syntax = project.getProgram().compilerObject.getSyntacticDiagnostics(file.compilerNode);

@@ -14,6 +14,11 @@ export interface EmitOptions {
   readonly projectRoot: string;
   /** Diagnostics show paths relative to this directory. */
   readonly displayRoot: string;
+  /**
+   * More files derived from the IR, written with it, all or nothing: `suffix` follows the
+   * flow's file-name stem (`.dataflow.yml` → `<stem>.dataflow.yml`).
+   */
+  readonly extraFiles?: readonly { readonly suffix: string; readonly contents: string }[];
 }
 
 export interface EmitResult {
@@ -44,6 +49,10 @@ export async function emit(options: EmitOptions): Promise<EmitResult> {
         outfile: join(outDir, module.output),
         legalComments: "none",
         logLevel: "silent",
+        // A linked map next to each bundle (paths only, no copies of the sources): the runtimes
+        // turn a failing step's stack back into the user's file.ts:line:col.
+        sourcemap: "linked",
+        sourcesContent: false,
         banner: {
           js: `// Bundled by flowc from ${module.file.startsWith("/") ? relativePath(options.projectRoot, module.file) : module.file}. Do not edit.`,
         },
@@ -64,8 +73,10 @@ export async function emit(options: EmitOptions): Promise<EmitResult> {
     }
   }
   if (diagnostics.length > 0) return { files: [], diagnostics };
-  const irFile = join(outDir, `${flowFileStem(options.ir.name)}.ir.${options.format}`);
+  const stem = flowFileStem(options.ir.name);
+  const irFile = join(outDir, `${stem}.ir.${options.format}`);
   outputs.push({ path: irFile, contents: options.format === "json" ? encodeJson(options.ir) : encodeMsgpack(options.ir) });
+  for (const extra of options.extraFiles ?? []) outputs.push({ path: join(outDir, `${stem}${extra.suffix}`), contents: extra.contents });
   // Every temporary file first, then the renames: a disk that fills up or a directory that
   // cannot be written stops the build before any file is replaced.
   const written: { temporary: string; path: string }[] = [];

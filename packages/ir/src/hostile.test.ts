@@ -26,12 +26,15 @@ describe("deeply nested documents", () => {
     `{"irVersion":1,"name":"deep","nodes":[{"id":"a","type":"T","impl":{"module":"a.mjs","export":"A"},"clock":{"kind":"rate","hz":1},"params":{"p":${params}}}],"meta":{"compiler":"x","sourceHash":null}}`;
 
   for (const depth of [5_000, 100_000]) {
-    it(`a document nested ${depth} levels deep is located without overflowing the stack`, () => {
+    it(`a document nested ${depth} levels deep is FLC1007 at the first bracket too deep, before it is parsed`, () => {
       const text = nested(depth);
       const loaded = loadIr(text);
-      expect(loaded.diagnostics.map((d) => [d.code, d.path])).toEqual([[code("IrInvalidValue"), ""]]);
+      expect(loaded.diagnostics.map((d) => [d.code, d.line, d.column])).toEqual([[code("IrTooComplex"), 1, MAX_NESTING + 1]]);
+      expect(loaded.diagnostics[0]?.message).toContain(`deeper than ${MAX_NESTING} levels`);
+      // Locating keeps the position it has, and indexes a text this deep without recursion.
       const [located] = new JsonLocator(text).locateAll(loaded.diagnostics, "deep.ir.json");
-      expect(located).toMatchObject({ line: 1, column: 1 });
+      expect(located).toMatchObject({ line: 1, column: MAX_NESTING + 1 });
+      expect(new JsonLocator(text).locate(`/${"0/".repeat(depth - 2)}0`)).toMatchObject({ line: 1 });
     });
 
     it(`params nested ${depth} levels deep are FLC1007 at the first level too deep, located`, () => {
@@ -39,15 +42,12 @@ describe("deeply nested documents", () => {
       const loaded = loadIr(text);
       expect(loaded.diagnostics.map((d) => d.code)).toEqual([code("IrTooComplex")]);
       // params is level 4, its value 5: the container at level MAX_NESTING + 1 is reported.
-      const path = loaded.diagnostics[0]?.path ?? "";
-      expect(path.split("/").length - 1).toBe(MAX_NESTING);
-      const [located] = new JsonLocator(text).locateAll(loaded.diagnostics, "deep.ir.json");
-      expect(located?.column).toBe(text.indexOf('"p":[') + 4 + 1 + (MAX_NESTING - 4));
+      expect(loaded.diagnostics[0]?.column).toBe(text.indexOf('"p":[') + 4 + 1 + (MAX_NESTING - 4));
     });
 
-    it(`a syntax error ${depth} levels deep is FLC1001 with its position`, () => {
+    it(`unclosed arrays ${depth} levels deep are refused as too deep`, () => {
       const text = `${"[".repeat(depth)}}`;
-      expect(loadIr(text).diagnostics.map((d) => [d.code, d.line, d.column])).toEqual([[code("IrJsonSyntax"), 1, depth + 1]]);
+      expect(loadIr(text).diagnostics.map((d) => [d.code, d.line, d.column])).toEqual([[code("IrTooComplex"), 1, MAX_NESTING + 1]]);
     });
 
     it(`MessagePack nested ${depth} levels deep is refused before it is unpacked`, () => {
@@ -61,6 +61,16 @@ describe("deeply nested documents", () => {
       }
     });
   }
+
+  it("a syntax error inside the nesting limit is FLC1001 with its position", () => {
+    const text = `${"[".repeat(200)}}`;
+    expect(loadIr(text).diagnostics.map((d) => [d.code, d.line, d.column])).toEqual([[code("IrJsonSyntax"), 1, 201]]);
+  });
+
+  it("brackets inside strings do not count as nesting", () => {
+    const text = withParams(JSON.stringify("[".repeat(10_000)));
+    expect(loadIr(text).diagnostics.map((d) => d.code)).not.toContain(code("IrTooComplex"));
+  });
 
   it("params exactly at the limit load", () => {
     // params (level 4) holding 252 nested arrays reaches level 256.

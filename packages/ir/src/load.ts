@@ -3,7 +3,7 @@ import { createDiagnostic, type Diagnostic, hasErrors, quote } from "./diagnosti
 import { scanJsonText } from "./diagnostics/json-text.js";
 import { offsetToPosition } from "./diagnostics/locate.js";
 import { scanMsgpack } from "./msgpack-scan.js";
-import { IR_VERSION, type Ir, SUPPORTED_IR_VERSIONS } from "./schema.js";
+import { IR_VERSION, type Ir, MAX_NESTING, SUPPORTED_IR_VERSIONS } from "./schema.js";
 import { checkSemantics, type SemanticOptions } from "./validate/semantics.js";
 import { parseStructure } from "./validate/structure.js";
 
@@ -68,6 +68,14 @@ function sniff(bytes: Uint8Array): IrFormat {
 
 export function decodeJsonText(text: string): { value: unknown } | { diagnostics: Diagnostic[] } {
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  // Refused before it is parsed, as MessagePack is: millions of nested arrays would cost
+  // JSON.parse gigabytes, and no IR nests deeper than MAX_NESTING.
+  const deep = tooDeepAt(body);
+  if (deep !== undefined) {
+    const position = offsetToPosition(body, deep);
+    const detail = `it nests arrays and objects deeper than ${MAX_NESTING} levels (at line ${position.line}, column ${position.column})`;
+    return { diagnostics: [createDiagnostic("IrTooComplex", { detail }, { ...position, length: 1 })] };
+  }
   try {
     return { value: JSON.parse(body) };
   } catch (error) {
@@ -82,6 +90,24 @@ export function decodeJsonText(text: string): { value: unknown } | { diagnostics
     const detail = `${first.message} at line ${position.line}, column ${position.column}`;
     return { diagnostics: [createDiagnostic("IrJsonSyntax", { detail }, { ...position, length: first.length })] };
   }
+}
+
+/** The offset of the first bracket or brace that opens level MAX_NESTING + 1 (outside strings), if any. */
+function tooDeepAt(text: string): number | undefined {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // a backslash escapes the next character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > MAX_NESTING) return i;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return undefined;
 }
 
 export function decodeMsgpackBytes(bytes: Uint8Array): { value: unknown } | { diagnostics: Diagnostic[] } {

@@ -50,6 +50,9 @@ export async function loadNode(node: IrNode, baseDir: string): Promise<LoadedNod
   try {
     let pending = moduleCache.get(file);
     if (!pending) {
+      // Bundles carry source maps: stacks of node code then name the user's .ts lines, on
+      // every engine (each thread and process loads its nodes through here).
+      process.setSourceMapsEnabled(true);
       pending = import(pathToFileURL(file).href) as Promise<Record<string, unknown>>;
       moduleCache.set(file, pending);
       pending.catch(() => moduleCache.delete(file));

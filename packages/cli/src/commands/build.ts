@@ -1,5 +1,5 @@
-import { accessSync, constants, existsSync, renameSync, statSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { accessSync, constants, existsSync, statSync } from "node:fs";
+import { resolve } from "node:path";
 import { descriptorToYaml, lowerToDescriptor } from "@flowc/dora";
 import { emit } from "@flowc/frontend";
 import { createDiagnostic, type Diagnostic, diagnosticsToJson, encodeJson, hasErrors, type Ir } from "@flowc/ir";
@@ -19,6 +19,7 @@ export interface BuildOptions {
   format?: string;
   json?: boolean;
   flow?: string;
+  typecheck?: boolean;
 }
 
 /** What a build produced: the IR and the files written (paths as given to `io.cwd`), or why not. */
@@ -38,7 +39,7 @@ export interface BuiltFlow {
 export async function buildFlow(
   io: CliIo,
   entry: string,
-  options: { target?: string; out?: string; format?: string; flow?: string; write: boolean },
+  options: { target?: string; out?: string; format?: string; flow?: string; typecheck?: boolean; write: boolean },
 ): Promise<BuiltFlow> {
   const failed = (diagnostics: readonly Diagnostic[]): BuiltFlow => ({ ok: false, ir: undefined, files: [], diagnostics });
   const target = options.target ?? "ir";
@@ -55,7 +56,7 @@ export async function buildFlow(
     const problem = outputDirProblem(resolve(io.cwd, options.out ?? DEFAULT_OUT_DIR));
     if (problem) return failed([createDiagnostic("FileUnwritable", { path: options.out ?? DEFAULT_OUT_DIR, detail: problem })]);
   }
-  const compiled = compileEntry(io, entry, options.flow);
+  const compiled = compileEntry(io, entry, options);
   if ("diagnostics" in compiled) return failed(compiled.diagnostics);
   const { result } = compiled;
   if (!result.ir || hasErrors(result.diagnostics)) return failed(result.diagnostics);
@@ -70,16 +71,12 @@ export async function buildFlow(
       format,
       projectRoot: result.projectRoot,
       displayRoot: io.cwd,
+      // Next to the IR, written with it: the descriptor's `args` name the node modules relative to it.
+      extraFiles: target === "dataflow" ? [{ suffix: ".dataflow.yml", contents: descriptorToYaml(lowerToDescriptor(result.ir)) }] : [],
     });
     diagnostics.push(...emitted.diagnostics);
     files = emitted.files.map((f) => displayPath(io.cwd, f));
     if (hasErrors(emitted.diagnostics)) return failed(diagnostics);
-    if (target === "dataflow") {
-      // Next to the IR: the descriptor's `args` name the node modules relative to it.
-      const yamlFile = join(outDir, `${result.ir.name}.dataflow.yml`);
-      writeFileAtomic(yamlFile, descriptorToYaml(lowerToDescriptor(result.ir)));
-      files = [...files, displayPath(io.cwd, yamlFile)];
-    }
   }
   return { ok: true, ir: result.ir, files, diagnostics };
 }
@@ -107,8 +104,8 @@ export async function buildCommand(io: CliIo, entry: string, options: BuildOptio
   return ExitCode.Ok;
 }
 
-export function checkCommand(io: CliIo, entry: string, options: { json?: boolean; flow?: string }): ExitCode {
-  const compiled = compileEntry(io, entry, options.flow);
+export function checkCommand(io: CliIo, entry: string, options: { json?: boolean; flow?: string; typecheck?: boolean }): ExitCode {
+  const compiled = compileEntry(io, entry, options);
   if ("diagnostics" in compiled) return report(io, compiled.diagnostics, { json: options.json === true });
   const { result } = compiled;
   if (options.json || !result.ir) return report(io, result.diagnostics, { json: options.json === true });
@@ -117,13 +114,6 @@ export function checkCommand(io: CliIo, entry: string, options: { json?: boolean
     `${displayPath(io.cwd, entry)}: flow '${result.ir.name}' is valid (${plural(result.ir.nodes.length, "node")}, ${plural(result.ir.channels.length, "channel")})\n`,
   );
   return ExitCode.Ok;
-}
-
-/** Writes through a temporary file and a rename, so a crash never leaves half a file. */
-function writeFileAtomic(file: string, text: string): void {
-  const temp = `${file}.${process.pid}.tmp`;
-  writeFileSync(temp, text);
-  renameSync(temp, file);
 }
 
 /** Why `dir` cannot be a build's output directory (made if missing), or undefined when it can. */

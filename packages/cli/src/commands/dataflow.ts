@@ -96,7 +96,7 @@ function describeDaemon(s: DaemonStatus): string {
 export async function startCommand(
   io: CliIo,
   entry: string,
-  options: { name?: string; attach?: boolean; duration?: string; config?: string; flow?: string; json?: boolean },
+  options: { name?: string; attach?: boolean; duration?: string; config?: string; flow?: string; typecheck?: boolean; json?: boolean },
 ): Promise<number> {
   const durationMs = parseDuration(options.duration);
   if (typeof durationMs === "object") return report(io, [durationMs]);
@@ -106,7 +106,7 @@ export async function startCommand(
   const configResult = loadConfig(io.cwd, options.config);
   if (!configResult.ok) return report(io, configResult.diagnostics);
   return withClient(io, async (client) => {
-    const loaded = await loadEntry(io, entry, options.flow);
+    const loaded = await loadEntry(io, entry, options);
     if ("diagnostics" in loaded) return report(io, loaded.diagnostics, loaded.sources ? { sources: loaded.sources } : {});
     report(io, loaded.warnings, loaded.sources ? { sources: loaded.sources } : {});
     try {

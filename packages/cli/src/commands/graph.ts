@@ -13,7 +13,7 @@ export function graphCommand(io: CliIo, file: string, options: { format?: string
   }
   let ir: Ir;
   if (/\.(m|c)?tsx?$/.test(file)) {
-    const compiled = compileEntry(io, file, undefined);
+    const compiled = compileEntry(io, file, { typecheck: false });
     if ("diagnostics" in compiled) return report(io, compiled.diagnostics);
     report(io, compiled.result.diagnostics);
     if (!compiled.result.ir) return exitCodeFor(compiled.result.diagnostics);

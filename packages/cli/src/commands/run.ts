@@ -29,6 +29,7 @@ export interface RunOptions {
   printIr?: boolean;
   json?: boolean;
   flow?: string;
+  typecheck?: boolean;
 }
 
 /**
@@ -99,7 +100,7 @@ async function run(
     return ExitCode.Interrupted;
   }
 
-  const loaded = await loadEntry(io, entry, options.flow);
+  const loaded = await loadEntry(io, entry, options);
   if ("diagnostics" in loaded) {
     recorder?.discard();
     return fail(loaded.diagnostics, loaded.sources);

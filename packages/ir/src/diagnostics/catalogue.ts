@@ -340,6 +340,12 @@ export const catalogue = {
     message: "{message} (TS{tsCode}).",
     doc: "The flow file has a TypeScript syntax error.",
   },
+  TypeScriptError: {
+    code: 2026,
+    severity: "error",
+    message: "{detail}",
+    doc: "TypeScript reports a type error in the flow file or a module it imports — what `tsc --noEmit` reports with the project's tsconfig.json. It is shown with TypeScript's own code (`error TS2322: …`) in place of FLC2026.",
+  },
   BundleFailed: {
     code: 2020,
     severity: "error",

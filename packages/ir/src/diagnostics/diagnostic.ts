@@ -76,6 +76,10 @@ export function quote(value: unknown): string {
   if (value === undefined) return "nothing";
   if (typeof value === "number" && !Number.isFinite(value)) return String(value);
   if (typeof value === "bigint") return `${value}n`;
+  if (Array.isArray(value) || (value !== null && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype)) {
+    const text = jsonPreview(value, 60);
+    return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+  }
   try {
     const text = JSON.stringify(value);
     if (text === undefined) return clipText(String(value), 60);
@@ -84,6 +88,63 @@ export function quote(value: unknown): string {
     // Too deep for JSON.stringify, or cyclic: say what it is instead.
     return Array.isArray(value) ? "[...]" : typeof value === "object" && value !== null ? "{...}" : typeof value;
   }
+}
+
+type Frame =
+  | { readonly text: string }
+  | { readonly items: readonly unknown[]; next: number }
+  | { readonly object: object; keys?: string[]; next: number };
+
+/**
+ * The start of a value's JSON text, at least `max` characters of it when it is longer: written
+ * without recursion and without visiting more of the value than it prints, so quoting a param
+ * nested thousands of levels deep, or an array of a million items, costs a few steps.
+ */
+export function jsonPreview(value: unknown, max: number): string {
+  let out = "";
+  const todo: (Frame | { readonly value: unknown })[] = [{ value }];
+  while (todo.length > 0 && out.length <= max) {
+    const top = todo[todo.length - 1] as Frame | { readonly value: unknown };
+    if ("text" in top) {
+      todo.pop();
+      out += top.text;
+    } else if ("items" in top) {
+      if (top.next >= top.items.length) {
+        todo.pop();
+        out += "]";
+      } else {
+        if (top.next > 0) out += ",";
+        const item = top.items[top.next++];
+        todo.push({ value: item === undefined || typeof item === "function" ? null : item });
+      }
+    } else if ("object" in top) {
+      top.keys ??= Object.keys(top.object).filter((k) => {
+        const v = (top.object as Record<string, unknown>)[k];
+        return v !== undefined && typeof v !== "function";
+      });
+      if (top.next >= top.keys.length) {
+        todo.pop();
+        out += "}";
+      } else {
+        const key = top.keys[top.next++] as string;
+        out += `${top.next > 1 ? "," : ""}${JSON.stringify(key.slice(0, max))}:`;
+        todo.push({ value: (top.object as Record<string, unknown>)[key] });
+      }
+    } else {
+      todo.pop();
+      const v = top.value;
+      if (Array.isArray(v)) {
+        out += "[";
+        todo.push({ items: v, next: 0 });
+      } else if (v !== null && typeof v === "object") {
+        out += "{";
+        todo.push({ object: v, next: 0 });
+      } else if (typeof v === "string") out += JSON.stringify(v.slice(0, max + 1));
+      else if (typeof v === "bigint") out += `${v}n`;
+      else out += JSON.stringify(v) ?? "null";
+    }
+  }
+  return out;
 }
 
 /** A user-given string as a message shows it: whole, or its start and how long it is. */

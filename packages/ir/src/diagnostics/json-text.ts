@@ -43,10 +43,19 @@ const ARRAY = 1;
 const SCALAR = 2;
 
 /**
+ * How deep the index goes: values nested deeper are read but not indexed, and a pointer into
+ * them locates at their deepest indexed ancestor. Past MAX_NESTING (256), so everything the
+ * validator can point at inside the limit is found; a hostile document of millions of nested
+ * arrays then costs an index of its first 300 levels only.
+ */
+export const MAX_INDEXED_DEPTH = 300;
+
+/**
  * The values of a JSON text and where they are, in flat typed arrays: value `i` spans
  * `start[i]..end[i]`, lives in `parent[i]` (-1 for the root) and, inside an object, has the
- * property name `key[i]` spelled at `keyStart[i]..keyEnd[i]`. Built without recursion, so a
- * document nested 100,000 levels deep is indexed like a flat one.
+ * property name `key[i]` spelled at `keyStart[i]..keyEnd[i]`. Built without recursion and
+ * only `MAX_INDEXED_DEPTH` levels deep, so a document nested 100,000 levels deep is indexed
+ * like a flat one.
  */
 export class JsonIndex {
   count = 0;
@@ -57,8 +66,9 @@ export class JsonIndex {
   keyStart = new Int32Array(64);
   keyEnd = new Int32Array(64);
   readonly key: (string | undefined)[] = [];
-  /** Children of each container in order, by parent. Filled lazily on lookup. */
-  #children: Map<number, number[]> | undefined;
+  /** Children of each container in document order: those of `i` are `#list[#offsets[i]..#offsets[i + 1]]`. Built on the first lookup. */
+  #offsets: Int32Array | undefined;
+  #list: Int32Array | undefined;
   #members = new Map<number, Map<string, number>>();
 
   add(kind: number, start: number, parent: number, key: string | undefined, keyStart: number, keyEnd: number): number {
@@ -93,17 +103,25 @@ export class JsonIndex {
     return -1;
   }
 
-  #childrenOf(i: number): number[] {
-    if (!this.#children) {
-      this.#children = new Map();
-      for (let c = 1; c < this.count; c++) {
+  #childrenOf(i: number): Int32Array {
+    if (!this.#offsets || !this.#list) {
+      // Compressed rows in typed arrays: values are added in document order, so each
+      // container's children come out in order; no array per container.
+      const n = this.count;
+      const offsets = new Int32Array(n + 1);
+      for (let c = 1; c < n; c++) (offsets[(this.parent[c] as number) + 1] as number)++;
+      for (let k = 0; k < n; k++) offsets[k + 1] = (offsets[k + 1] as number) + (offsets[k] as number);
+      const list = new Int32Array(Math.max(0, n - 1));
+      const fill = offsets.slice(0, n);
+      for (let c = 1; c < n; c++) {
         const p = this.parent[c] as number;
-        const list = this.#children.get(p);
-        if (list) list.push(c);
-        else this.#children.set(p, [c]);
+        list[fill[p] as number] = c;
+        fill[p] = (fill[p] as number) + 1;
       }
+      this.#offsets = offsets;
+      this.#list = list;
     }
-    return this.#children.get(i) ?? [];
+    return this.#list.subarray(this.#offsets[i] as number, this.#offsets[i + 1] as number);
   }
 
   #grow(): void {
@@ -170,8 +188,12 @@ export function scanJsonText(text: string, index?: JsonIndex): JsonSyntaxError |
     if (state === "value") {
       const parent = open.length > 0 ? (open[open.length - 1] as number) : -1;
       const at = scanner.getTokenOffset();
+      // Values below MAX_INDEXED_DEPTH (or below one that was not indexed) are read, not indexed.
+      const indexed = index !== undefined && open.length <= MAX_INDEXED_DEPTH && (open.length === 0 || parent >= 0);
       if (token === T.OpenBracket || token === T.OpenBrace) {
-        const id = index ? index.add(token === T.OpenBracket ? ARRAY : OBJECT, at, parent, pendingKey, pendingKeyStart, pendingKeyEnd) : -1;
+        const id = indexed
+          ? index.add(token === T.OpenBracket ? ARRAY : OBJECT, at, parent, pendingKey, pendingKeyStart, pendingKeyEnd)
+          : -1;
         open.push(id);
         isArray.push(token === T.OpenBracket);
         needsComma.push(false);
@@ -179,7 +201,7 @@ export function scanJsonText(text: string, index?: JsonIndex): JsonSyntaxError |
         token = next();
       } else if (token === T.String || token === T.Number || token === T.Null || token === T.True || token === T.False) {
         if (token === T.Number && Number.isNaN(Number(scanner.getTokenValue()))) return fail("Invalid number format");
-        if (index) {
+        if (indexed) {
           const id = index.add(SCALAR, at, parent, pendingKey, pendingKeyStart, pendingKeyEnd);
           index.end[id] = at + scanner.getTokenLength();
         }
@@ -205,7 +227,7 @@ export function scanJsonText(text: string, index?: JsonIndex): JsonSyntaxError |
       const id = open.pop() as number;
       isArray.pop();
       needsComma.pop();
-      if (index) index.end[id] = scanner.getTokenOffset() + 1;
+      if (index && id >= 0) index.end[id] = scanner.getTokenOffset() + 1;
       state = "after";
       token = next();
       if (error) return error;
