@@ -366,39 +366,33 @@ function mutatedIr(rng: Rng, bases: Bases): { value: Json; specials: Specials; d
 export function irJsonCase(rng: Rng, id: string, bases: Bases): FuzzCase {
   const { value, specials, done } = mutatedIr(rng, bases);
   const text = splice(JSON.stringify(value, null, rng.chance(0.7) ? 2 : 0), specials, (s) => s.json);
-  let bytes: Uint8Array = Buffer.from(text);
-  if (rng.chance(0.2)) {
-    const damaged = corrupt(rng, bytes);
-    bytes = damaged.bytes;
-    done.push(damaged.what);
-  }
-  const command = rng.pick(IR_COMMANDS);
-  return {
-    id,
-    kind: "ir-json",
-    what: done.join("; "),
-    files: { "x.ir.json": bytes },
-    args: [command[0], "x.ir.json", ...command.slice(1)],
-  };
+  return irFileCase(rng, id, "ir-json", "x.ir.json", Buffer.from(text), done, 0.2);
 }
 
 /** Mutated IR as MessagePack: the same mutations, packed, plus hostile headers. */
 export function irMsgpackCase(rng: Rng, id: string, bases: Bases): FuzzCase {
   const { value, specials, done } = mutatedIr(rng, bases);
-  let bytes = spliceBytes(packr.pack(value), specials);
-  if (rng.chance(0.4)) {
-    const damaged = corrupt(rng, bytes);
-    bytes = damaged.bytes;
+  return irFileCase(rng, id, "ir-msgpack", "x.ir.msgpack", spliceBytes(packr.pack(value), specials), done, 0.4);
+}
+
+/** An IR file case: the bytes, damaged with probability `corruptChance`, given to a random IR command. */
+function irFileCase(
+  rng: Rng,
+  id: string,
+  kind: "ir-json" | "ir-msgpack",
+  file: string,
+  bytes: Uint8Array,
+  done: string[],
+  corruptChance: number,
+): FuzzCase {
+  let contents = bytes;
+  if (rng.chance(corruptChance)) {
+    const damaged = corrupt(rng, contents);
+    contents = damaged.bytes;
     done.push(damaged.what);
   }
   const command = rng.pick(IR_COMMANDS);
-  return {
-    id,
-    kind: "ir-msgpack",
-    what: done.join("; "),
-    files: { "x.ir.msgpack": bytes },
-    args: [command[0], "x.ir.msgpack", ...command.slice(1)],
-  };
+  return { id, kind, what: done.join("; "), files: { [file]: contents }, args: [command[0], file, ...command.slice(1)] };
 }
 
 /** A valid build, lightly mutated, then run on mp inline for a second. */

@@ -209,9 +209,9 @@ describe("loading a descriptor flowc wrote", () => {
   });
 
   it("with allowOutsideModules a bundle outside is copied in as well", async () => {
-    const { dir, text } = built("../shared/n.mjs");
-    mkdirSync(join(dir, "../shared"), { recursive: true });
-    writeFileSync(join(dir, "../shared/n.mjs"), bundle);
+    const { dir, text } = built("../sibling/n.mjs");
+    mkdirSync(join(dir, "../sibling"), { recursive: true });
+    writeFileSync(join(dir, "../sibling/n.mjs"), bundle);
     const out = mkdtempSync(join(scratch, "out-"));
     const loaded = await loadDescriptor({
       text,
