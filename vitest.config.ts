@@ -8,6 +8,8 @@ export default defineConfig({
   ssr: { resolve: { conditions: ["flowc-source"], externalConditions: ["flowc-source"] } },
   test: {
     include: ["packages/*/src/**/*.test.ts", "tests/**/*.test.ts"],
+    // Scratch projects tests write (a scaffold carries its own test, run by its own vitest).
+    exclude: ["**/node_modules/**", "**/.scratch-*/**"],
     globalSetup: ["tests/global-setup.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -4,6 +4,7 @@ import { createDiagnostic, type Diagnostic, hasErrors, type Ir, type IrChannel, 
 import {
   chooseRuntime,
   type Execution,
+  entryUrl,
   loadConfig,
   type RecordEntry,
   RecordWriter,
@@ -207,9 +208,12 @@ class EventQueue<T> implements AsyncIterable<T> {
   }
 }
 
-const fromSource = import.meta.url.endsWith(".ts");
 /** The feeders' and taps' module (built JavaScript; from sources, the package's dist). */
-const testingNodes = new URL(fromSource ? "../dist/testing/nodes.js" : "./testing/nodes.js", import.meta.url);
+const testingNodes = entryUrl(import.meta.url, {
+  source: "../dist/testing/nodes.js",
+  dist: "./testing/nodes.js",
+  packed: "testing-nodes.js",
+});
 
 export interface TestFlowOptions extends ApiOptions {
   /** The flow to test when the file exports several. */

@@ -3,6 +3,7 @@ import { Command, CommanderError, Option } from "commander";
 import { buildCommand, checkCommand } from "./commands/build.js";
 import { daemonCommand, listCommand, logsCommand, startCommand, stopCommand } from "./commands/dataflow.js";
 import { graphCommand } from "./commands/graph.js";
+import { initCommand } from "./commands/init.js";
 import { inspectCommand } from "./commands/inspect.js";
 import { type RunOptions, runCommand } from "./commands/run.js";
 import { runtimesCommand } from "./commands/runtimes.js";
@@ -187,6 +188,16 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .argument("[name]", "ir or config", "ir")
     .action((name: string) => {
       exitCode = schemaCommand(io, name);
+    });
+
+  program
+    .command("init")
+    .description("create a flow project: package.json, tsconfig.json, flowc.config.json, a flow, its nodes and a test")
+    .argument("[dir]", "the project directory, created when missing", ".")
+    .option("--name <name>", "the package name (default: the directory's name)")
+    .option("--json", "print {ok, dir, created, updated, diagnostics} as JSON on stdout")
+    .action((dir: string, options: { name?: string; json?: boolean }) => {
+      exitCode = initCommand(io, dir, options);
     });
 
   for (const command of program.commands) {

@@ -39,7 +39,7 @@ import {
   toJson as valueToJson,
 } from "./evaluate.js";
 import { flowFileStem } from "./file-names.js";
-import { Abort, diagnosticAt, relativePath, type Where } from "./located.js";
+import { Abort, diagnosticAt, lineColumn, relativePath, type Where } from "./located.js";
 import { type NodeDefInfo, readNodeDef, type SchemaOf } from "./nodedefs.js";
 import { findProjectRoot } from "./project-root.js";
 import { constInitializer, unwrap } from "./syntax.js";
@@ -702,7 +702,7 @@ function lower(
     }
     const outputs: Record<string, { schema: Json }> = {};
     for (const [port, info] of def.outputs) setOwn(outputs, port, { schema: info.schema });
-    const { line, column } = node.call.getSourceFile().getLineAndColumnAtPos(node.call.getStart());
+    const { line, column } = lineColumn(node.call);
     const source = bundleSource(def);
     const module = modules.get(source.key);
     const irNode: Record<string, unknown> = {
@@ -805,7 +805,7 @@ function optionNode(call: CallExpression, index: number, key: string): Node | un
 }
 
 function locationText(where: Where, node: Node): string {
-  const { line, column } = node.getSourceFile().getLineAndColumnAtPos(node.getStart());
+  const { line, column } = lineColumn(node);
   return `${relativePath(where.displayRoot, node.getSourceFile().getFilePath())}:${line}:${column}`;
 }
 

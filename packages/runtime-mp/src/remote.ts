@@ -4,6 +4,7 @@ import {
   type BuildOptions,
   type ChildInit,
   ExecutorGroup,
+  entryUrl,
   execArgvFrom,
   type InitMessage,
   launchChildExecutor,
@@ -15,9 +16,12 @@ import {
 import { createRing, Doorbells, type RingSpec } from "./ring.js";
 import type { ThreadInit } from "./thread-worker.js";
 
-const fromSource = import.meta.url.endsWith(".ts");
 /** Worker threads run built JavaScript; from sources (tests) they use the package's dist. */
-const threadEntry = new URL(fromSource ? "../dist/thread-worker.js" : "./thread-worker.js", import.meta.url);
+const threadEntry = entryUrl(import.meta.url, {
+  source: "../dist/thread-worker.js",
+  dist: "./thread-worker.js",
+  packed: "thread-worker.js",
+});
 
 export interface RemoteSettings {
   readonly isolation: "thread" | "process";

@@ -29,6 +29,7 @@ export type {
   StopReason,
 } from "./contract.js";
 export { DrivenExecution } from "./driven.js";
+export { type EntryPaths, entryUrl } from "./entry.js";
 export { bringUpError, RuntimeError, toNodeError, warningEvent } from "./errors.js";
 export { EventBus } from "./events.js";
 export { executorSocket, runChildExecutor } from "./executor/child.js";

@@ -652,6 +652,20 @@ export const catalogue = {
     doc: "An output file or directory (`-o`, `--record`, the daemon's state directory) cannot be written; nothing was run or changed.",
     hint: "Choose a path in a directory you can write to.",
   },
+  InitWouldOverwrite: {
+    code: 4007,
+    severity: "error",
+    message: "flowc init would overwrite {files} in '{dir}'; nothing was written.",
+    doc: "`flowc init` creates a project's files and never replaces one: it stops before writing anything when a file it would create exists (it extends an existing package.json, but never changes a script that is already there).",
+    hint: "Run it in an empty or new directory (`flowc init my-flows`), or move those files away.",
+  },
+  PackageJsonInvalid: {
+    code: 4008,
+    severity: "error",
+    message: "Cannot extend '{path}': {detail}.",
+    doc: "`flowc init` adds scripts and dependencies to an existing package.json, which must be a JSON object.",
+    hint: "Fix the file (or remove it to let flowc init write a new one).",
+  },
   UnknownFileKind: {
     code: 4004,
     severity: "error",

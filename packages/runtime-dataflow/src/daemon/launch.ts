@@ -1,12 +1,11 @@
 import { spawn } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
-import { RuntimeError } from "@flowc/runtime";
+import { entryUrl, RuntimeError } from "@flowc/runtime";
 import { DaemonClient } from "../client.js";
 import { type DaemonPaths, ensureDirs } from "./paths.js";
 import type { DaemonStatus } from "./protocol.js";
 
-const fromSource = import.meta.url.endsWith(".ts");
-const daemonEntry = new URL(fromSource ? "../../dist/daemon/main.js" : "./main.js", import.meta.url);
+const daemonEntry = entryUrl(import.meta.url, { source: "../../dist/daemon/main.js", dist: "./main.js", packed: "daemon.js" });
 
 /**
  * Starts the daemon as a detached background process (its output goes to daemon.log in the

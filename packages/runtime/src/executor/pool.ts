@@ -1,10 +1,14 @@
 import type { IrNode } from "@flowc/ir";
 import Tinypool from "tinypool";
+import { entryUrl } from "../entry.js";
 import type { ParallelSteps, StepOutcome } from "../host.js";
 import type { PoolTask } from "./pool-worker.js";
 
-const fromSource = import.meta.url.endsWith(".ts");
-const workerFile = new URL(fromSource ? "../../dist/executor/pool-worker.js" : "./pool-worker.js", import.meta.url);
+const workerFile = entryUrl(import.meta.url, {
+  source: "../../dist/executor/pool-worker.js",
+  dist: "./pool-worker.js",
+  packed: "pool-worker.js",
+});
 
 /**
  * `parallelism: N` on a tinypool pool of N worker threads. tinypool: zero dependencies, kept

@@ -1,6 +1,7 @@
 import { fork } from "node:child_process";
 import type { Readable } from "node:stream";
 import { type TransferListItem, Worker } from "node:worker_threads";
+import { entryUrl } from "../entry.js";
 import type { ChildInit, FromExecutor, ToExecutor } from "../executor/protocol.js";
 
 /** Where an executor's stdout and stderr go (a node's log, the terminal), chunk by chunk. */
@@ -177,9 +178,12 @@ export function launchProcess(entry: URL, options: LaunchOptions & { readonly cw
   };
 }
 
-const fromSource = import.meta.url.endsWith(".ts");
 /** The child-process executor's entry (`runChildExecutor`); from sources (tests) the package's dist. */
-const childEntry = new URL(fromSource ? "../../dist/executor/child-main.js" : "../executor/child-main.js", import.meta.url);
+const childEntry = entryUrl(import.meta.url, {
+  source: "../../dist/executor/child-main.js",
+  dist: "../executor/child-main.js",
+  packed: "child-main.js",
+});
 
 /** Forks a child-process executor (`runChildExecutor`) and sends it `init`. */
 export function launchChildExecutor(
