@@ -4,9 +4,10 @@
 // and with a reference model. A disagreement shrinks to a minimal flow, printed as a runnable
 // `.flow.ts` with the seed and path that replay it.
 //
-// Environment: FLOWC_FUZZ_RUNS (flows per run of this file, default 100), FLOWC_FUZZ_SEED (the
-// fast-check seed; random by default, printed), FLOWC_FUZZ_PATH (`family:path`, replays and
-// shrinks one flow), FLOWC_FUZZ_SHRINK_S (the shrinking budget per property, default 120 s).
+// Environment: FLOWC_FUZZ_RUNS (flows per run of this file, default 40 — the CI budget; `pnpm
+// test:fuzz` runs 1,000), FLOWC_FUZZ_SEED (the fast-check seed; random by default, printed),
+// FLOWC_FUZZ_PATH (`family:path`, replays and shrinks one flow), FLOWC_FUZZ_SHRINK_S (the
+// shrinking budget per property, default 120 s).
 import { existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,7 +22,7 @@ import { buildIr, compileLibrary, cyclesAccepted, type Library } from "./generat
 import { printFlow } from "./generative/print.js";
 import { ENV, MODES, NODE_PROCESS, removeCompiled, startDaemon } from "./harness.js";
 
-const RUNS = Number(process.env.FLOWC_FUZZ_RUNS ?? 100);
+const RUNS = Number(process.env.FLOWC_FUZZ_RUNS ?? 40);
 const SEED = process.env.FLOWC_FUZZ_SEED !== undefined ? Number(process.env.FLOWC_FUZZ_SEED) : (Math.random() * 2 ** 31) >>> 0;
 const [REPLAY_FAMILY, ...REPLAY_PATH] = (process.env.FLOWC_FUZZ_PATH ?? "").split(":");
 const REPLAY = REPLAY_PATH.length > 0 ? { family: REPLAY_FAMILY as Family, path: REPLAY_PATH.join(":") } : undefined;

@@ -5,9 +5,11 @@ import {
   chooseRuntime,
   type Execution,
   entryUrl,
+  isRecordingPath,
   loadConfig,
+  openRecordSink,
   type RecordEntry,
-  RecordWriter,
+  type RecordSink,
   type RunEnv,
   type RunResult,
   RuntimeError,
@@ -16,9 +18,11 @@ import {
   runtimeOptions,
 } from "@flowc/runtime";
 import { buildFlow } from "./commands/build.js";
+import { runtimeLabel } from "./commands/run.js";
 import type { CliIo } from "./io.js";
 import { compileEntry, loadEntry, withNodeSettings } from "./load.js";
 import { defaultRegistry } from "./runtimes.js";
+import { FLOWC_VERSION } from "./version.js";
 
 /** Where the programmatic API works: a working directory for relative paths, and the environment runtimes see. */
 export interface ApiOptions {
@@ -126,7 +130,7 @@ export function run(source: string | Ir, options: RunOptions = {}): FlowRun {
         : { ir: source, baseDir: resolve(io.cwd, options.baseDir ?? "."), warnings: [] as readonly Diagnostic[] };
     if ("diagnostics" in loaded) throw RuntimeError.from(loaded.diagnostics);
     const temp = "temp" in loaded ? loaded.temp : undefined;
-    let recorder: RecordWriter | undefined;
+    let recorder: RecordSink | undefined;
     try {
       const rtOptions = withNodeSettings(
         { ...runtimeOptions(config, runtime.name), ...options.options },
@@ -136,10 +140,16 @@ export function run(source: string | Ir, options: RunOptions = {}): FlowRun {
       const problems = runtime.check(loaded.ir, rtOptions, io.env);
       if (hasErrors(problems)) throw RuntimeError.from(problems);
       if (options.record !== undefined) {
-        const opened = RecordWriter.open(resolve(io.cwd, options.record));
-        if (!(opened instanceof RecordWriter))
+        const opened = openRecordSink(resolve(io.cwd, options.record));
+        if ("error" in opened)
           throw RuntimeError.from([createDiagnostic("FileUnwritable", { path: options.record, detail: opened.error })]);
         recorder = opened;
+        recorder.begin({
+          ir: loaded.ir,
+          writer: `flowc ${FLOWC_VERSION}`,
+          runtime: runtimeLabel(runtime.name, rtOptions),
+          baseDir: loaded.baseDir,
+        });
       }
       const onRecord =
         recorder || options.onRecord
@@ -154,6 +164,7 @@ export function run(source: string | Ir, options: RunOptions = {}): FlowRun {
         durationMs: options.durationMs,
         options: rtOptions,
         onRecord,
+        recordValues: options.record !== undefined && isRecordingPath(options.record),
       });
       for (const event of execution.events.history()) events.push(event);
       execution.events.subscribe((event) => events.push(event));

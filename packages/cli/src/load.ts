@@ -1,11 +1,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { loadDescriptor, type NodeProcessSettings } from "@flowc/dora";
+import { checkDescriptor, type DescriptorSource, loadDescriptor, type NodeProcessSettings } from "@flowc/dora";
 import { type CompileResult, compile, emit } from "@flowc/frontend";
 import { createDiagnostic, type Diagnostic, hasErrors, type Ir } from "@flowc/ir";
 import { setOwn } from "@flowc/runtime";
-import { irFormatOf, readInputFile, readIrFile } from "./files.js";
+import { displayPath, irFormatOf, readInputFile, readIrFile } from "./files.js";
 import type { CliIo } from "./io.js";
 
 const FLOW_FILE = /\.(m|c)?tsx?$/;
@@ -78,14 +78,13 @@ export async function loadEntry(io: CliIo, entry: string, choice: EntryChoice = 
     return { ir: result.ir, baseDir: temp, temp, warnings: result.diagnostics };
   }
   if (DESCRIPTOR_FILE.test(entry)) {
-    const read = readInputFile(io.cwd, entry, "dataflow descriptor");
+    const read = readDescriptorFile(io, entry);
     if ("diagnostics" in read) return read;
-    const text = read.bytes.toString("utf8");
     const temp = mkdtempSync(join(tmpdir(), "flowc-run-"));
-    const loaded = await loadDescriptor({ text, file: read.file, path: resolve(io.cwd, entry), outDir: temp, displayRoot: io.cwd });
+    const loaded = await loadDescriptor({ ...read.source, outDir: temp });
     if (!loaded.ok) {
       rmSync(temp, { recursive: true, force: true });
-      return { diagnostics: loaded.diagnostics, sources: new Map([[read.file, text]]) };
+      return { diagnostics: loaded.diagnostics, sources: read.sources };
     }
     return {
       ir: loaded.ir,
@@ -93,22 +92,92 @@ export async function loadEntry(io: CliIo, entry: string, choice: EntryChoice = 
       temp,
       nodeSettings: loaded.nodeSettings,
       warnings: loaded.warnings,
-      sources: new Map([[read.file, text]]),
+      sources: read.sources,
     };
   }
-  if (!irFormatOf(entry)) {
-    return {
-      diagnostics: [
-        createDiagnostic("UnknownFileKind", {
-          path: entry,
-          expected: ".ts (a flow file), .ir.json, .ir.msgpack or .yml (a Dora-dialect dataflow)",
-        }),
-      ],
-    };
-  }
+  if (!irFormatOf(entry)) return { diagnostics: [unknownKind(entry, ["flow", "ir", "descriptor"])] };
   const read = readIrFile(io.cwd, entry);
   if (!read.ok) return { diagnostics: read.diagnostics, sources: read.sources };
   return { ir: read.ir, baseDir: dirname(resolve(io.cwd, entry)), warnings: read.warnings };
+}
+
+/** The kinds of file flowc reads a flow from. */
+export type EntryKind = "flow" | "ir" | "descriptor";
+
+const KIND_NAMES: Readonly<Record<EntryKind, string>> = {
+  flow: ".ts (a flow file)",
+  ir: ".ir.json or .ir.msgpack (an IR file)",
+  descriptor: ".yml or .yaml (a Dora-dialect dataflow)",
+};
+
+/** The kind of an entry by its name, or undefined when flowc reads no such file. */
+export function entryKind(entry: string): EntryKind | undefined {
+  if (FLOW_FILE.test(entry)) return "flow";
+  if (DESCRIPTOR_FILE.test(entry)) return "descriptor";
+  return irFormatOf(entry) ? "ir" : undefined;
+}
+
+/** FLC4004 for a file that is none of the kinds a command reads. */
+export function unknownKind(entry: string, accepted: readonly EntryKind[]): Diagnostic {
+  const names = accepted.map((k) => KIND_NAMES[k]);
+  const expected = names.length > 1 ? `${names.slice(0, -1).join(", ")} or ${names[names.length - 1]}` : (names[0] ?? "");
+  return createDiagnostic("UnknownFileKind", { path: entry, expected });
+}
+
+/** A descriptor read from disk, ready for `checkDescriptor`/`loadDescriptor`, with its text for code frames. */
+export function readDescriptorFile(
+  io: CliIo,
+  entry: string,
+): { source: DescriptorSource; sources: ReadonlyMap<string, string> } | { diagnostics: Diagnostic[] } {
+  const read = readInputFile(io.cwd, entry, "dataflow descriptor");
+  if ("diagnostics" in read) return read;
+  const text = read.bytes.toString("utf8");
+  return {
+    source: { text, file: read.file, path: resolve(io.cwd, entry), displayRoot: io.cwd },
+    sources: new Map([[read.file, text]]),
+  };
+}
+
+/** A flow as the commands that only look at it see it: the IR, and where it came from. */
+export type ReadFlow =
+  | {
+      readonly ok: true;
+      readonly ir: Ir;
+      readonly kind: EntryKind;
+      /** The entry as diagnostics name it. */
+      readonly file: string;
+      readonly warnings: readonly Diagnostic[];
+      readonly sources?: ReadonlyMap<string, string>;
+    }
+  | { readonly ok: false; readonly diagnostics: readonly Diagnostic[]; readonly sources?: ReadonlyMap<string, string> };
+
+/**
+ * The IR of any entry a command accepts, writing nothing: a flow file compiled, a Dora-dialect
+ * descriptor checked and turned into IR (its diagnostics at YAML lines), an IR file read and
+ * validated. `validate`, `inspect`, `graph` and `check` all read their input here; `run`,
+ * `start` (`loadEntry`) and `build` read descriptors through the same `@flowc/dora` checks.
+ */
+export function readFlow(io: CliIo, entry: string, accepted: readonly EntryKind[], choice: EntryChoice = {}): ReadFlow {
+  const kind = entryKind(entry);
+  if (!kind || !accepted.includes(kind)) return { ok: false, diagnostics: [unknownKind(entry, accepted)] };
+  const file = displayPath(io.cwd, entry);
+  if (kind === "flow") {
+    const compiled = compileEntry(io, entry, choice);
+    if ("diagnostics" in compiled) return { ok: false, diagnostics: compiled.diagnostics };
+    const { result } = compiled;
+    if (!result.ir || hasErrors(result.diagnostics)) return { ok: false, diagnostics: result.diagnostics };
+    return { ok: true, ir: result.ir, kind, file, warnings: result.diagnostics };
+  }
+  if (kind === "descriptor") {
+    const read = readDescriptorFile(io, entry);
+    if ("diagnostics" in read) return { ok: false, diagnostics: read.diagnostics };
+    const checked = checkDescriptor(read.source);
+    if (!checked.ok) return { ok: false, diagnostics: checked.diagnostics, sources: read.sources };
+    return { ok: true, ir: checked.ir, kind, file, warnings: checked.warnings, sources: read.sources };
+  }
+  const read = readIrFile(io.cwd, entry);
+  if (!read.ok) return read;
+  return { ok: true, ir: read.ir, kind, file: read.file, warnings: read.warnings };
 }
 
 /** Descriptor node settings under the config's own (`runtimes.dataflow.nodes` wins). */

@@ -5,6 +5,7 @@ import { daemonCommand, listCommand, logsCommand, startCommand, stopCommand } fr
 import { graphCommand } from "./commands/graph.js";
 import { initCommand } from "./commands/init.js";
 import { inspectCommand } from "./commands/inspect.js";
+import { type ReplayOptions, replayCommand } from "./commands/replay.js";
 import { type RunOptions, runCommand } from "./commands/run.js";
 import { runtimesCommand } from "./commands/runtimes.js";
 import { schemaCommand } from "./commands/schema.js";
@@ -33,7 +34,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   program
     .command("build")
     .description("compile a flow file to IR v1 and bundle its node modules")
-    .argument("<entry>", "a flow file (.ts)")
+    .argument("<entry>", "a flow file (.ts) or a Dora-dialect descriptor (.yml)")
     .option("-o, --out <dir>", "output directory (default .flowc-out)")
     .option("--print-ir", "print the canonical IR JSON on stdout (writes files only with -o)")
     .addOption(new Option("--format <format>", "IR file format: json or msgpack").default("json"))
@@ -52,8 +53,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
 
   program
     .command("check")
-    .description("type-check and validate a flow file without writing anything")
-    .argument("<entry>", "a flow file (.ts)")
+    .description("type-check and validate a flow file or a Dora-dialect descriptor without writing anything")
+    .argument("<entry>", "a flow file (.ts) or a Dora-dialect descriptor (.yml)")
     .option("--flow <name>", "the flow to check when the file exports several")
     .option("--no-typecheck", "skip TypeScript's own type errors (the flow checks still run)")
     .option("--json", "print {ok, diagnostics} as JSON on stdout")
@@ -63,8 +64,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
 
   program
     .command("inspect")
-    .description("summarize an IR file: nodes, channels, order, cycles, partitions")
-    .argument("<file>", "an .ir.json or .ir.msgpack file")
+    .description("summarize an IR file or a Dora-dialect descriptor: nodes, channels, order, cycles, partitions")
+    .argument("<file>", "an .ir.json or .ir.msgpack file, or a Dora-dialect .yml descriptor")
     .option("--json", "print {name, irVersion, hash, nodes, channels, sources, sinks, order, cycles, partitions}")
     .action((file: string, options: { json?: boolean }) => {
       exitCode = inspectCommand(io, file, options);
@@ -72,17 +73,17 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
 
   program
     .command("validate")
-    .description("check an IR file against IR v1; exit 1 with coded diagnostics when invalid")
-    .argument("<file>", "an .ir.json or .ir.msgpack file")
-    .option("--json", "print {ok, diagnostics} as JSON on stdout")
-    .action((file: string, options: { json?: boolean }) => {
-      exitCode = validateCommand(io, file, options);
+    .description("check IR files and Dora-dialect descriptors; exit 1 with coded diagnostics when one is invalid")
+    .argument("<files...>", ".ir.json or .ir.msgpack files, or Dora-dialect .yml descriptors")
+    .option("--json", "print {ok, diagnostics} as JSON on stdout (with several files, also files: [{file, ok, name, diagnostics}])")
+    .action((files: string[], options: { json?: boolean }) => {
+      exitCode = validateCommand(io, files, options);
     });
 
   program
     .command("graph")
     .description("print the flow as Mermaid or Graphviz DOT text")
-    .argument("<file>", "a flow file (.ts), or an .ir.json or .ir.msgpack file")
+    .argument("<file>", "a flow file (.ts), an .ir.json or .ir.msgpack file, or a Dora-dialect .yml descriptor")
     .addOption(new Option("--format <format>", "mermaid or dot").default("mermaid"))
     .action((file: string, options: { format?: string }) => {
       exitCode = graphCommand(io, file, options);
@@ -91,17 +92,37 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   program
     .command("run")
     .description("run a flow on a runtime (flag > FLOWC_RUNTIME > flowc.config.json > mp)")
-    .argument("<entry>", "a flow file (.ts), or an .ir.json or .ir.msgpack file")
+    .argument("<entry>", "a flow file (.ts), an .ir.json or .ir.msgpack file, or a Dora-dialect .yml descriptor")
     .option("--runtime <name>", "the runtime to use (see `flowc runtimes`)")
     .option("--duration <seconds>", "stop after this many seconds (logical seconds on mp inline)")
     .option("--config <file>", "the flowc.config.json to use instead of the discovered one")
-    .option("--record <file.jsonl>", "write one JSON line per delivered message: {channel, seq, t, value}")
+    .option(
+      "--record <file>",
+      "record every delivered message: <file>.flowrec (whole values, replayable) or JSON lines {channel, seq, t, value}",
+    )
     .option("--print-ir", "print the canonical IR JSON on stdout before running")
     .option("--flow <name>", "the flow to run when the file exports several")
     .option("--no-typecheck", "skip TypeScript's own type errors (the flow checks still run)")
     .option("--json", "print the RunResult as JSON, as the last line on stdout")
     .action(async (entry: string, options: RunOptions) => {
       exitCode = await runCommand(io, entry, options);
+    });
+
+  program
+    .command("replay")
+    .description("run a recorded flow again, the replaced nodes' outputs played back from the recording")
+    .argument("<recording>", "a .flowrec file (flowc run --record <file>.flowrec)")
+    .option("--replace <node...>", "nodes whose outputs come from the recording (default: every source)")
+    .option("--speed <x>", "playback speed: 1 as recorded, 2 twice as fast, 0 as fast as the consumers take them", "1")
+    .option("--flow <entry>", "replay against this flow file (a newer build) instead of the recorded flow")
+    .option("--runtime <name>", "the runtime to use (see `flowc runtimes`)")
+    .option("--duration <seconds>", "stop after this many seconds")
+    .option("--config <file>", "the flowc.config.json to use instead of the discovered one")
+    .option("--record <file>", "record the replay (.flowrec or JSON lines)")
+    .option("--no-typecheck", "with --flow: skip TypeScript's own type errors")
+    .option("--json", "print the RunResult as JSON, as the last line on stdout")
+    .action(async (recording: string, options: ReplayOptions) => {
+      exitCode = await replayCommand(io, recording, options);
     });
 
   program

@@ -5,7 +5,7 @@ import { type CliIo, ExitCode, useColor } from "./io.js";
 export interface ReportOptions {
   readonly json?: boolean;
   /** Source texts already in memory, by the file name used in the diagnostics. */
-  readonly sources?: ReadonlyMap<string, string>;
+  readonly sources?: ReadonlyMap<string, string> | undefined;
 }
 
 /**

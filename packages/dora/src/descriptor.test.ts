@@ -165,9 +165,66 @@ describe("parsing the dialect", () => {
     expect(diagnostics.every((d) => d.file === "flow.yml")).toBe(true);
   });
 
+  it("refuses nodes flowc cannot run at their `path` line: programs, scripts, libraries, dynamic nodes, URLs", () => {
+    const text = `nodes:
+  - id: sender
+    path: sender.py
+  - id: native
+    path: ../../target/debug/rust-node
+  - id: op
+    path: libop.so
+  - id: dyn
+    path: dynamic
+  - id: remote
+    path: https://example.com/node.zip
+  - id: built
+    build: cargo build -p node
+    path: node.ts
+  - id: op2
+    operator:
+      python: op.py
+  - id: ok
+    path: ./nodes.mts
+    args: Ok
+`;
+    const { descriptor, diagnostics } = parseDescriptor(text, "flow.yml");
+    expect(descriptor).toBeUndefined();
+    expect(diagnostics.map((d) => [d.code, d.line, d.column])).toEqual([
+      ["FLC3108", 3, 11],
+      ["FLC3108", 5, 11],
+      ["FLC3108", 7, 11],
+      ["FLC3108", 9, 11],
+      ["FLC3109", 11, 11],
+      ["FLC3105", 13, 5],
+      ["FLC3105", 16, 5],
+    ]);
+    expect(diagnostics[0]?.message).toBe(
+      "Node 'sender' runs 'sender.py', which flowc cannot run: it is a Python script, not a JavaScript/TypeScript module.",
+    );
+    expect(diagnostics[1]?.message).toContain("it is a program or a command (no .ts/.js extension)");
+    expect(diagnostics[2]?.message).toContain("a shared library");
+    expect(diagnostics[3]?.message).toContain("dynamic nodes are started by hand");
+    expect(diagnostics[4]?.message).toBe("Node 'remote' has its code at 'https://example.com/node.zip': flowc does not download nodes.");
+    expect(diagnostics[0]?.hint).toContain("@flowc/dsl");
+  });
+
+  it("reads Dora's empty `inputs:`/`outputs:` as none, and names Dora 1.0 keys it does not run as such (FLC3105, not FLC3102)", () => {
+    const empty = parseDescriptor("nodes:\n  - id: a\n    path: a.ts\n    inputs:\n    outputs:\n");
+    expect(empty.diagnostics).toEqual([]);
+    expect(descriptorToIr(empty.descriptor as never).ir?.nodes[0]).toMatchObject({ inputs: {}, outputs: {} });
+    const keys = parseDescriptor(
+      "health_check_interval: 1\nnodes:\n  - id: a\n    path: a.ts\n    send_logs_as: logs\n    restart_window: 10\n",
+    ).diagnostics;
+    expect(keys.map((d) => [d.code, d.line])).toEqual([
+      ["FLC3105", 1],
+      ["FLC3105", 5],
+      ["FLC3105", 6],
+    ]);
+  });
+
   it("reports YAML syntax errors, missing fields, duplicate ids and unknown sources", () => {
     expect(parseDescriptor("nodes:\n  - id: a\n   path: x\n").diagnostics[0]?.code).toBe("FLC3101");
-    const missing = parseDescriptor("nodes:\n  - id: a\n  - path: x\n  - id: a\n    path: y\n");
+    const missing = parseDescriptor("nodes:\n  - id: a\n  - path: x.ts\n  - id: a\n    path: y.ts\n");
     expect(missing.diagnostics.map((d) => [d.code, d.line])).toEqual([
       ["FLC3103", 2],
       ["FLC3103", 3],
@@ -177,5 +234,11 @@ describe("parsing the dialect", () => {
     const { diagnostics } = descriptorToIr(parsed.descriptor as never);
     expect(diagnostics.map((d) => d.code)).toEqual(["FLC3106", "FLC3106"]);
     expect(diagnostics[1]?.message).toContain("declares no output 'nope'");
+    // Given the parse's locator, they carry the YAML line and column of the source string.
+    const located = descriptorToIr(parsed.descriptor as never, "x", { locate: parsed.locate }).diagnostics;
+    expect(located.map((d) => [d.code, d.line, d.column])).toEqual([
+      ["FLC3106", 5, 10],
+      ["FLC3106", 6, 10],
+    ]);
   });
 });

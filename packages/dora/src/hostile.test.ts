@@ -78,7 +78,7 @@ describe("YAML shapes", () => {
 
   it("keys named like Object.prototype members are unknown keys like any other", () => {
     const found = parseDescriptor(
-      "nodes:\n  - id: a\n    path: x\n    constructor: 1\n    __proto__: {y: 1}\n    toString: 2\n",
+      "nodes:\n  - id: a\n    path: x.ts\n    constructor: 1\n    __proto__: {y: 1}\n    toString: 2\n",
       "x.yml",
     ).diagnostics;
     expect(found.map((d) => [d.code, d.line])).toEqual([
@@ -123,7 +123,7 @@ describe("_flowc sections", () => {
     expect(codes(typo)).toEqual([["FLC3102", typo.split("\n").indexOf("      typo: T") + 1, 7]]);
     const noChannels = yaml.replace(/ {6}channels:\n( {8}.*\n)+/, "      channels: 3\n");
     expect(codes(noChannels).map(([c]) => c)).toContain("FLC3103");
-    expect(codes("_flowc: [1]\nnodes:\n  - id: a\n    path: x\n").map(([c]) => c)).toEqual(["FLC3103"]);
+    expect(codes("_flowc: [1]\nnodes:\n  - id: a\n    path: x.ts\n").map(([c]) => c)).toEqual(["FLC3103"]);
   });
 
   it("IR findings in `_flowc` facts point at their YAML lines", () => {

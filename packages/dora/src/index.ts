@@ -13,7 +13,7 @@ export {
   type RestartPolicy,
 } from "./descriptor.js";
 export { parseInputSource, timerFor } from "./inputs.js";
-export { type LoadDescriptorResult, loadDescriptor, type NodeProcessSettings } from "./load.js";
+export { checkDescriptor, type DescriptorSource, type LoadDescriptorResult, loadDescriptor, type NodeProcessSettings } from "./load.js";
 export { descriptorToYaml, lowerToDescriptor } from "./lower.js";
-export { type ParseResult, parseDescriptor } from "./parse.js";
-export { descriptorToIr, type ToIrResult } from "./to-ir.js";
+export { NODE_MODULE, type ParseResult, parseDescriptor } from "./parse.js";
+export { descriptorToIr, type ToIrOptions, type ToIrResult } from "./to-ir.js";

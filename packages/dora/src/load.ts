@@ -1,6 +1,6 @@
-import { copyFileSync, mkdirSync, statSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, statSync } from "node:fs";
 import { basename, dirname, join, posix, relative, resolve } from "node:path";
-import { emit } from "@flowc/frontend";
+import { describeNodeModules, type EmitOptions, emit } from "@flowc/frontend";
 import {
   clipText,
   createDiagnostic,
@@ -13,9 +13,9 @@ import {
   setOwn,
   validateIr,
 } from "@flowc/ir";
-import { type Descriptor, FLOWC_NODE_RUNNER } from "./descriptor.js";
+import type { Descriptor } from "./descriptor.js";
 import { parseDescriptor } from "./parse.js";
-import { descriptorToIr } from "./to-ir.js";
+import { descriptorToIr, handWrittenImpl } from "./to-ir.js";
 
 /** What a descriptor says about a node's process, in the dataflow runtime's option names (`runtimes.dataflow.nodes`). */
 export interface NodeProcessSettings {
@@ -34,8 +34,48 @@ export type LoadDescriptorResult =
       readonly nodeSettings: Readonly<Record<string, NodeProcessSettings>>;
       /** Warnings found on the way (lines of the YAML). */
       readonly warnings: readonly Diagnostic[];
+      /** Files written into `outDir` (absolute); none when only checked. */
+      readonly files: readonly string[];
     }
   | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] };
+
+export interface DescriptorSource {
+  /** The YAML text. */
+  readonly text: string;
+  /** The file as diagnostics name it. */
+  readonly file: string;
+  /** The absolute path of the descriptor: `path`s and `working_dir`s resolve against its directory. */
+  readonly path: string;
+  /** Paths in diagnostics are relative to it. */
+  readonly displayRoot: string;
+  /**
+   * Accept bundles of flowc-written nodes outside the descriptor's directory (copied in as
+   * well); off by default, as for an IR (`validateIr`'s `allowOutsideModules`).
+   */
+  readonly allowOutsideModules?: boolean;
+}
+
+/** A checked descriptor: its IR, and what writing it out copies and bundles. */
+interface Checked {
+  readonly ir: Ir;
+  readonly nodeSettings: Record<string, NodeProcessSettings>;
+  readonly warnings: readonly Diagnostic[];
+  readonly copies: readonly { readonly from: string; readonly to: string }[];
+  readonly modules: readonly { readonly file: string; readonly exports: ReadonlySet<string>; readonly output: string }[];
+  readonly yamlDir: string;
+}
+
+/**
+ * Everything `loadDescriptor` checks, writing nothing: the descriptor parsed (FLC31xx at YAML
+ * lines), its hand-written nodes' definitions read and their ports checked, the IR it becomes
+ * validated. `impl.module` paths in the IR are where `loadDescriptor` would put the bundles.
+ * What `flowc validate`, `inspect`, `graph` and `check` report for a descriptor.
+ */
+export function checkDescriptor(options: DescriptorSource): LoadDescriptorResult {
+  const checked = check(options);
+  if (!("ir" in checked)) return checked;
+  return { ok: true, ir: checked.ir, nodeSettings: checked.nodeSettings, warnings: checked.warnings, files: [] };
+}
 
 const SOURCE_FILE = /\.(m|c)?[jt]sx?$/;
 const JAVASCRIPT_MODULE = /\.(m|c)?js$/;
@@ -48,39 +88,86 @@ const JAVASCRIPT_MODULE = /\.(m|c)?js$/;
  * everything it imports are one self-contained directory (the daemon copies it whole). Every
  * `impl.module` in the IR is relative to `outDir`. Diagnostics point at YAML lines.
  */
-export async function loadDescriptor(options: {
-  /** The YAML text. */
-  readonly text: string;
-  /** The file as diagnostics name it. */
-  readonly file: string;
-  /** The absolute path of the descriptor: `path`s and `working_dir`s resolve against its directory. */
-  readonly path: string;
-  /** An empty directory for the bundles; the caller deletes it. */
-  readonly outDir: string;
-  /** Paths in diagnostics are relative to it. */
-  readonly displayRoot: string;
-  /**
-   * Accept bundles of flowc-written nodes outside the descriptor's directory (copied in as
-   * well); off by default, as for an IR (`validateIr`'s `allowOutsideModules`).
-   */
-  readonly allowOutsideModules?: boolean;
-}): Promise<LoadDescriptorResult> {
+export async function loadDescriptor(
+  options: DescriptorSource & {
+    /** The directory for the IR file and the bundles (an empty temporary one for a run; the caller deletes it). */
+    readonly outDir: string;
+    /** The IR file's encoding (default json). */
+    readonly format?: "json" | "msgpack";
+    /** Files made from the IR, written with it, all or nothing (`emit`'s `extraFiles`). */
+    readonly extraFiles?: (ir: Ir) => NonNullable<EmitOptions["extraFiles"]>;
+  },
+): Promise<LoadDescriptorResult> {
+  const checked = check(options);
+  if (!("ir" in checked)) return checked;
+  const { ir, copies, modules, yamlDir } = checked;
+  for (const { from, to } of copies) {
+    try {
+      mkdirSync(dirname(join(options.outDir, to)), { recursive: true });
+      copyFileSync(from, join(options.outDir, to));
+      // The bundle names its source map; without it a failing step's stack loses the user's lines.
+      if (existsSync(`${from}.map`)) copyFileSync(`${from}.map`, join(options.outDir, `${to}.map`));
+    } catch (error) {
+      const detail = `The bundle '${relative(options.displayRoot, from)}' cannot be copied: ${(error as Error).message.split("\n")[0]}.`;
+      return { ok: false, diagnostics: [createDiagnostic("DescriptorInvalid", { detail }, { file: options.file })] };
+    }
+  }
+  const emitted = await emit({
+    ir,
+    modules: modules.map((m) => ({ file: m.file, resolveDir: dirname(m.file), output: m.output, exports: [...m.exports] })),
+    outDir: options.outDir,
+    format: options.format ?? "json",
+    projectRoot: yamlDir,
+    displayRoot: options.displayRoot,
+    ...(options.extraFiles !== undefined && { extraFiles: options.extraFiles(ir) }),
+  });
+  if (hasErrors(emitted.diagnostics)) return { ok: false, diagnostics: emitted.diagnostics };
+  return {
+    ok: true,
+    ir,
+    nodeSettings: checked.nodeSettings,
+    warnings: [...checked.warnings, ...emitted.diagnostics],
+    files: [...copies.map((c) => join(options.outDir, c.to)), ...emitted.files],
+  };
+}
+
+function check(options: DescriptorSource): Checked | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] } {
   const parsed = parseDescriptor(options.text, options.file);
   if (!parsed.descriptor) return { ok: false, diagnostics: parsed.diagnostics };
   const descriptor = parsed.descriptor;
   const located = (diagnostics: readonly Diagnostic[]): Diagnostic[] =>
     diagnostics.map((d) =>
       d.path === undefined || d.line !== undefined
-        ? { ...d, file: options.file }
+        ? { ...d, file: d.file ?? options.file }
         : { ...d, ...parsed.locate(d.path, d.name === "IrUnknownProperty") },
     );
   const name =
     basename(options.path)
       .replace(/(\.dataflow)?\.ya?ml$/i, "")
       .replace(/[^A-Za-z0-9_.-]/g, "_") || "dataflow";
-  const converted = descriptorToIr(descriptor, descriptor._flowc?.name ?? name);
-  if (!converted.ir) return { ok: false, diagnostics: located(converted.diagnostics) };
   const yamlDir = dirname(options.path);
+  // The definitions of hand-written TypeScript nodes, read statically: their ports are checked
+  // against the descriptor, and their schemas and state reach the IR.
+  const sources = new Map<number, { file: string; exportName: string }>();
+  descriptor.nodes.forEach((node, i) => {
+    if (node._flowc) return;
+    const { module, exportName } = handWrittenImpl(node);
+    if (SOURCE_FILE.test(module)) sources.set(i, { file: resolve(yamlDir, module), exportName });
+  });
+  const exportsOf = new Map<string, Set<string>>();
+  for (const { file, exportName } of sources.values()) exportsOf.set(file, (exportsOf.get(file) ?? new Set()).add(exportName));
+  const described = describeNodeModules({
+    modules: [...exportsOf].map(([file, exports]) => ({ file, exports: [...exports] })),
+    displayRoot: options.displayRoot,
+  });
+  const converted = descriptorToIr(descriptor, descriptor._flowc?.name ?? name, {
+    locate: parsed.locate,
+    definitions: (i) => {
+      const source = sources.get(i);
+      return source && described.definitions.get(source.file)?.get(source.exportName);
+    },
+  });
+  if (!converted.ir) return { ok: false, diagnostics: located(converted.diagnostics) };
   const used = new Set<string>();
   const claim = (wanted: string): string => {
     let out = wanted;
@@ -133,37 +220,22 @@ export async function loadDescriptor(options: {
     plan.exports.add(node.impl.export);
     return { ...node, impl: { module: plan.output, export: node.impl.export } };
   });
-  // What runs is checked as any IR is: a hand-written path that is no module at all ends here.
+  // What runs is checked as any IR is; findings point at the YAML the IR value came from.
   const checked = validateIr({ ...converted.ir, nodes });
   if (!checked.ok)
     return {
       ok: false,
-      diagnostics: located(checked.diagnostics.map((d) => (d.path === undefined ? d : { ...d, path: nodePath(d.path, descriptor) }))),
+      diagnostics: located(
+        checked.diagnostics.map((d) => (d.path === undefined ? d : { ...d, path: converted.descriptorPointer(d.path) })),
+      ),
     };
-  const ir = checked.ir;
-  for (const { from, to } of copies.values()) {
-    try {
-      mkdirSync(dirname(join(options.outDir, to)), { recursive: true });
-      copyFileSync(from, join(options.outDir, to));
-    } catch (error) {
-      const detail = `The bundle '${relative(options.displayRoot, from)}' cannot be copied: ${(error as Error).message.split("\n")[0]}.`;
-      return { ok: false, diagnostics: [createDiagnostic("DescriptorInvalid", { detail }, { file: options.file })] };
-    }
-  }
-  const emitted = await emit({
-    ir,
-    modules: [...modules.values()].map((m) => ({ file: m.file, resolveDir: dirname(m.file), output: m.output, exports: [...m.exports] })),
-    outDir: options.outDir,
-    format: "json",
-    projectRoot: yamlDir,
-    displayRoot: options.displayRoot,
-  });
-  if (hasErrors(emitted.diagnostics)) return { ok: false, diagnostics: emitted.diagnostics };
   return {
-    ok: true,
-    ir,
+    ir: checked.ir,
     nodeSettings: nodeSettings(descriptor, yamlDir),
-    warnings: [...parsed.diagnostics, ...located(converted.diagnostics)],
+    warnings: [...parsed.diagnostics, ...described.diagnostics, ...located(converted.diagnostics)],
+    copies: [...copies.values()],
+    modules: [...modules.values()],
+    yamlDir,
   };
 }
 
@@ -174,17 +246,6 @@ function bundleFileProblem(file: string): string | undefined {
   } catch {
     return "does not exist";
   }
-}
-
-/** An IR finding about a node's module as a descriptor pointer: the node's `path`/`args`, or its `_flowc` module. */
-function nodePath(pointer: string, descriptor: Descriptor): string {
-  const match = /^\/nodes\/(\d+)(\/.*)?$/.exec(pointer);
-  if (!match) return "";
-  const i = Number(match[1]);
-  const node = descriptor.nodes[i];
-  if (!node) return "";
-  if (node._flowc) return `/nodes/${i}/_flowc${match[2] ?? ""}`;
-  return `/nodes/${i}/${match[2]?.startsWith("/impl") ? (node.path === FLOWC_NODE_RUNNER ? "args" : "path") : ""}`.replace(/\/$/, "");
 }
 
 /** What a descriptor says about node processes, as dataflow runtime options (`nodes`). */

@@ -1,6 +1,6 @@
 import { clipText, createDiagnostic, type Diagnostic, type DiagnosticLocation, jsonPointer, parseJsonPointer } from "@flowc/ir";
 import { type Document, isMap, isPair, isScalar, isSeq, type LineCounter, type Pair, type YAMLMap } from "yaml";
-import type { Descriptor } from "./descriptor.js";
+import { type Descriptor, FLOWC_NODE_RUNNER } from "./descriptor.js";
 import { parseInputSource } from "./inputs.js";
 import { readYaml } from "./yaml-read.js";
 
@@ -14,6 +14,9 @@ const ROOT_UNSUPPORTED: Readonly<Record<string, string>> = {
   debug: "debug mirroring of messages is not implemented",
   strict_types: "type URNs are not checked; flowc checks port schemas at build time",
   type_rules: "type URNs are not checked; flowc checks port schemas at build time",
+  exit_when_nodes_finish: "a flowc run ends when every node has finished, a node fails (onError: stop), or its duration passes",
+  health_check_interval: "flowc's supervisor watches node processes itself (exits, deadlocks); it has no health-check messages",
+  module: "this is a Dora sub-graph module, which Dora expands into the dataflow that uses it; flowc does not expand modules",
 };
 const NODE_KEYS = new Set([
   "id",
@@ -46,7 +49,24 @@ const NODE_UNSUPPORTED: Readonly<Record<string, string>> = {
   send_stdout_as: "node output is logged per node (`flowc logs`)",
   output_types: "type URNs are not checked; flowc checks port schemas at build time",
   input_types: "type URNs are not checked; flowc checks port schemas at build time",
+  output_metadata: "type URNs are not checked; flowc checks port schemas at build time",
+  pattern: "Dora's node patterns (service, action, streaming) are not implemented; connect ports with inputs/outputs",
+  params: "Dora passes params to its own node APIs; a @flowc/dsl node's params come from a flow file",
+  path_sha256: "flowc does not download nodes, so there is nothing to verify",
+  output_framing: "flowc frames messages itself (msgpack frames, shared memory for large payloads)",
+  shared_memory_pool_size: "flowc sizes shared memory per message (64 KB and above)",
+  cpu_affinity: "flowc does not pin node processes to CPUs",
+  health_check_timeout: "flowc's supervisor watches node processes itself (exits, deadlocks); it has no health-check messages",
+  finish_grace_secs: "the grace period is runtime-wide in flowc (`runtimes.dataflow.graceMs`, `flowc stop --grace`)",
+  restart_window: "flowc counts restarts over the whole run (`max_restarts`)",
+  max_restart_delay: "flowc waits `restart_delay` between restarts, without back-off",
+  send_logs_as: "node logs go to per-node log files (`flowc logs`), not to outputs",
+  min_log_level: "node logs are filtered by level in flowc's own output, not per node",
+  max_log_size: "flowc rotates node log files itself",
+  max_rotated_files: "flowc rotates node log files itself",
 };
+/** Dora node kinds that replace `path`. */
+const PATHLESS_KINDS = ["operator", "operators", "custom", "module", "ros2", "hub"] as const;
 const DEPLOY_KEYS = new Set(["machine", "working_dir", "labels"]);
 /** What flowc writes under a node's `_flowc`; the IR checks the values (FLC1xxx at these lines). */
 const FLOWC_NODE_KEYS = new Set([
@@ -67,6 +87,27 @@ const MAX_RESTART_DELAY = 2_147_483;
 const FLOWC_CHANNEL_KEYS = new Set(["id", "port", "capacity", "onFull"]);
 const FLOWC_ROOT_KEYS = new Set(["irVersion", "name", "meta"]);
 const LONG_INPUT_KEYS = new Set(["source", "queue_size", "queue_policy", "input_timeout"]);
+
+/** What flowc runs: a JavaScript or TypeScript module whose export is a @flowc/dsl node. */
+export const NODE_MODULE = /\.(m|c)?[jt]sx?$/;
+/** A node Dora downloads before the run (`path: https://…/node.zip`). */
+const URL_PATH = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
+/** File kinds of Dora nodes, named in the refusal so the reader sees why at once. */
+const FOREIGN_KINDS: readonly [RegExp, string][] = [
+  [/\.pyw?$/i, "a Python script"],
+  [/\.(so|dylib|dll)$/i, "a shared library (a Dora operator or a native node)"],
+  [/\.(sh|bash|zsh)$/i, "a shell script"],
+  [/\.(exe|bin)$/i, "a native program"],
+  [/\.(rs|c|cc|cpp|cxx|h|hpp|go|java|rb)$/i, "a source file of another language"],
+];
+
+/** Why a `path` that is not a JS/TS module cannot run on flowc. */
+function notRunnableBecause(value: string): string {
+  if (value === "dynamic") return "Dora's dynamic nodes are started by hand and join a running dataflow; flowc starts every node itself";
+  for (const [pattern, kind] of FOREIGN_KINDS) if (pattern.test(value)) return `it is ${kind}, not a JavaScript/TypeScript module`;
+  if (/\.[A-Za-z0-9]+$/.test(value.split("/").pop() ?? "")) return "it is not a JavaScript/TypeScript module (.ts, .mts, .js, .mjs, …)";
+  return "it is a program or a command (no .ts/.js extension), not a JavaScript/TypeScript module";
+}
 
 export interface ParseResult {
   readonly descriptor: Descriptor | undefined;
@@ -146,6 +187,8 @@ export function parseDescriptor(text: string, file?: string): ParseResult {
       invalid(path, `nodes[${i}] must be a mapping.`);
       return;
     }
+    // Dora reads an empty `inputs:` or `outputs:` (YAML null) as none.
+    for (const key of ["inputs", "outputs"] as const) if (node[key] === null) delete node[key];
     const id = node.id;
     const where = typeof id === "string" ? `node '${clipText(id, 60)}'` : `nodes[${i}]`;
     keys(node, path, where, NODE_KEYS, NODE_UNSUPPORTED);
@@ -156,11 +199,14 @@ export function parseDescriptor(text: string, file?: string): ParseResult {
       );
     } else if (ids.has(id)) invalid([...path, "id"], `Node id '${id}' is used twice.`);
     else ids.add(id);
-    if (typeof node.path !== "string" || node.path === "")
+    // An operator, module or bridge has no `path` of its own; FLC3105 has said why it cannot run.
+    const pathless = PATHLESS_KINDS.some((key) => node[key] !== undefined);
+    if ((typeof node.path !== "string" || node.path === "") && !(pathless && node.path === undefined))
       invalid(
         node.path === undefined ? path : [...path, "path"],
         `${where} needs a \`path\`: flowc-node, or a .js/.ts module defining the node.`,
       );
+    else if (typeof node.path === "string") checkRunnable(node.path, [...path, "path"], typeof id === "string" ? id : `nodes[${i}]`);
     if (node.args !== undefined && typeof node.args !== "string") invalid([...path, "args"], `\`args\` of ${where} must be a string.`);
     if (node.env !== undefined) checkEnv(node.env, [...path, "env"]);
     checkDeploy(node, path, where);
@@ -220,6 +266,17 @@ export function parseDescriptor(text: string, file?: string): ParseResult {
   });
   if (diagnostics.length > 0) return { descriptor: undefined, diagnostics, locate };
   return { descriptor: normalize(root), diagnostics, locate };
+
+  /** A node flowc can run is flowc's runner or a JS/TS module; anything else is refused here, before a run. */
+  function checkRunnable(value: string, path: Path, node: string): void {
+    if (value === FLOWC_NODE_RUNNER || NODE_MODULE.test(value)) return;
+    const args = { node: clipText(node, 60), value: `'${clipText(value)}'` };
+    if (URL_PATH.test(value)) {
+      diagnostics.push(createDiagnostic("DescriptorNodeRemote", args, at(path)));
+      return;
+    }
+    diagnostics.push(createDiagnostic("DescriptorNodeNotRunnable", { ...args, detail: notRunnableBecause(value) }, at(path)));
+  }
 
   function checkDeploy(value: Record<string, unknown>, path: Path, where: string): void {
     for (const key of ["deploy", "_unstable_deploy"]) {

@@ -1,24 +1,58 @@
 import { basename, extname } from "node:path";
-import { createDiagnostic, type Diagnostic, type Ir, type IrInput, jsonPointer, loadIr, parseJsonPointer } from "@flowc/ir";
+import type { NodeDefinitionFacts, NodeDefinitionLookup } from "@flowc/frontend";
+import {
+  createDiagnostic,
+  type Diagnostic,
+  type DiagnosticLocation,
+  type Ir,
+  type IrInput,
+  type JsonSchema,
+  jsonPointer,
+  loadIr,
+  parseJsonPointer,
+  quote,
+  setOwn,
+} from "@flowc/ir";
 import { DEFAULT_QUEUE_SIZE, type Descriptor, type DescriptorNode, FLOWC_NODE_RUNNER, type InputSpec } from "./descriptor.js";
 import { parseInputSource } from "./inputs.js";
 
 export interface ToIrResult {
   readonly ir: Ir | undefined;
   readonly diagnostics: Diagnostic[];
+  /**
+   * Where in the descriptor a finding about the IR is (a JSON pointer into the IR → one into
+   * the descriptor): for IR checks made after conversion, so they point at YAML lines too.
+   */
+  readonly descriptorPointer: (irPointer: string) => string;
+}
+
+export interface ToIrOptions {
+  /** File, line and column of a pointer into the descriptor (`parseDescriptor`'s `locate`): findings then carry them. */
+  readonly locate?: (pointer: string, key?: boolean) => DiagnosticLocation;
+  /**
+   * The @flowc/dsl definition behind a hand-written node (by index in `nodes`), when its module
+   * could be read (`describeNodeModules`): the descriptor's ports are checked against it, and
+   * its type, port schemas and state reach the IR.
+   */
+  readonly definitions?: (index: number) => NodeDefinitionLookup | undefined;
 }
 
 /**
  * Turns a descriptor back into IR v1. Nodes flowc wrote (`_flowc` facts present) come back
  * exactly as they were lowered. Hand-written nodes — `path` a JS/TS module whose export (`args`,
- * default `default`) is a `@flowc/dsl` node — get: ports from the descriptor's input ids and
- * outputs (schemas `{}`), a rate clock from a timer input (hybrid with data inputs too),
+ * default `default`) is a `@flowc/dsl` node — get: with the node's definition (`definitions`),
+ * its type, state and ports with their schemas, the descriptor's ports checked against them;
+ * without it, ports from the descriptor's input ids and outputs (schemas `{}`); a rate clock from a timer input (hybrid with data inputs too),
  * trigger on every data input otherwise, `free` without inputs; channels with the input's
  * `queue_size` and `backpressure` → block, otherwise drop oldest. A hand-written input keeps
  * Dora's documented defaults (queue size 10, drop oldest), not flowc's (block): the file means
  * what it means to Dora. The IR is then validated like any other.
  */
-export function descriptorToIr(descriptor: Descriptor, name = descriptor._flowc?.name ?? "dataflow"): ToIrResult {
+export function descriptorToIr(
+  descriptor: Descriptor,
+  name = descriptor._flowc?.name ?? "dataflow",
+  options: ToIrOptions = {},
+): ToIrResult {
   const diagnostics: Diagnostic[] = [];
   const declared = new Map(descriptor.nodes.map((n) => [n.id, new Set(n.outputs ?? [])]));
   const nodes: IrInput["nodes"] = [];
@@ -97,9 +131,30 @@ export function descriptorToIr(descriptor: Descriptor, name = descriptor._flowc?
       });
       return;
     }
-    nodes.push(handWritten(node, dataPorts, timerHz, placement));
+    const lookup = options.definitions?.(i);
+    if (lookup && "problem" in lookup) {
+      const { module, exportName } = handWrittenImpl(node);
+      diagnostics.push(
+        createDiagnostic(
+          "DescriptorNodeDefinitionMissing",
+          { node: node.id, export: exportName, module: quote(module), detail: lookup.problem },
+          { path: `/nodes/${i}/${node.args !== undefined ? "args" : "path"}` },
+        ),
+      );
+    }
+    const definition = lookup && "facts" in lookup ? lookup.facts : undefined;
+    if (definition) diagnostics.push(...unknownPorts(node, i, dataPorts, definition));
+    nodes.push(handWritten(node, dataPorts, timerHz, placement, definition));
   });
-  if (diagnostics.length > 0) return { ir: undefined, diagnostics };
+  const descriptorPointer = (pointer: string) => jsonPointer(descriptorPath(pointer, descriptor, origins, nodes));
+  const located = (found: readonly Diagnostic[]) =>
+    unique(found).map((d) =>
+      d.path === undefined || d.line !== undefined || !options.locate
+        ? d
+        : // An unknown input is its id, the key; everything else is about the value.
+          { ...d, ...options.locate(d.path, d.name === "DescriptorUnknownPort" && d.path.includes("/inputs/")) },
+    );
+  if (diagnostics.length > 0) return { ir: undefined, diagnostics: located(diagnostics), descriptorPointer };
   const doc: IrInput = {
     irVersion: 1,
     name,
@@ -110,10 +165,62 @@ export function descriptorToIr(descriptor: Descriptor, name = descriptor._flowc?
   // Module paths are the descriptor's (hand-written sources, or bundles beside it): loadDescriptor
   // checks them, bundles the sources and copies the bundles, then validates the result again.
   const loaded = loadIr(doc, { allowOutsideModules: true });
-  const found = loaded.diagnostics.map((d) =>
-    d.path === undefined ? d : { ...d, path: jsonPointer(descriptorPath(d.path, descriptor, origins)) },
-  );
-  return { ir: loaded.ok ? loaded.ir : undefined, diagnostics: found };
+  const found = loaded.diagnostics.map((d) => (d.path === undefined ? d : { ...d, path: descriptorPointer(d.path) }));
+  return { ir: loaded.ok ? loaded.ir : undefined, diagnostics: located(found), descriptorPointer };
+}
+
+/** The module and export a hand-written node names: `path` and `args`, or `flowc-node`'s `args: <module> <export>`. */
+export function handWrittenImpl(node: DescriptorNode): { module: string; exportName: string } {
+  const runner = node.path === FLOWC_NODE_RUNNER;
+  const words = (node.args ?? "").split(/\s+/).filter((w) => w !== "");
+  return { module: runner ? (words[0] ?? "") : node.path, exportName: (runner ? words[1] : words[0]) ?? "default" };
+}
+
+/** Inputs and outputs the descriptor names that the node's definition does not declare, at their lines. */
+function unknownPorts(node: DescriptorNode, i: number, dataPorts: readonly string[], facts: NodeDefinitionFacts): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const { module } = handWrittenImpl(node);
+  const common = { node: node.id, type: facts.type, module: quote(module) };
+  const list = (ports: Iterable<string>) => [...ports].join(", ") || "none";
+  for (const port of dataPorts) {
+    if (facts.inputs.has(port)) continue;
+    out.push(
+      createDiagnostic(
+        "DescriptorUnknownPort",
+        { ...common, side: "Input", port, kind: "an input", plural: "inputs", available: list(facts.inputs.keys()) },
+        { path: `/nodes/${i}/inputs/${escapePointer(port)}` },
+      ),
+    );
+  }
+  (node.outputs ?? []).forEach((port, k) => {
+    if (facts.outputs.has(port)) return;
+    out.push(
+      createDiagnostic(
+        "DescriptorUnknownPort",
+        { ...common, side: "Output", port, kind: "an output", plural: "outputs", available: list(facts.outputs.keys()) },
+        { path: `/nodes/${i}/outputs/${k}` },
+      ),
+    );
+  });
+  return out;
+}
+
+/**
+ * One finding per place: several IR values can come from one YAML value (a hand-written input
+ * id is a port and a trigger of the clock), and the reader needs to hear about it once.
+ */
+function unique(found: readonly Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return found.filter((d) => {
+    const key = `${d.code}\u0000${d.path ?? ""}\u0000${d.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function escapePointer(segment: string): string {
+  return segment.replace(/~/g, "~0").replace(/\//g, "~1");
 }
 
 const FACT_FIELDS = new Set(["type", "impl", "params", "clock", "inputs", "outputs", "stateful", "parallelism", "onError", "source"]);
@@ -123,7 +230,12 @@ const FACT_FIELDS = new Set(["type", "impl", "params", "clock", "inputs", "outpu
  * hand-written node the IR value came from, or the input a channel came from. The nearest
  * part of the descriptor that exists when there is no exact match.
  */
-function descriptorPath(pointer: string, descriptor: Descriptor, origins: readonly { node: number; input: string }[]): (string | number)[] {
+function descriptorPath(
+  pointer: string,
+  descriptor: Descriptor,
+  origins: readonly { node: number; input: string }[],
+  nodes: IrInput["nodes"],
+): (string | number)[] {
   const [head, index, field, ...rest] = parseJsonPointer(pointer);
   if (head === "nodes" && index !== undefined) {
     const i = Number(index);
@@ -137,6 +249,10 @@ function descriptorPath(pointer: string, descriptor: Descriptor, origins: readon
     if (field === "impl") return [...at, node.path === FLOWC_NODE_RUNNER ? "args" : "path"];
     if (field === "inputs" && rest[0] !== undefined && node.inputs && Object.hasOwn(node.inputs, rest[0]))
       return [...at, "inputs", rest[0]];
+    // A trigger port of a hand-written node is one of its input ids.
+    const clock = nodes[i]?.clock;
+    const trigger = field === "clock" && rest[0] === "on" && clock && "on" in clock ? clock.on[Number(rest[1])] : undefined;
+    if (typeof trigger === "string" && node.inputs && Object.hasOwn(node.inputs, trigger)) return [...at, "inputs", trigger];
     if (field === "outputs" || field === "inputs" || field === "clock") return [...at, field === "outputs" ? "outputs" : "inputs"];
     return at;
   }
@@ -165,23 +281,39 @@ function handWritten(
   dataPorts: readonly string[],
   timerHz: number | undefined,
   placement: string | null,
+  facts: NodeDefinitionFacts | undefined,
 ): IrInput["nodes"][number] {
-  const runner = node.path === FLOWC_NODE_RUNNER;
-  const words = (node.args ?? "").split(/\s+/).filter((w) => w !== "");
-  const module = runner ? (words[0] ?? "") : node.path;
-  const exportName = (runner ? words[1] : words[0]) ?? "default";
+  const { module, exportName } = handWrittenImpl(node);
   let clock: IrInput["nodes"][number]["clock"];
   if (timerHz !== undefined && dataPorts.length > 0) clock = { kind: "hybrid", hz: timerHz, onLag: "warn", on: [...dataPorts] };
   else if (timerHz !== undefined) clock = { kind: "rate", hz: timerHz, onLag: "warn" };
   else if (dataPorts.length > 0) clock = { kind: "trigger", on: [...dataPorts] };
   else clock = { kind: "free" };
+  if (!facts)
+    return {
+      id: node.id,
+      type: exportName === "default" ? basename(module, extname(module)) : exportName,
+      impl: { module, export: exportName },
+      clock,
+      inputs: Object.fromEntries(dataPorts.map((p) => [p, {}])),
+      outputs: Object.fromEntries((node.outputs ?? []).map((o) => [o, {}])),
+      placement,
+    };
+  // What the definition declares, as `flowc build` lowers it: every port with its schema (a
+  // `many` input receives every message since the last step), and its state.
+  const inputs: Record<string, { schema: JsonSchema; adapter: { kind: "events" | "latest" } }> = {};
+  for (const [port, input] of facts.inputs)
+    setOwn(inputs, port, { schema: input.schema, adapter: { kind: input.list ? "events" : "latest" } });
+  const outputs: Record<string, { schema: JsonSchema }> = {};
+  for (const [port, output] of facts.outputs) setOwn(outputs, port, { schema: output.schema });
   return {
     id: node.id,
-    type: exportName === "default" ? basename(module, extname(module)) : exportName,
+    type: facts.type,
     impl: { module, export: exportName },
     clock,
-    inputs: Object.fromEntries(dataPorts.map((p) => [p, {}])),
-    outputs: Object.fromEntries((node.outputs ?? []).map((o) => [o, {}])),
+    inputs,
+    outputs,
+    stateful: facts.stateful,
     placement,
   };
 }

@@ -193,50 +193,12 @@ function compileFlow(
   if (diagnostics.length > 0) return { diagnostics, modules: [], projectRoot };
 
   const checker = project.getTypeChecker();
-  const dslModule = new DslModule(project, entry);
-  const nodeDefs = new Map<Node, NodeDefInfo>();
-  // A port's or param's schema: read from its zod expression, else (declaration files, what the
-  // reader cannot prove, what zod cannot write) from its TypeScript type.
-  const schemaOf: SchemaOf = (type, at, what, source, list) => {
-    if (source) {
-      const reading: ZodReading =
-        "missing" in source
-          ? { kind: "unproven", at: source.missing, why: source.why }
-          : readZodSchema(list ? manyElement(source.expression, evaluator) : source.expression, {
-              constant: (node) => evaluator.evaluate(node, new Env()),
-            });
-      if (reading.kind === "schema") return reading.schema;
-      if (reading.kind === "unproven")
-        diagnostics.push(diagnosticAt(where, reading.at, "ZodSchemaNotStatic", { where: what, why: reading.why }));
-    }
-    return typeToSchema(type, at, (bad) =>
-      diagnostics.push(diagnosticAt(where, at, "UnrepresentablePortType", { type: bad.getText(at), where: what })),
-    );
-  };
+  const evaluator = nodeDefinitionEvaluator(project, entry, where, (d) => diagnostics.push(d));
 
   const nodes: AddedNode[] = [];
   const byId = new Map<string, AddedNode>();
   const connections: Connection[] = [];
   let building = false;
-
-  const evaluator: Evaluator = new Evaluator(where, {
-    nodeDef: (declaration, call, typeName) => {
-      const known = nodeDefs.get(declaration);
-      if (known) return known;
-      let type: Value = typeName;
-      if (call) {
-        const typeArg = call.getArguments()[0];
-        type = typeArg ? evaluator.evaluate(typeArg, new Env()) : undefined;
-        if (typeof type !== "string" || type === "")
-          evaluator.fail(typeArg ?? call, (typeArg ?? call).getText(), "node()'s first argument must be a constant, non-empty type name");
-      }
-      const info = readNodeDef(declaration, call, type as string, schemaOf);
-      nodeDefs.set(declaration, info);
-      return info;
-    },
-    dsl: (name) => DSL_BUILTINS[name] ?? (name === "flow" ? FLOW_BUILTIN : undefined),
-    isDslFile: (file) => dslModule.has(file),
-  });
 
   const report = (diagnostic: Diagnostic) => diagnostics.push(diagnostic);
 
@@ -404,6 +366,51 @@ function compileFlow(
     return { diagnostics, modules: [], projectRoot };
   }
   return { ir: result.ir, diagnostics, modules: [...modules.values()], projectRoot };
+}
+
+/**
+ * The evaluator of a program, reading node definitions as the compiler does: each port's and
+ * param's schema from its zod expression, else (declaration files, what the reader cannot
+ * prove, what zod cannot write) from its TypeScript type. Flows and the node modules of a
+ * hand-written descriptor (`describeNodeModules`) read definitions through this one place.
+ */
+export function nodeDefinitionEvaluator(project: Project, entry: string, where: Where, report: (d: Diagnostic) => void): Evaluator {
+  const dslModule = new DslModule(project, entry);
+  const nodeDefs = new Map<Node, NodeDefInfo>();
+  const schemaOf: SchemaOf = (type, at, what, source, list) => {
+    if (source) {
+      const reading: ZodReading =
+        "missing" in source
+          ? { kind: "unproven", at: source.missing, why: source.why }
+          : readZodSchema(list ? manyElement(source.expression, evaluator) : source.expression, {
+              constant: (node) => evaluator.evaluate(node, new Env()),
+            });
+      if (reading.kind === "schema") return reading.schema;
+      if (reading.kind === "unproven") report(diagnosticAt(where, reading.at, "ZodSchemaNotStatic", { where: what, why: reading.why }));
+    }
+    return typeToSchema(type, at, (bad) =>
+      report(diagnosticAt(where, at, "UnrepresentablePortType", { type: bad.getText(at), where: what })),
+    );
+  };
+  const evaluator: Evaluator = new Evaluator(where, {
+    nodeDef: (declaration, call, typeName) => {
+      const known = nodeDefs.get(declaration);
+      if (known) return known;
+      let type: Value = typeName;
+      if (call) {
+        const typeArg = call.getArguments()[0];
+        type = typeArg ? evaluator.evaluate(typeArg, new Env()) : undefined;
+        if (typeof type !== "string" || type === "")
+          evaluator.fail(typeArg ?? call, (typeArg ?? call).getText(), "node()'s first argument must be a constant, non-empty type name");
+      }
+      const info = readNodeDef(declaration, call, type as string, schemaOf);
+      nodeDefs.set(declaration, info);
+      return info;
+    },
+    dsl: (name) => DSL_BUILTINS[name] ?? (name === "flow" ? FLOW_BUILTIN : undefined),
+    isDslFile: (file) => dslModule.has(file),
+  });
+  return evaluator;
 }
 
 /** IR findings the compiler has already reported in its own words, at the call (FLC2024 for FLC1016). */

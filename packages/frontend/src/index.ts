@@ -7,6 +7,12 @@ export {
   DEFAULT_COMPILER_OPTIONS,
   type ModulePlan,
 } from "./compile.js";
+export {
+  type DescribeNodesResult,
+  describeNodeModules,
+  type NodeDefinitionFacts,
+  type NodeDefinitionLookup,
+} from "./describe-nodes.js";
 export { type EmitOptions, type EmitResult, emit } from "./emit.js";
 export { flowFileStem } from "./file-names.js";
 export { findProjectRoot } from "./project-root.js";

@@ -22,13 +22,19 @@ export const SUPPORTED_IR_VERSIONS: readonly number[] = [IR_VERSION];
 
 /** Node ids: also used in channel ids (`a.out->b.in`) and file names, so no dots or slashes. */
 export const NODE_ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]*$/;
-/** Port names are JavaScript identifiers: they are the keys of a node's input/output records. */
-export const PORT_NAME_PATTERN = /^(?!__proto__$)[A-Za-z_$][A-Za-z0-9_$]*$/;
+/**
+ * Port names are the keys of a node's input/output records: a JavaScript identifier's first
+ * character, then letters, digits, `_`, `$` or `-`. The `-` is Dora's id grammar (`speech-1`):
+ * a descriptor's ports keep their names in the IR, and node code reads them by string key
+ * (`inputs["speech-1"]`). No `.` (channel ids are `node.port->node.port`, and Dora's fan-in
+ * inputs are `port.1`) and no `/` (Dora's `node/output`).
+ */
+export const PORT_NAME_PATTERN = /^(?!__proto__$)[A-Za-z_$][A-Za-z0-9_$-]*$/;
 /** Keys of free-form maps (params, port schemas): anything but `__proto__`, which plain objects cannot hold as data. */
 const MapKey = z.string().regex(/^(?!__proto__$)/);
 
 export const NodeId = z.string().regex(NODE_ID_PATTERN).describe("Node id: a letter or _, then letters, digits, _ or -.");
-export const PortName = z.string().regex(PORT_NAME_PATTERN).describe("Port name: a JavaScript identifier.");
+export const PortName = z.string().regex(PORT_NAME_PATTERN).describe("Port name: a letter, _ or $, then letters, digits, _, $ or -.");
 
 /**
  * Any JSON value (no NaN, no Infinity, no undefined, only plain objects). The loader checks

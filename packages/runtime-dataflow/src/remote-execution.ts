@@ -39,6 +39,7 @@ export class AttachedExecution extends DrivenExecution {
         options: effectiveOptions(dataflow, options),
         attach: true,
         record: options.onRecord !== undefined,
+        recordValues: options.recordValues === true,
         hold: true,
       },
       (event) => (execution ? execution.#push(event) : early.push(event)),

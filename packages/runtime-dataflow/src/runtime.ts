@@ -45,6 +45,7 @@ export async function runEmbedded(ir: Ir, options: BuildOptions, dataflow: Dataf
     store,
     env: options.env,
     onRecord: options.onRecord,
+    recordValues: options.recordValues,
     machine,
   });
 }

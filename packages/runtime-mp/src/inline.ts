@@ -68,6 +68,7 @@ export class InlineExecution extends DrivenExecution {
       nodeStarted: (node) => this.#supervisor.nodeStarted(node),
       nodeEnded: (node, status, error) => this.#supervisor.nodeEnded(node, status, error),
       record,
+      recordValues: this.#options.recordValues,
       validate,
       logicalClock: true,
     };

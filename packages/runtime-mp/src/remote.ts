@@ -56,6 +56,7 @@ export async function createRemoteExecution(ir: Ir, options: BuildOptions, mp: R
     baseDir: options.baseDir,
     validate: mp.validate,
     record: options.onRecord !== undefined,
+    recordValues: options.recordValues === true,
     durationMs: options.durationMs,
     index,
   });

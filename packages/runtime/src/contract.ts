@@ -82,7 +82,12 @@ export interface RecordEntry {
   readonly seq: number;
   /** Send time in ms since the run started (logical time on inline). */
   readonly t: number;
+  /** The value as the record shows it (`toRecordValue`: binaries as their length and sha256). */
   readonly value: unknown;
+  /** Delivery time: when the consumer's step took it (ms since the run started). */
+  readonly at?: number;
+  /** With `recordValues`: the value whole, MessagePack as base64 (it crosses JSON protocols). */
+  readonly packed?: string;
 }
 
 /**
@@ -105,6 +110,8 @@ export interface BuildOptions {
   readonly validate?: boolean | undefined;
   /** Receives delivered messages in batches; recording costs time, so only when given. */
   readonly onRecord?: ((entries: readonly RecordEntry[]) => void) | undefined;
+  /** Records also carry each value whole (`RecordEntry.packed`), for a `.flowrec` recording. */
+  readonly recordValues?: boolean | undefined;
   /** The runtime's own options (`runtimes.<name>` in flowc.config.json), already checked by `check`. */
   readonly options?: Readonly<Record<string, unknown>> | undefined;
 }

@@ -2,6 +2,7 @@ import { format } from "node:util";
 import type { IrNode } from "@flowc/ir";
 import { InputPort } from "./adapters.js";
 import { ClockState, type Fired, type TickGate } from "./clock.js";
+import { encodeValue } from "./codec.js";
 import type { LogLevel, NodeError, NodeStatus, RecordEntry } from "./contract.js";
 import { RuntimeError, toNodeError } from "./errors.js";
 import type { LoadedNode } from "./loader.js";
@@ -18,6 +19,8 @@ export interface HostEnv {
   nodeEnded(node: string, status: NodeStatus, error: NodeError | null): void;
   /** Delivered messages, when recording. */
   readonly record: ((entry: RecordEntry) => void) | undefined;
+  /** Records carry whole values (`RecordEntry.packed`). */
+  readonly recordValues?: boolean | undefined;
   readonly validate: boolean;
   /** An external timer for a periodic clock (the dataflow daemon's), or undefined to time ticks locally. */
   readonly tickGate?: (node: IrNode) => TickGate | undefined;
@@ -450,7 +453,12 @@ export class NodeHost {
       const taken = port.drain(decodeEnvelope, this.#oneAtATime.has(port.name));
       if (taken.length > 0) fired.push(port.name);
       this.stats.messagesIn += taken.length;
-      if (record) for (const m of taken) record({ channel: m.channel, seq: m.seq, t: m.t, value: toRecordValue(m.value) });
+      if (record) {
+        for (const m of taken) {
+          const entry = { channel: m.channel, seq: m.seq, t: m.t, at: now, value: toRecordValue(m.value) };
+          record(this.#env.recordValues ? { ...entry, packed: Buffer.from(encodeValue(m.value)).toString("base64") } : entry);
+        }
+      }
       const value = port.sample(now);
       if (value !== undefined) setOwn(inputs, port.name, value);
     }

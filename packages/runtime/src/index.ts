@@ -90,6 +90,19 @@ export { Payload } from "./payload.js";
 export { type Envelope, type Inbound, MemoryQueue, type OfferResult, type Outbound, onFullAction } from "./queue.js";
 export { RecordWriter, recordLine, toRecordValue } from "./record.js";
 export {
+  isRecordingPath,
+  openRecordSink,
+  RECORDING_MAGIC,
+  type RecordedMessage,
+  type RecordingFooter,
+  RecordingFormatError,
+  type RecordingHeader,
+  RecordingReader,
+  type RecordingRun,
+  RecordingWriter,
+  type RecordSink,
+} from "./recording.js";
+export {
   chooseRuntime,
   DEFAULT_RUNTIME,
   type ResolveResult,

@@ -83,10 +83,10 @@ export class OutputFile {
     }
   }
 
-  write(text: string): void {
+  write(data: string | Uint8Array): void {
     if (this.#fd === undefined || this.#failed !== undefined) return;
     try {
-      writeAll(this.#fd, Buffer.from(text));
+      writeAll(this.#fd, typeof data === "string" ? Buffer.from(data) : data);
     } catch (error) {
       this.#failed = reason(error);
     }

@@ -55,6 +55,9 @@ export class RecordWriter {
     return out instanceof OutputFile ? new RecordWriter(out) : out;
   }
 
+  /** JSON lines carry no header: nothing to write before the messages. */
+  begin(_run: unknown): void {}
+
   write(entries: readonly RecordEntry[]): void {
     for (const e of entries) {
       const line = recordLine(e);

@@ -1,12 +1,12 @@
 import { accessSync, constants, existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
-import { descriptorToYaml, lowerToDescriptor } from "@flowc/dora";
+import { checkDescriptor, descriptorToYaml, loadDescriptor, lowerToDescriptor } from "@flowc/dora";
 import { emit } from "@flowc/frontend";
 import { createDiagnostic, type Diagnostic, diagnosticsToJson, encodeJson, hasErrors, type Ir } from "@flowc/ir";
 import { makeDirectory } from "../dirs.js";
 import { displayPath } from "../files.js";
 import { type CliIo, ExitCode, plural } from "../io.js";
-import { compileEntry } from "../load.js";
+import { compileEntry, entryKind, readDescriptorFile, readFlow, unknownKind } from "../load.js";
 import { report } from "../report.js";
 
 export const DEFAULT_OUT_DIR = ".flowc-out";
@@ -25,6 +25,8 @@ export interface BuildOptions {
 /** What a build produced: the IR and the files written (paths as given to `io.cwd`), or why not. */
 export interface BuiltFlow {
   readonly ok: boolean;
+  /** Source texts the diagnostics point into (a descriptor's YAML), for code frames. */
+  readonly sources?: ReadonlyMap<string, string>;
   readonly ir: Ir | undefined;
   /** Written files, relative to the working directory when inside it. */
   readonly files: readonly string[];
@@ -56,6 +58,9 @@ export async function buildFlow(
     const problem = outputDirProblem(resolve(io.cwd, options.out ?? DEFAULT_OUT_DIR));
     if (problem) return failed([createDiagnostic("FileUnwritable", { path: options.out ?? DEFAULT_OUT_DIR, detail: problem })]);
   }
+  const kind = entryKind(entry);
+  if (kind === "descriptor") return buildDescriptor(io, entry, { ...options, format, target });
+  if (kind !== "flow") return failed([unknownKind(entry, ["flow", "descriptor"])]);
   const compiled = compileEntry(io, entry, options);
   if ("diagnostics" in compiled) return failed(compiled.diagnostics);
   const { result } = compiled;
@@ -81,17 +86,48 @@ export async function buildFlow(
   return { ok: true, ir: result.ir, files, diagnostics };
 }
 
+/**
+ * A Dora-dialect descriptor built as a flow file is: checked (FLC31xx and the IR's rules at
+ * YAML lines), then its IR and node bundles (and with `--target dataflow` the descriptor flowc
+ * writes for it) written to `out`, or only checked when `write` is false.
+ */
+async function buildDescriptor(
+  io: CliIo,
+  entry: string,
+  options: { target: string; out?: string; format: "json" | "msgpack"; write: boolean },
+): Promise<BuiltFlow> {
+  const read = readDescriptorFile(io, entry);
+  if ("diagnostics" in read) return { ok: false, ir: undefined, files: [], diagnostics: read.diagnostics };
+  const loaded = options.write
+    ? await loadDescriptor({
+        ...read.source,
+        outDir: resolve(io.cwd, options.out ?? DEFAULT_OUT_DIR),
+        format: options.format,
+        extraFiles: (ir) =>
+          options.target === "dataflow" ? [{ suffix: ".dataflow.yml", contents: descriptorToYaml(lowerToDescriptor(ir)) }] : [],
+      })
+    : checkDescriptor(read.source);
+  if (!loaded.ok) return { ok: false, ir: undefined, files: [], diagnostics: loaded.diagnostics, sources: read.sources };
+  return {
+    ok: true,
+    ir: loaded.ir,
+    files: loaded.files.map((f) => displayPath(io.cwd, f)),
+    diagnostics: loaded.warnings,
+    sources: read.sources,
+  };
+}
+
 export async function buildCommand(io: CliIo, entry: string, options: BuildOptions): Promise<ExitCode> {
   const format = options.format ?? "json";
   // --print-ir alone prints and writes nothing; with -o it does both.
   const built = await buildFlow(io, entry, { ...options, write: !options.printIr || options.out !== undefined });
-  if (!built.ok || !built.ir) return report(io, built.diagnostics, { json: options.json === true });
+  if (!built.ok || !built.ir) return report(io, built.diagnostics, { json: options.json === true, sources: built.sources });
   const { ir, files, diagnostics } = built;
   if (options.json) {
     io.stdout(`${JSON.stringify({ ok: true, name: ir.name, files, diagnostics: diagnosticsToJson(diagnostics) }, null, 2)}\n`);
     return ExitCode.Ok;
   }
-  report(io, diagnostics);
+  report(io, diagnostics, { sources: built.sources });
   if (options.printIr) io.stdout(encodeJson(ir));
   if (files.length > 0) {
     const irFile = files.find((f) => f.endsWith(`.ir.${format}`));
@@ -105,13 +141,14 @@ export async function buildCommand(io: CliIo, entry: string, options: BuildOptio
 }
 
 export function checkCommand(io: CliIo, entry: string, options: { json?: boolean; flow?: string; typecheck?: boolean }): ExitCode {
-  const compiled = compileEntry(io, entry, options);
-  if ("diagnostics" in compiled) return report(io, compiled.diagnostics, { json: options.json === true });
-  const { result } = compiled;
-  if (options.json || !result.ir) return report(io, result.diagnostics, { json: options.json === true });
-  report(io, result.diagnostics);
+  const read = readFlow(io, entry, ["flow", "descriptor"], options);
+  const json = options.json === true;
+  if (!read.ok) return report(io, read.diagnostics, { json, sources: read.sources });
+  if (json) return report(io, read.warnings, { json });
+  report(io, read.warnings, { sources: read.sources });
+  const what = read.kind === "descriptor" ? "dataflow" : "flow";
   io.stdout(
-    `${displayPath(io.cwd, entry)}: flow '${result.ir.name}' is valid (${plural(result.ir.nodes.length, "node")}, ${plural(result.ir.channels.length, "channel")})\n`,
+    `${read.file}: ${what} '${read.ir.name}' is valid (${plural(read.ir.nodes.length, "node")}, ${plural(read.ir.channels.length, "channel")})\n`,
   );
   return ExitCode.Ok;
 }

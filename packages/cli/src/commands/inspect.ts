@@ -1,8 +1,10 @@
 import { analyze, hashIr, type Ir } from "@flowc/ir";
+import { isRecordingPath } from "@flowc/runtime";
 import { describeClock, formatHz } from "../describe.js";
-import { readIrFile } from "../files.js";
 import { type CliIo, ExitCode } from "../io.js";
+import { readFlow } from "../load.js";
 import { report } from "../report.js";
+import { inspectRecordingCommand } from "./inspect-recording.js";
 
 export interface InspectSummary {
   name: string;
@@ -34,9 +36,10 @@ export function summarize(ir: Ir): InspectSummary {
 }
 
 export function inspectCommand(io: CliIo, file: string, options: { json?: boolean }): ExitCode {
-  const read = readIrFile(io.cwd, file);
+  if (isRecordingPath(file)) return inspectRecordingCommand(io, file, options);
+  const read = readFlow(io, file, ["ir", "descriptor"]);
   if (!read.ok) return report(io, read.diagnostics, { json: options.json === true, sources: read.sources });
-  report(io, read.warnings);
+  report(io, read.warnings, { sources: read.sources });
   const ir = read.ir;
   if (options.json) {
     io.stdout(`${JSON.stringify(summarize(ir), null, 2)}\n`);

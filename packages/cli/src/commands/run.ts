@@ -4,8 +4,10 @@ import { createDiagnostic, type Diagnostic, encodeJson, hasErrors } from "@flowc
 import {
   chooseRuntime,
   type Execution,
+  isRecordingPath,
   loadConfig,
-  RecordWriter,
+  openRecordSink,
+  type RecordSink,
   type RunResult,
   RuntimeError,
   type RuntimeEvent,
@@ -17,9 +19,13 @@ import { makeDirectory } from "../dirs.js";
 import { printEvent } from "../events.js";
 import { displayPath } from "../files.js";
 import { type CliIo, ExitCode } from "../io.js";
-import { loadEntry, withNodeSettings } from "../load.js";
+import { type LoadResult, loadEntry, withNodeSettings } from "../load.js";
 import { report } from "../report.js";
 import { defaultRegistry } from "../runtimes.js";
+import { FLOWC_VERSION } from "../version.js";
+
+/** How `run` gets its flow: `loadEntry` (a flow, IR or descriptor file), or `replay`'s rebuild from a recording. */
+export type EntryLoader = (io: CliIo, entry: string, options: RunOptions) => Promise<LoadResult>;
 
 export interface RunOptions {
   runtime?: string;
@@ -38,7 +44,7 @@ export interface RunOptions {
  * `--duration` or is interrupted, and prints the lifecycle on stderr, node output on stdout
  * prefixed by node id, and with `--json` the RunResult as the last stdout line.
  */
-export async function runCommand(io: CliIo, entry: string, options: RunOptions): Promise<number> {
+export async function runCommand(io: CliIo, entry: string, options: RunOptions, load: EntryLoader = loadEntry): Promise<number> {
   // Ctrl-C is handled from the first moment: before the run exists it ends flowc cleanly at the
   // next point it can (compiling is synchronous, so after it); once the run exists it stops it.
   const signals: { count: number; first: string | undefined; handler: ((signal: string) => void) | undefined } = {
@@ -52,7 +58,7 @@ export async function runCommand(io: CliIo, entry: string, options: RunOptions):
     signals.handler?.(signal);
   });
   try {
-    return await run(io, entry, options, signals);
+    return await run(io, entry, options, signals, load);
   } finally {
     unsubscribe?.();
   }
@@ -63,6 +69,7 @@ async function run(
   entry: string,
   options: RunOptions,
   signals: { count: number; first: string | undefined; handler: ((signal: string) => void) | undefined },
+  load: EntryLoader,
 ): Promise<number> {
   const json = options.json === true;
   const log = (text: string) => io.stderr(`flowc: ${text}\n`);
@@ -89,7 +96,7 @@ async function run(
   const runtime = resolved.runtime;
 
   // The record first: a path that cannot be written is an error before anything is compiled or run.
-  let recorder: RecordWriter | undefined;
+  let recorder: RecordSink | undefined;
   if (options.record !== undefined) {
     const opened = openRecord(io, options.record);
     if ("diagnostic" in opened) return fail([opened.diagnostic]);
@@ -100,7 +107,7 @@ async function run(
     return ExitCode.Interrupted;
   }
 
-  const loaded = await loadEntry(io, entry, options);
+  const loaded = await load(io, entry, options);
   if ("diagnostics" in loaded) {
     recorder?.discard();
     return fail(loaded.diagnostics, loaded.sources);
@@ -125,6 +132,7 @@ async function run(
     report(io, problems);
 
     log(`running '${ir.name}' on ${runtime.name}${choice.source === "default" ? "" : ` (runtime from ${choice.source})`}`);
+    recorder?.begin({ ir, writer: `flowc ${FLOWC_VERSION}`, runtime: runtimeLabel(runtime.name, rtOptions), baseDir: loaded.baseDir });
     let execution: Execution;
     try {
       execution = await runtime.build(ir, {
@@ -133,6 +141,7 @@ async function run(
         durationMs,
         options: rtOptions,
         onRecord: recorder ? (entries) => recorder?.write(entries) : undefined,
+        recordValues: options.record !== undefined && isRecordingPath(options.record),
       });
     } catch (error) {
       recorder?.discard();
@@ -187,14 +196,19 @@ async function run(
   }
 }
 
+/** `mp/inline`: the runtime and its isolation, for a recording's header. */
+export function runtimeLabel(name: string, options: Readonly<Record<string, unknown>> | undefined): string {
+  return typeof options?.isolation === "string" ? `${name}/${options.isolation}` : name;
+}
+
 /** Opens the `--record` file (its directory is made), or the coded reason it cannot be written. */
-function openRecord(io: CliIo, record: string): RecordWriter | { diagnostic: Diagnostic } {
+function openRecord(io: CliIo, record: string): RecordSink | { diagnostic: Diagnostic } {
   const path = resolve(io.cwd, record);
   let error: string;
   try {
     makeDirectory(dirname(path));
-    const opened = RecordWriter.open(path);
-    if (opened instanceof RecordWriter) return opened;
+    const opened = openRecordSink(path);
+    if (!("error" in opened)) return opened;
     error = opened.error;
   } catch (e) {
     error =

@@ -549,6 +549,34 @@ export const catalogue = {
     doc: "A descriptor nests deeper than 256 levels, or its YAML aliases refer to themselves or expand it by more than 100,000 values (a billion-laughs document).",
     hint: "Write the repeated parts out, or use fewer levels of aliases.",
   },
+  DescriptorNodeNotRunnable: {
+    code: 3108,
+    severity: "error",
+    message: "Node '{node}' runs {value}, which flowc cannot run: {detail}.",
+    doc: "A node's `path` is not a JavaScript/TypeScript module: a program or script in another language (`sender.py`, `../../target/debug/node`), a shared library, or Dora's `dynamic` (a node started by hand). flowc runs only nodes written with @flowc/dsl, so this is refused before anything starts.",
+    hint: "Write the node as a .ts/.js module exporting a @flowc/dsl node() and name it in `path` (the export in `args`), or run this descriptor with Dora.",
+  },
+  DescriptorNodeRemote: {
+    code: 3109,
+    severity: "error",
+    message: "Node '{node}' has its code at {value}: flowc does not download nodes.",
+    doc: "A node's `path` is a URL (Dora downloads it before the run); flowc runs only modules on this machine.",
+    hint: "Download the module yourself and name its local path in `path`.",
+  },
+  DescriptorUnknownPort: {
+    code: 3110,
+    severity: "error",
+    message: "{side} '{port}' of node '{node}' is not {kind} of {type} ({module}); its {plural} are: {available}.",
+    doc: "A hand-written descriptor names an input or output its node's @flowc/dsl definition does not declare: the port would never receive or send anything.",
+    hint: "Use the port names of the node() definition (or add the port to the definition).",
+  },
+  DescriptorNodeDefinitionMissing: {
+    code: 3111,
+    severity: "error",
+    message: "Node '{node}' names '{export}' of {module}, which is not a @flowc/dsl node definition: {detail}.",
+    doc: "A hand-written descriptor's node module (its `path`) does not export a `node()` definition under the name in `args` (default `default`), or the module cannot be read.",
+    hint: 'Export the node with `export const Name = node("Name", {…})` and put `Name` in `args`.',
+  },
 
   DaemonNotRunning: {
     code: 3201,
@@ -666,11 +694,31 @@ export const catalogue = {
     doc: "`flowc init` adds scripts and dependencies to an existing package.json, which must be a JSON object.",
     hint: "Fix the file (or remove it to let flowc init write a new one).",
   },
+  RecordingInvalid: {
+    code: 4011,
+    severity: "error",
+    message: "'{path}' is not a flowc recording: {detail}.",
+    doc: "`flowc replay` and `flowc inspect` read `.flowrec` files that `flowc run --record <file>.flowrec` wrote; this one is not one, or is damaged where it matters (a recording whose writer died still reads up to its last whole frame).",
+    hint: "Record one with `flowc run <flow> --record run.flowrec`.",
+  },
+  ReplayNodeUnknown: {
+    code: 4012,
+    severity: "error",
+    message: "Cannot replay node '{node}': {detail}; the recorded flow's nodes: {nodes}.",
+    doc: "`flowc replay --replace <node>` names a node that the recorded flow (or the `--flow` build) does not have, or one whose outputs were never recorded.",
+  },
+  ReplayPortsMismatch: {
+    code: 4013,
+    severity: "error",
+    message: "Node '{node}' of '{entry}' no longer matches the recording: {detail}.",
+    doc: "`flowc replay --flow <entry>` replays a recording against a newer build: the nodes it replaces must still have the output ports (names and schemas) the recording has messages for.",
+    hint: "Replay without --flow (the recorded flow), or replace only nodes whose outputs are unchanged.",
+  },
   UnknownFileKind: {
     code: 4004,
     severity: "error",
-    message: "'{path}' is not an IR file: expected a name ending in {expected}.",
-    doc: "The command expects an IR file and the name has an unknown extension.",
+    message: "'{path}' is not a file this command reads: expected a name ending in {expected}.",
+    doc: "The command was given a file whose name ends in an extension it does not read (each command's inputs: docs/cli.md).",
   },
   UnknownSchemaName: {
     code: 4005,

@@ -259,6 +259,26 @@ describe("IR validation rules", () => {
       code("InvalidIdentifier"),
       "/nodes/3/inputs/bad port",
     ]);
+    expect(problems(mutate((ir) => (ir.nodes[3].inputs["speech.1"] = { schema: {} })))).toContainEqual([
+      code("InvalidIdentifier"),
+      "/nodes/3/inputs/speech.1",
+    ]);
+    expect(problems(mutate((ir) => (ir.nodes[3].inputs["-speech"] = { schema: {} })))).toContainEqual([
+      code("InvalidIdentifier"),
+      "/nodes/3/inputs/-speech",
+    ]);
+  });
+
+  it("port names may hold '-' as Dora's ids do (speech-1), in ports, triggers and channels", () => {
+    const ir = mutate((ir) => {
+      const sink = ir.nodes[3];
+      const port = Object.keys(sink.inputs)[0] as string;
+      sink.inputs["speech-1"] = sink.inputs[port];
+      delete sink.inputs[port];
+      if (sink.clock.on) sink.clock.on = sink.clock.on.map((p: string) => (p === port ? "speech-1" : p));
+      for (const c of ir.channels) if (c.to.node === sink.id && c.to.port === port) c.to.port = "speech-1";
+    });
+    expect(problems(ir)).toEqual([]);
   });
 
   it("FLC1043 absolute or Windows paths are refused", () => {

@@ -325,6 +325,7 @@ export class Daemon {
       machine: this.options.machine,
       logMaxBytes: this.options.logMaxBytes,
       onRecord: request.record ? (entries) => recordSink?.({ kind: "records", entries }) : undefined,
+      recordValues: request.recordValues === true,
     }).catch((error: unknown) => {
       if (request.copyBaseDir) rmSync(baseDir, { recursive: true, force: true });
       throw error;

@@ -43,6 +43,7 @@ export interface DataflowSpec {
   /** The environment node processes inherit (plus their own `env` settings). */
   readonly env: RunEnv;
   readonly onRecord?: ((entries: readonly RecordEntry[]) => void) | undefined;
+  readonly recordValues?: boolean | undefined;
   readonly logMaxBytes?: number | undefined;
   /** This daemon's machine id (recorded). */
   readonly machine: string;
@@ -186,6 +187,7 @@ export class DataflowRun implements Execution {
       baseDir: spec.baseDir,
       validate: spec.options.validate,
       record: spec.onRecord !== undefined,
+      recordValues: spec.recordValues === true,
       durationMs: spec.durationMs,
       index: member.index,
       socketDir: this.#group.socketDir as string,

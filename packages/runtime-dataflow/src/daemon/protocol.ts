@@ -26,6 +26,8 @@ export type Request =
       /** Stream the dataflow's events (and records, when `record`) on this request. */
       readonly attach: boolean;
       readonly record: boolean;
+      /** Records carry whole values. */
+      readonly recordValues?: boolean;
       /** Hold the dataflow at the start barrier until a `go` request (the runtime contract's start()). */
       readonly hold: boolean;
     }

@@ -91,6 +91,7 @@ export async function runExecutor(
           if (records.length >= 2048 || performance.now() - lastFlush > 100) flushRecords();
         }
       : undefined,
+    recordValues: init.recordValues === true,
     validate: init.validate,
     tickGate: (node) => transport.tickGate?.(node),
   };

@@ -11,6 +11,8 @@ export interface InitMessage {
   readonly baseDir: string;
   readonly validate: boolean;
   readonly record: boolean;
+  /** Records carry whole values (`RecordEntry.packed`). */
+  readonly recordValues?: boolean;
   readonly durationMs: number | undefined;
   /** This executor's index (its doorbell on threads, its socket and hello frame on processes). */
   readonly index: number;
