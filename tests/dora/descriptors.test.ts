@@ -1,7 +1,8 @@
 // Dora-dialect descriptors as first-class input to every command: graph, validate, inspect,
 // check and build read them; ports are checked against the TypeScript node definitions; nodes
-// flowc cannot run are refused before anything starts; ports named with '-' run end to end.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+// flowc cannot run are shown with warnings by the commands that only look and refused before
+// anything starts by those that build or run; ports named with '-' run end to end.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Ir, loadIr } from "@flowc/ir";
@@ -65,17 +66,87 @@ describe("every command reads a descriptor", () => {
     expect(JSON.parse(printed.stdout)).toMatchObject({ name: "dataflow" });
   });
 
-  it("a refused descriptor fails every command alike, at its YAML line, and build writes nothing", async () => {
+  it("nodes flowc cannot run: shown with a warning by the commands that look, refused by those that build or run", async () => {
     const file = `${fixtures}/python.yml`;
-    for (const args of [["validate"], ["inspect"], ["graph"], ["check"], ["build", "-o", join(dir, "nothing")], ["run"]]) {
+    for (const command of ["validate", "inspect", "graph", "check"]) {
+      const r = await flowc([command, file]);
+      expect(r.code, `${command}: ${r.stderr}`).toBe(0);
+      expect(r.stderr).toContain(`${file}(4,11): warning FLC3112: Node 'sender' runs 'sender.py', which flowc cannot run`);
+      expect(r.stderr).toContain(`${file}(9,11): warning FLC3112`);
+      expect(r.stderr).not.toContain("error");
+    }
+    const mermaid = await flowc(["graph", file, "--format", "mermaid"]);
+    expect(mermaid.stdout).toContain('-->|"message → message (dropOldest)"|');
+    const inspect = JSON.parse((await flowc(["inspect", file, "--json"])).stdout);
+    expect(inspect).toMatchObject({ nodes: 2, channels: 1, sources: ["sender"], sinks: ["receiver"] });
+    for (const args of [["build", "-o", join(dir, "nothing")], ["build", "--print-ir"], ["run"]]) {
       const [command, ...rest] = args as [string, ...string[]];
       const r = await flowc([command, file, ...rest]);
       expect(r.code, `${command}: ${r.stderr}`).toBe(1);
       expect(r.stderr).toContain(`${file}(4,11): error FLC3108: Node 'sender' runs 'sender.py', which flowc cannot run`);
       expect(r.stderr).toContain(`${file}(9,11): error FLC3108`);
+      // Refused before anything starts: no runtime was chosen, no node brought up.
+      expect(r.stderr).not.toContain("flowc: running");
       expect(r.stderr).not.toContain("FLC3043");
+      expect(r.stdout).toBe("");
     }
     expect(() => readFileSync(join(dir, "nothing/python.ir.json"))).toThrow();
+  });
+
+  it("a cycle through nodes flowc cannot run is drawn and checked: such a node may send first, so the cycle can start", async () => {
+    const file = `${fixtures}/python-cycle.yml`;
+    const looked = await flowc(["validate", file]);
+    expect(looked.code, looked.stderr).toBe(0);
+    expect(looked.stderr).toContain("warning FLC3112");
+    expect(looked.stderr).not.toContain("FLC1026");
+    const graph = await flowc(["graph", file, "--format", "mermaid"]);
+    expect(graph.code, graph.stderr).toBe(0);
+    expect(graph.stdout).toContain("ping");
+    expect(graph.stdout).toContain("pong");
+    expect(JSON.parse((await flowc(["inspect", file, "--json"])).stdout)).toMatchObject({
+      nodes: 2,
+      channels: 2,
+      cycles: [["ping", "pong"]],
+    });
+    const run = await flowc(["run", file]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("error FLC3108");
+  });
+
+  it("TypeScript's own errors in a descriptor's node modules fail check, build and run, at the TypeScript line", async () => {
+    const file = "tests/frontend/fixtures/dora-type-error/dataflow.yml";
+    const error = "tests/frontend/fixtures/dora-type-error/nodes.ts(14,11): error TS2322: Type 'number | undefined' is not assignable";
+    for (const args of [["check"], ["build", "-o", join(dir, "typed")], ["run", "--duration", "1", "--config", inline]]) {
+      const [command, ...rest] = args as [string, ...string[]];
+      const r = await flowc([command, file, ...rest]);
+      expect(r.code, `${command}: ${r.stderr}`).toBe(1);
+      expect(r.stderr).toContain(error);
+      expect(r.stderr).not.toContain("flowc: started");
+      const skipped = await flowc([command, file, ...rest, "--no-typecheck"]);
+      expect(skipped.code, `${command} --no-typecheck: ${skipped.stderr}`).toBe(0);
+      expect(skipped.stderr).not.toContain("TS2322");
+    }
+    expect(() => readFileSync(join(dir, "typed/dataflow.ir.json"))).not.toThrow();
+    const json = JSON.parse((await flowc(["check", file, "--json"])).stdout);
+    expect(json.diagnostics).toContainEqual(expect.objectContaining({ code: "TS2322", name: "TypeScriptError", line: 14, column: 11 }));
+  });
+
+  it("build writes copied bundles with the IR, all or nothing", async () => {
+    const first = join(dir, "first");
+    expect((await flowc(["build", example, "-o", first, "--target", "dataflow"])).code).toBe(0);
+    // The descriptor flowc wrote names bundles beside it; building it copies them into `-o`.
+    const second = join(dir, "second");
+    mkdirSync(join(second, "dataflow.ir.json"), { recursive: true });
+    const blocked = await flowc(["build", join(first, "dataflow.dataflow.yml"), "-o", second]);
+    expect(blocked.code, blocked.stderr).toBe(2);
+    expect(blocked.stderr).toContain("error FLC4006: Cannot write");
+    expect(blocked.stderr).toContain("dataflow.ir.json': it is a directory");
+    expect(existsSync(join(second, "nodes"))).toBe(false);
+    rmSync(join(second, "dataflow.ir.json"), { recursive: true });
+    const built = await flowc(["build", join(first, "dataflow.dataflow.yml"), "-o", second]);
+    expect(built.code, built.stderr).toBe(0);
+    expect(existsSync(join(second, "nodes/0-nodes.mjs"))).toBe(true);
+    expect(existsSync(join(second, "nodes/0-nodes.mjs.map"))).toBe(true);
   });
 
   it("refuses kinds of file a command does not read, naming the ones it does", async () => {
@@ -96,27 +167,32 @@ describe("validate takes several files", () => {
     expect(both.stdout).toBe(
       `examples/demo.ir.json: valid IR 'demo' (4 nodes, 3 channels)\n${example}: valid dataflow 'dataflow' (3 nodes, 2 channels)\n`,
     );
-    const invalid = await flowc(["validate", "examples/demo.ir.json", `${fixtures}/python.yml`, example]);
+    const invalid = await flowc(["validate", "examples/demo.ir.json", `${fixtures}/unknown-ports.yml`, example]);
     expect(invalid.code).toBe(1);
     expect(invalid.stdout).toContain("examples/demo.ir.json: valid IR");
     expect(invalid.stdout).toContain(`${example}: valid dataflow`);
-    expect(invalid.stderr).toContain("FLC3108");
-    const missing = await flowc(["validate", `${fixtures}/python.yml`, "no/such.ir.json", example]);
+    expect(invalid.stderr).toContain("FLC3110");
+    const missing = await flowc(["validate", `${fixtures}/unknown-ports.yml`, "no/such.ir.json", example]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("FLC4002");
-    expect(missing.stderr).toContain("FLC3108");
+    expect(missing.stderr).toContain("FLC3110");
   });
 
   it("--json with several files lists each one", async () => {
-    const r = await flowc(["validate", "examples/demo.ir.json", `${fixtures}/python.yml`, "--json"]);
+    const r = await flowc(["validate", "examples/demo.ir.json", `${fixtures}/unknown-ports.yml`, `${fixtures}/python.yml`, "--json"]);
     expect(r.code).toBe(1);
     const doc = JSON.parse(r.stdout);
     expect(doc.ok).toBe(false);
     expect(doc.files.map((f: { file: string; ok: boolean }) => [f.file, f.ok])).toEqual([
       ["examples/demo.ir.json", true],
-      [`${fixtures}/python.yml`, false],
+      [`${fixtures}/unknown-ports.yml`, false],
+      [`${fixtures}/python.yml`, true],
     ]);
-    expect(doc.files[1].diagnostics.map((d: { code: string }) => d.code)).toEqual(["FLC3108", "FLC3108"]);
+    expect(doc.files[1].diagnostics.map((d: { code: string }) => d.code)).toEqual(["FLC3110", "FLC3110"]);
+    expect(doc.files[2].diagnostics.map((d: { code: string; severity: string }) => [d.code, d.severity])).toEqual([
+      ["FLC3112", "warning"],
+      ["FLC3112", "warning"],
+    ]);
     // One file keeps the shape validate always had.
     expect(Object.keys(JSON.parse((await flowc(["validate", example, "--json"])).stdout))).toEqual(["ok", "diagnostics"]);
   });

@@ -81,7 +81,7 @@ export async function loadEntry(io: CliIo, entry: string, choice: EntryChoice = 
     const read = readDescriptorFile(io, entry);
     if ("diagnostics" in read) return read;
     const temp = mkdtempSync(join(tmpdir(), "flowc-run-"));
-    const loaded = await loadDescriptor({ ...read.source, outDir: temp });
+    const loaded = await loadDescriptor({ ...read.source, outDir: temp, typecheck: choice.typecheck !== false });
     if (!loaded.ok) {
       rmSync(temp, { recursive: true, force: true });
       return { diagnostics: loaded.diagnostics, sources: read.sources };
@@ -154,8 +154,11 @@ export type ReadFlow =
 /**
  * The IR of any entry a command accepts, writing nothing: a flow file compiled, a Dora-dialect
  * descriptor checked and turned into IR (its diagnostics at YAML lines), an IR file read and
- * validated. `validate`, `inspect`, `graph` and `check` all read their input here; `run`,
- * `start` (`loadEntry`) and `build` read descriptors through the same `@flowc/dora` checks.
+ * validated. `validate`, `inspect`, `graph` and `check` all read their input here, and only
+ * look at it: a descriptor's nodes flowc cannot run (Python, native programs, URLs, operators)
+ * and the Dora features that leave its graph as it is are warnings, its structure still checked
+ * and shown. `run`, `start` (`loadEntry`) and `build` read descriptors through the same
+ * `@flowc/dora` checks, and refuse those nodes.
  */
 export function readFlow(io: CliIo, entry: string, accepted: readonly EntryKind[], choice: EntryChoice = {}): ReadFlow {
   const kind = entryKind(entry);
@@ -171,7 +174,7 @@ export function readFlow(io: CliIo, entry: string, accepted: readonly EntryKind[
   if (kind === "descriptor") {
     const read = readDescriptorFile(io, entry);
     if ("diagnostics" in read) return { ok: false, diagnostics: read.diagnostics };
-    const checked = checkDescriptor(read.source);
+    const checked = checkDescriptor({ ...read.source, typecheck: choice.typecheck !== false }, { describeOnly: true });
     if (!checked.ok) return { ok: false, diagnostics: checked.diagnostics, sources: read.sources };
     return { ok: true, ir: checked.ir, kind, file, warnings: checked.warnings, sources: read.sources };
   }

@@ -1,5 +1,5 @@
-import { copyFileSync, existsSync, mkdirSync, statSync } from "node:fs";
-import { basename, dirname, join, posix, relative, resolve } from "node:path";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { basename, dirname, posix, relative, resolve } from "node:path";
 import { describeNodeModules, type EmitOptions, emit } from "@flowc/frontend";
 import {
   clipText,
@@ -15,7 +15,7 @@ import {
 } from "@flowc/ir";
 import type { Descriptor } from "./descriptor.js";
 import { parseDescriptor } from "./parse.js";
-import { descriptorToIr, handWrittenImpl } from "./to-ir.js";
+import { descriptorToIr, handWrittenImpl, withForeignModules } from "./to-ir.js";
 
 /** What a descriptor says about a node's process, in the dataflow runtime's option names (`runtimes.dataflow.nodes`). */
 export interface NodeProcessSettings {
@@ -53,6 +53,21 @@ export interface DescriptorSource {
    * well); off by default, as for an IR (`validateIr`'s `allowOutsideModules`).
    */
   readonly allowOutsideModules?: boolean;
+  /**
+   * Also report TypeScript's own errors (`TS2322`, …) in the TypeScript node modules the
+   * descriptor names and the modules of the user's they import, as `flowc check`/`build`/`run`
+   * do for a flow file; any of them refuses the descriptor. Off by default.
+   */
+  readonly typecheck?: boolean;
+}
+
+export interface CheckOptions {
+  /**
+   * Only look at the dataflow (`flowc validate`, `inspect`, `graph`, `check`): nodes flowc cannot
+   * run and Dora features that leave the graph as it is are warnings, and the IR shows them
+   * (`parseDescriptor`'s `describeOnly`). Such an IR is never run: `loadDescriptor` refuses them.
+   */
+  readonly describeOnly?: boolean;
 }
 
 /** A checked descriptor: its IR, and what writing it out copies and bundles. */
@@ -71,8 +86,8 @@ interface Checked {
  * validated. `impl.module` paths in the IR are where `loadDescriptor` would put the bundles.
  * What `flowc validate`, `inspect`, `graph` and `check` report for a descriptor.
  */
-export function checkDescriptor(options: DescriptorSource): LoadDescriptorResult {
-  const checked = check(options);
+export function checkDescriptor(options: DescriptorSource, how: CheckOptions = {}): LoadDescriptorResult {
+  const checked = check(options, how.describeOnly === true);
   if (!("ir" in checked)) return checked;
   return { ok: true, ir: checked.ir, nodeSettings: checked.nodeSettings, warnings: checked.warnings, files: [] };
 }
@@ -98,21 +113,28 @@ export async function loadDescriptor(
     readonly extraFiles?: (ir: Ir) => NonNullable<EmitOptions["extraFiles"]>;
   },
 ): Promise<LoadDescriptorResult> {
-  const checked = check(options);
+  const checked = check(options, false);
   if (!("ir" in checked)) return checked;
   const { ir, copies, modules, yamlDir } = checked;
+  // The bundles flowc wrote are read here and written by `emit` with the IR and the new
+  // bundles, all or nothing: a failed write leaves no copy behind.
+  const files: { path: string; contents: Uint8Array }[] = [];
+  const maps = new Set<string>();
   for (const { from, to } of copies) {
     try {
-      mkdirSync(dirname(join(options.outDir, to)), { recursive: true });
-      copyFileSync(from, join(options.outDir, to));
+      files.push({ path: to, contents: readFileSync(from) });
       // The bundle names its source map; without it a failing step's stack loses the user's lines.
-      if (existsSync(`${from}.map`)) copyFileSync(`${from}.map`, join(options.outDir, `${to}.map`));
+      if (existsSync(`${from}.map`)) {
+        files.push({ path: `${to}.map`, contents: readFileSync(`${from}.map`) });
+        maps.add(resolve(options.outDir, `${to}.map`));
+      }
     } catch (error) {
       const detail = `The bundle '${relative(options.displayRoot, from)}' cannot be copied: ${(error as Error).message.split("\n")[0]}.`;
       return { ok: false, diagnostics: [createDiagnostic("DescriptorInvalid", { detail }, { file: options.file })] };
     }
   }
   const emitted = await emit({
+    files,
     ir,
     modules: modules.map((m) => ({ file: m.file, resolveDir: dirname(m.file), output: m.output, exports: [...m.exports] })),
     outDir: options.outDir,
@@ -127,12 +149,16 @@ export async function loadDescriptor(
     ir,
     nodeSettings: checked.nodeSettings,
     warnings: [...checked.warnings, ...emitted.diagnostics],
-    files: [...copies.map((c) => join(options.outDir, c.to)), ...emitted.files],
+    // The copied maps go unlisted, as before: a bundle and its map are one node module.
+    files: emitted.files.filter((f) => !maps.has(f)),
   };
 }
 
-function check(options: DescriptorSource): Checked | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] } {
-  const parsed = parseDescriptor(options.text, options.file);
+function check(
+  options: DescriptorSource,
+  describeOnly: boolean,
+): Checked | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] } {
+  const parsed = parseDescriptor(options.text, options.file, { describeOnly });
   if (!parsed.descriptor) return { ok: false, diagnostics: parsed.diagnostics };
   const descriptor = parsed.descriptor;
   const located = (diagnostics: readonly Diagnostic[]): Diagnostic[] =>
@@ -159,15 +185,19 @@ function check(options: DescriptorSource): Checked | { readonly ok: false; reado
   const described = describeNodeModules({
     modules: [...exportsOf].map(([file, exports]) => ({ file, exports: [...exports] })),
     displayRoot: options.displayRoot,
+    typecheck: options.typecheck === true,
   });
   const converted = descriptorToIr(descriptor, descriptor._flowc?.name ?? name, {
+    describeOnly,
     locate: parsed.locate,
     definitions: (i) => {
       const source = sources.get(i);
       return source && described.definitions.get(source.file)?.get(source.exportName);
     },
   });
-  if (!converted.ir) return { ok: false, diagnostics: located(converted.diagnostics) };
+  // TypeScript's own errors come first, as for a flow file; the descriptor's findings follow.
+  const typeErrors = described.diagnostics.filter((d) => d.severity === "error");
+  if (!converted.ir || typeErrors.length > 0) return { ok: false, diagnostics: [...typeErrors, ...located(converted.diagnostics)] };
   const used = new Set<string>();
   const claim = (wanted: string): string => {
     let out = wanted;
@@ -221,7 +251,7 @@ function check(options: DescriptorSource): Checked | { readonly ok: false; reado
     return { ...node, impl: { module: plan.output, export: node.impl.export } };
   });
   // What runs is checked as any IR is; findings point at the YAML the IR value came from.
-  const checked = validateIr({ ...converted.ir, nodes });
+  const checked = withForeignModules({ ...converted.ir, nodes }, describeOnly, (doc) => validateIr(doc));
   if (!checked.ok)
     return {
       ok: false,

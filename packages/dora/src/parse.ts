@@ -1,4 +1,4 @@
-import { clipText, createDiagnostic, type Diagnostic, type DiagnosticLocation, jsonPointer, parseJsonPointer } from "@flowc/ir";
+import { clipText, createDiagnostic, type Diagnostic, type DiagnosticLocation, hasErrors, jsonPointer, parseJsonPointer } from "@flowc/ir";
 import { type Document, isMap, isPair, isScalar, isSeq, type LineCounter, type Pair, type YAMLMap } from "yaml";
 import { type Descriptor, FLOWC_NODE_RUNNER } from "./descriptor.js";
 import { parseInputSource } from "./inputs.js";
@@ -67,6 +67,21 @@ const NODE_UNSUPPORTED: Readonly<Record<string, string>> = {
 };
 /** Dora node kinds that replace `path`. */
 const PATHLESS_KINDS = ["operator", "operators", "custom", "module", "ros2", "hub"] as const;
+/**
+ * Dora features whose nodes and ports flowc cannot draw: sub-graph modules expand into nodes
+ * flowc does not read, a runtime node's operators have outputs `<node>/<operator>/<output>` (no
+ * IR port or node id holds a `/`), and ROS 2 bridges and hubs get their ports from outside the
+ * descriptor. They stay errors even where the rest of Dora's syntax only warns.
+ */
+const STRUCTURAL_UNSUPPORTED = new Set(["module", "operators", "ros2", "hub"]);
+/**
+ * Node kinds that carry their own `inputs`/`outputs` (a single operator, 0.x `custom`) and the
+ * key of their code: with `describeOnly` they are drawn as a node with those ports.
+ */
+const PORTED_KINDS: Readonly<Record<string, readonly string[]>> = {
+  operator: ["python", "shared-library", "wasm"],
+  custom: ["source"],
+};
 const DEPLOY_KEYS = new Set(["machine", "working_dir", "labels"]);
 /** What flowc writes under a node's `_flowc`; the IR checks the values (FLC1xxx at these lines). */
 const FLOWC_NODE_KEYS = new Set([
@@ -109,7 +124,19 @@ function notRunnableBecause(value: string): string {
   return "it is a program or a command (no .ts/.js extension), not a JavaScript/TypeScript module";
 }
 
+export interface ParseOptions {
+  /**
+   * For commands that only look at a dataflow (`validate`, `inspect`, `graph`, `check`): nodes
+   * flowc cannot run (a Python or native `path`, a URL, a single operator, 0.x `custom`) and Dora
+   * features that leave the graph as it is (`build`, `git`, type URNs, health checks, …) are
+   * warnings (FLC3112, FLC3113) and the descriptor's structure is still read. Without it they
+   * are errors (FLC3108, FLC3109, FLC3105): nothing that cannot run is run.
+   */
+  readonly describeOnly?: boolean;
+}
+
 export interface ParseResult {
+  /** Defined when there are no errors; `diagnostics` may still hold warnings. */
   readonly descriptor: Descriptor | undefined;
   readonly diagnostics: Diagnostic[];
   /**
@@ -126,12 +153,23 @@ export interface ParseResult {
  * expand without bound or refer to themselves, nesting past 256 levels — is refused the same
  * way (FLC3101, FLC3107); nothing throws.
  */
-export function parseDescriptor(text: string, file?: string): ParseResult {
+export function parseDescriptor(text: string, file?: string, options: ParseOptions = {}): ParseResult {
+  const describeOnly = options.describeOnly === true;
   const read = readYaml(text);
   const lines = read.lines;
   const locator = new YamlLocator(read.doc, lines, file);
   const at = (path: Path, key = false) => locator.at(path, key);
-  const locate = (pointer: string, key = false) => locator.at(parseJsonPointer(pointer), key);
+  // Nodes whose ports were read from their operator (`describeOnly`): by index, the kind's key.
+  const portsUnder = new Map<number, string>();
+  const locate = (pointer: string, key = false) => {
+    const segments = parseJsonPointer(pointer);
+    const [head, index, field] = segments;
+    const kind = head === "nodes" ? portsUnder.get(Number(index)) : undefined;
+    // A later finding about such a node's input or output points into its operator, where the port is written.
+    if (kind !== undefined && (field === "inputs" || field === "outputs"))
+      return locator.at(["nodes", Number(index), kind, ...segments.slice(2)], key);
+    return locator.at(segments, key);
+  };
   if (!read.ok) {
     return {
       descriptor: undefined,
@@ -160,11 +198,14 @@ export function parseDescriptor(text: string, file?: string): ParseResult {
     for (const key of Object.keys(value)) {
       if (allowed.has(key)) continue;
       const shown = clipText(key, 60);
-      if (Object.hasOwn(unsupported, key))
-        diagnostics.push(
-          createDiagnostic("DescriptorUnsupported", { key: shown, where, detail: unsupported[key] as string }, at([...path, key], true)),
-        );
-      else diagnostics.push(createDiagnostic("DescriptorUnknownKey", { key: shown, where }, at([...path, key], true)));
+      if (Object.hasOwn(unsupported, key)) {
+        const detail = unsupported[key] as string;
+        // Drawn from its own ports below.
+        if (describeOnly && path.length === 2 && value.path === undefined && Object.hasOwn(PORTED_KINDS, key) && isRecord(value[key]))
+          continue;
+        const name = describeOnly && !STRUCTURAL_UNSUPPORTED.has(key) ? "DescriptorUnsupportedIgnored" : "DescriptorUnsupported";
+        diagnostics.push(createDiagnostic(name, { key: shown, where, detail }, at([...path, key], true)));
+      } else diagnostics.push(createDiagnostic("DescriptorUnknownKey", { key: shown, where }, at([...path, key], true)));
     }
   };
   const root = read.value;
@@ -199,9 +240,39 @@ export function parseDescriptor(text: string, file?: string): ParseResult {
       );
     } else if (ids.has(id)) invalid([...path, "id"], `Node id '${id}' is used twice.`);
     else ids.add(id);
+    // A single operator (or 0.x `custom`) is drawn as a node with the operator's ports, its code as the node's `path`.
+    const ported = describeOnly && node.path === undefined ? Object.keys(PORTED_KINDS).find((k) => isRecord(node[k])) : undefined;
+    let portsAt: Path = path;
+    if (ported !== undefined) {
+      const spec = node[ported] as Record<string, unknown>;
+      const code = (PORTED_KINDS[ported] ?? []).find((k) => typeof spec[k] === "string" && spec[k] !== "");
+      const value = code !== undefined ? String(spec[code]) : ported;
+      for (const key of ["inputs", "outputs"] as const) {
+        if (spec[key] === null) delete spec[key];
+        if (spec[key] !== undefined && node[key] === undefined) node[key] = spec[key];
+      }
+      if (node.inputs === spec.inputs && node.outputs === spec.outputs) {
+        portsAt = [...path, ported];
+        portsUnder.set(i, ported);
+      }
+      const detail =
+        ported === "operator"
+          ? "it is a Dora operator, which needs Dora's runtime"
+          : "it is a 0.x `custom` node, which Dora 1.0 dropped too";
+      diagnostics.push(
+        createDiagnostic(
+          "DescriptorNodeShownNotRun",
+          { node: clipText(String(id), 60), value: `'${clipText(value)}'`, detail },
+          at([...path, ported, ...(code !== undefined ? [code] : [])]),
+        ),
+      );
+      node.path = value;
+    }
     // An operator, module or bridge has no `path` of its own; FLC3105 has said why it cannot run.
     const pathless = PATHLESS_KINDS.some((key) => node[key] !== undefined);
-    if ((typeof node.path !== "string" || node.path === "") && !(pathless && node.path === undefined))
+    if (ported !== undefined) {
+      // Reported above.
+    } else if ((typeof node.path !== "string" || node.path === "") && !(pathless && node.path === undefined))
       invalid(
         node.path === undefined ? path : [...path, "path"],
         `${where} needs a \`path\`: flowc-node, or a .js/.ts module defining the node.`,
@@ -215,7 +286,7 @@ export function parseDescriptor(text: string, file?: string): ParseResult {
       node.outputs !== undefined &&
       (!Array.isArray(node.outputs) || !node.outputs.every((o) => typeof o === "string" && /^[A-Za-z0-9_./-]+$/.test(o)))
     ) {
-      invalid([...path, "outputs"], `\`outputs\` of ${where} must be a list of output ids.`);
+      invalid([...portsAt, "outputs"], `\`outputs\` of ${where} must be a list of output ids.`);
     }
     if (node.restart_policy !== undefined && !["never", "on-failure", "always"].includes(node.restart_policy as string)) {
       invalid([...path, "restart_policy"], `\`restart_policy\` of ${where} must be never, on-failure or always.`);
@@ -229,10 +300,10 @@ export function parseDescriptor(text: string, file?: string): ParseResult {
     )
       invalid([...path, "restart_delay"], `\`restart_delay\` of ${where} must be a number of seconds from 0 to ${MAX_RESTART_DELAY}.`);
     if (node.inputs !== undefined) {
-      if (!isRecord(node.inputs)) invalid([...path, "inputs"], `\`inputs\` of ${where} must map input ids to sources.`);
+      if (!isRecord(node.inputs)) invalid([...portsAt, "inputs"], `\`inputs\` of ${where} must map input ids to sources.`);
       else {
         for (const [input, spec] of Object.entries(node.inputs)) {
-          const ip = [...path, "inputs", input];
+          const ip = [...portsAt, "inputs", input];
           const shown = clipText(input, 60);
           let source: unknown = spec;
           if (isRecord(spec)) {
@@ -264,13 +335,18 @@ export function parseDescriptor(text: string, file?: string): ParseResult {
       }
     }
   });
-  if (diagnostics.length > 0) return { descriptor: undefined, diagnostics, locate };
+  if (hasErrors(diagnostics)) return { descriptor: undefined, diagnostics, locate };
   return { descriptor: normalize(root), diagnostics, locate };
 
   /** A node flowc can run is flowc's runner or a JS/TS module; anything else is refused here, before a run. */
   function checkRunnable(value: string, path: Path, node: string): void {
     if (value === FLOWC_NODE_RUNNER || NODE_MODULE.test(value)) return;
     const args = { node: clipText(node, 60), value: `'${clipText(value)}'` };
+    if (describeOnly) {
+      const detail = URL_PATH.test(value) ? "flowc does not download nodes" : notRunnableBecause(value);
+      diagnostics.push(createDiagnostic("DescriptorNodeShownNotRun", { ...args, detail }, at(path)));
+      return;
+    }
     if (URL_PATH.test(value)) {
       diagnostics.push(createDiagnostic("DescriptorNodeRemote", args, at(path)));
       return;

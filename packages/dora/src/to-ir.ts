@@ -15,6 +15,7 @@ import {
 } from "@flowc/ir";
 import { DEFAULT_QUEUE_SIZE, type Descriptor, type DescriptorNode, FLOWC_NODE_RUNNER, type InputSpec } from "./descriptor.js";
 import { parseInputSource } from "./inputs.js";
+import { NODE_MODULE } from "./parse.js";
 
 export interface ToIrResult {
   readonly ir: Ir | undefined;
@@ -35,6 +36,12 @@ export interface ToIrOptions {
    * its type, port schemas and state reach the IR.
    */
   readonly definitions?: (index: number) => NodeDefinitionLookup | undefined;
+  /**
+   * The descriptor was parsed with `describeOnly`: nodes flowc cannot run (a `path` that is no
+   * JS/TS module) keep that path as `impl.module`, and the IR's module checks pass over them —
+   * the IR is for looking at, never for running.
+   */
+  readonly describeOnly?: boolean;
 }
 
 /**
@@ -164,14 +171,74 @@ export function descriptorToIr(
   };
   // Module paths are the descriptor's (hand-written sources, or bundles beside it): loadDescriptor
   // checks them, bundles the sources and copies the bundles, then validates the result again.
-  const loaded = loadIr(doc, { allowOutsideModules: true });
+  const loaded = withForeignModules(doc, options.describeOnly === true, (d) => loadIr(d, { allowOutsideModules: true }));
   const found = loaded.diagnostics.map((d) => (d.path === undefined ? d : { ...d, path: descriptorPointer(d.path) }));
   return { ir: loaded.ok ? loaded.ir : undefined, diagnostics: located(found), descriptorPointer };
+}
+
+/**
+ * Validates an IR in which, with `describeOnly`, nodes flowc cannot run name their foreign code
+ * (`sender.py`, `../../target/debug/node`, a URL): the IR's module rules (FLC1043–FLC1045) are
+ * about what a runtime loads, so those nodes are checked with a stand-in module and get their
+ * own back afterwards. Every other rule applies to them as to any node; a runnable IR is
+ * validated unchanged.
+ */
+export function withForeignModules<R extends { readonly ok: boolean; readonly ir?: Ir | undefined }>(
+  doc: IrInput,
+  describeOnly: boolean,
+  validate: (doc: IrInput) => R,
+): R {
+  const foreign = describeOnly ? doc.nodes.map((n) => isForeignModule(n.impl.module)) : [];
+  if (!foreign.includes(true)) return validate(doc);
+  const result = validate({
+    ...doc,
+    nodes: doc.nodes.map((n, i) =>
+      foreign[i] ? { ...n, impl: { ...n.impl, module: FOREIGN_STAND_IN }, clock: standInClock(n.clock) } : n,
+    ),
+  });
+  if (!result.ok || !result.ir) return result;
+  const ir = result.ir;
+  return {
+    ...result,
+    ir: {
+      ...ir,
+      nodes: ir.nodes.map((n, i) => {
+        const original = doc.nodes[i];
+        return foreign[i] && original
+          ? {
+              ...n,
+              impl: { ...n.impl, module: original.impl.module },
+              clock: n.clock.kind === original.clock?.kind ? n.clock : (original.clock as typeof n.clock),
+            }
+          : n;
+      }),
+    },
+  };
+}
+
+/**
+ * The clock a foreign node is checked with: a Dora node is a process that may send whenever it
+ * likes, not only when a message arrives, so for the rule that a cycle must be able to start
+ * (FLC1026) a trigger-clocked foreign node counts as one that can start it (a hybrid clock
+ * with the same trigger ports). The IR keeps the node's own clock.
+ */
+function standInClock(clock: IrInput["nodes"][number]["clock"]): IrInput["nodes"][number]["clock"] {
+  return clock?.kind === "trigger" ? { kind: "hybrid", hz: 1, onLag: "warn", on: clock.on } : clock;
+}
+
+/** A module the IR's rules accept, in place of foreign code while it is checked. */
+const FOREIGN_STAND_IN = "foreign.mjs";
+
+/** Code flowc cannot run: not `flowc-node`'s bundle nor a JS/TS module. */
+function isForeignModule(module: string): boolean {
+  return !NODE_MODULE.test(module);
 }
 
 /** The module and export a hand-written node names: `path` and `args`, or `flowc-node`'s `args: <module> <export>`. */
 export function handWrittenImpl(node: DescriptorNode): { module: string; exportName: string } {
   const runner = node.path === FLOWC_NODE_RUNNER;
+  // Foreign code (`describeOnly`) has command-line `args`, not an export.
+  if (!runner && !NODE_MODULE.test(node.path)) return { module: node.path, exportName: "default" };
   const words = (node.args ?? "").split(/\s+/).filter((w) => w !== "");
   return { module: runner ? (words[0] ?? "") : node.path, exportName: (runner ? words[1] : words[0]) ?? "default" };
 }

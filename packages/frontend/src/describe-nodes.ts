@@ -6,6 +6,7 @@ import { createProject, nodeDefinitionEvaluator } from "./compile.js";
 import { describeValue, NodeDefValue } from "./evaluate.js";
 import { Abort, type Where } from "./located.js";
 import { findProjectRoot } from "./project-root.js";
+import { typeDiagnostics } from "./typecheck.js";
 
 /** What a `node()` definition declares, as a descriptor's node needs it in the IR. */
 export interface NodeDefinitionFacts {
@@ -26,7 +27,10 @@ export type NodeDefinitionLookup = { readonly facts: NodeDefinitionFacts } | { r
 export interface DescribeNodesResult {
   /** By the module's absolute path, then by export name. Modules that are not TypeScript are absent. */
   readonly definitions: ReadonlyMap<string, ReadonlyMap<string, NodeDefinitionLookup>>;
-  /** Warnings about the definitions (schemas read from types: FLC2023, FLC2014), at their TypeScript lines. */
+  /**
+   * Warnings about the definitions (schemas read from types: FLC2023, FLC2014), at their
+   * TypeScript lines; with `typecheck`, also TypeScript's errors (TypeScriptError, `TS2322`, …).
+   */
   readonly diagnostics: readonly Diagnostic[];
 }
 
@@ -44,6 +48,11 @@ export function describeNodeModules(options: {
   readonly modules: readonly { readonly file: string; readonly exports: readonly string[] }[];
   /** Diagnostics show paths relative to this directory (default: the process cwd). */
   readonly displayRoot?: string;
+  /**
+   * Also TypeScript's own errors (TS2322, …) in these modules and the user's modules they import,
+   * as `compile` reports them for a flow file (errors in `diagnostics`). Default false.
+   */
+  readonly typecheck?: boolean;
 }): DescribeNodesResult {
   const definitions = new Map<string, Map<string, NodeDefinitionLookup>>();
   const diagnostics: Diagnostic[] = [];
@@ -65,6 +74,7 @@ export function describeNodeModules(options: {
     project.resolveSourceFileDependencies();
     const evaluator = nodeDefinitionEvaluator(project, resolve(first.file), where, (d) => diagnostics.push(d));
     const program = project.getProgram().compilerObject;
+    let unreadable = false;
     for (const { file, exports } of readable) {
       const source = project.getSourceFile(resolve(file));
       if (!source) {
@@ -73,6 +83,7 @@ export function describeNodeModules(options: {
       }
       const syntax = program.getSyntacticDiagnostics(source.compilerNode)[0];
       if (syntax) {
+        unreadable = true;
         const line = syntax.start === undefined ? undefined : source.compilerNode.getLineAndCharacterOfPosition(syntax.start).line + 1;
         everyExport(
           file,
@@ -87,6 +98,7 @@ export function describeNodeModules(options: {
         return specifier !== undefined && !specifier.startsWith("node:") && !declaration.getModuleSpecifierSourceFile();
       });
       if (missing) {
+        unreadable = true;
         everyExport(
           file,
           exports,
@@ -129,6 +141,8 @@ export function describeNodeModules(options: {
       }
       definitions.set(file, found);
     }
+    // A syntax error or a missing import is already the export's problem: type errors would repeat it.
+    if (options.typecheck === true && !unreadable) diagnostics.push(...typeDiagnostics(project, where));
   } catch (error) {
     // Bad input never crashes the reader: what could not be read is reported per export.
     const detail = error instanceof Error ? (error.message.split("\n")[0] ?? String(error)) : String(error);

@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { createDiagnostic, type Diagnostic, encodeJson, encodeMsgpack, type Ir } from "@flowc/ir";
 import { build } from "esbuild";
@@ -19,6 +19,8 @@ export interface EmitOptions {
    * flow's file-name stem (`.dataflow.yml` → `<stem>.dataflow.yml`).
    */
   readonly extraFiles?: readonly { readonly suffix: string; readonly contents: string }[];
+  /** Files at paths relative to `outDir` (bundles made earlier), written with the rest, all or nothing. */
+  readonly files?: readonly { readonly path: string; readonly contents: Uint8Array | string }[];
 }
 
 export interface EmitResult {
@@ -77,6 +79,16 @@ export async function emit(options: EmitOptions): Promise<EmitResult> {
   const irFile = join(outDir, `${stem}.ir.${options.format}`);
   outputs.push({ path: irFile, contents: options.format === "json" ? encodeJson(options.ir) : encodeMsgpack(options.ir) });
   for (const extra of options.extraFiles ?? []) outputs.push({ path: join(outDir, `${stem}${extra.suffix}`), contents: extra.contents });
+  for (const file of options.files ?? []) outputs.push({ path: join(outDir, file.path), contents: file.contents });
+  // A directory where a file goes would fail its rename after others were renamed: refused first.
+  const blocked = outputs.find((o) => isDirectory(o.path));
+  if (blocked)
+    return {
+      files: [],
+      diagnostics: [
+        createDiagnostic("FileUnwritable", { path: relativePath(options.displayRoot, blocked.path), detail: "it is a directory" }),
+      ],
+    };
   // Every temporary file first, then the renames: a disk that fills up or a directory that
   // cannot be written stops the build before any file is replaced.
   const written: { temporary: string; path: string }[] = [];
@@ -105,4 +117,12 @@ export async function emit(options: EmitOptions): Promise<EmitResult> {
     for (const { temporary } of written) rmSync(temporary, { force: true });
   }
   return { files: outputs.map((o) => o.path), diagnostics };
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }

@@ -94,19 +94,20 @@ export async function buildFlow(
 async function buildDescriptor(
   io: CliIo,
   entry: string,
-  options: { target: string; out?: string; format: "json" | "msgpack"; write: boolean },
+  options: { target: string; out?: string; format: "json" | "msgpack"; write: boolean; typecheck?: boolean },
 ): Promise<BuiltFlow> {
   const read = readDescriptorFile(io, entry);
   if ("diagnostics" in read) return { ok: false, ir: undefined, files: [], diagnostics: read.diagnostics };
+  const source = { ...read.source, typecheck: options.typecheck !== false };
   const loaded = options.write
     ? await loadDescriptor({
-        ...read.source,
+        ...source,
         outDir: resolve(io.cwd, options.out ?? DEFAULT_OUT_DIR),
         format: options.format,
         extraFiles: (ir) =>
           options.target === "dataflow" ? [{ suffix: ".dataflow.yml", contents: descriptorToYaml(lowerToDescriptor(ir)) }] : [],
       })
-    : checkDescriptor(read.source);
+    : checkDescriptor(source);
   if (!loaded.ok) return { ok: false, ir: undefined, files: [], diagnostics: loaded.diagnostics, sources: read.sources };
   return {
     ok: true,

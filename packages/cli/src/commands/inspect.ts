@@ -37,7 +37,7 @@ export function summarize(ir: Ir): InspectSummary {
 
 export function inspectCommand(io: CliIo, file: string, options: { json?: boolean }): ExitCode {
   if (isRecordingPath(file)) return inspectRecordingCommand(io, file, options);
-  const read = readFlow(io, file, ["ir", "descriptor"]);
+  const read = readFlow(io, file, ["ir", "descriptor"], { typecheck: false });
   if (!read.ok) return report(io, read.diagnostics, { json: options.json === true, sources: read.sources });
   report(io, read.warnings, { sources: read.sources });
   const ir = read.ir;

@@ -12,7 +12,7 @@ export function validateCommand(io: CliIo, files: readonly string[], options: { 
   const results: { file: string; ok: boolean; name?: string; diagnostics: readonly Diagnostic[] }[] = [];
   let worst: ExitCode = ExitCode.Ok;
   for (const file of files) {
-    const read = readFlow(io, file, ["ir", "descriptor"]);
+    const read = readFlow(io, file, ["ir", "descriptor"], { typecheck: false });
     const diagnostics = read.ok ? read.warnings : read.diagnostics;
     const code = exitCodeFor(diagnostics);
     worst = Math.max(worst, code) as ExitCode;

@@ -577,6 +577,20 @@ export const catalogue = {
     doc: "A hand-written descriptor's node module (its `path`) does not export a `node()` definition under the name in `args` (default `default`), or the module cannot be read.",
     hint: 'Export the node with `export const Name = node("Name", {…})` and put `Name` in `args`.',
   },
+  DescriptorNodeShownNotRun: {
+    code: 3112,
+    severity: "warning",
+    message:
+      "Node '{node}' runs {value}, which flowc cannot run: {detail}; its inputs and outputs are checked and shown, but `run`, `start` and `build` refuse it.",
+    doc: "In `validate`, `inspect`, `graph` and `check`, which only look at a descriptor: a node flowc cannot run — a `path` that is not a JS/TS module or is a URL, a Dora operator — is still part of the graph. `run`, `start` and `build` refuse it (FLC3108, FLC3109, FLC3105).",
+  },
+  DescriptorUnsupportedIgnored: {
+    code: 3113,
+    severity: "warning",
+    message:
+      "'{key}' in {where} is Dora syntax flowc does not run: {detail}; it does not change the graph, so it is left out here, but `run`, `start` and `build` refuse it.",
+    doc: "In `validate`, `inspect`, `graph` and `check`: a Dora feature that does not change the graph's structure (a build step, `git`, type URNs, health checks, log routing, …). `run`, `start` and `build` refuse it (FLC3105).",
+  },
 
   DaemonNotRunning: {
     code: 3201,
