@@ -7,7 +7,10 @@
 //   100 messages 5 ms apart, thread mode (and small messages in process mode);
 // - small-message throughput between two nodes (batched emits and one message per step);
 // - a 4-stage chain of 1 ms steps: end-to-end time per message vs calling the four functions;
-// - time from start() to the first step of a 10-node flow (and the bring-up before it).
+// - time from start() to the first step of a 10-node flow (and the bring-up before it);
+// - the cost of live statistics (`flowc run --report` samples every 100 ms): one-message-per-step
+//   throughput with sampling on and off, alternated, on inline and threads; and the cost of the
+//   step-duration histogram every step pays whether sampled or not.
 // Targets, thread mode: small p50 ≤ 20 µs and ≤ 2× bare MessagePort;
 // ≥ 1,000,000 msgs/s; 4 MB p50 ≤ 100 µs; chain overhead ≤ 2 %; first step ≤ 150 ms.
 // Process mode: small p50 ≤ 60 µs.
@@ -17,6 +20,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { Json } from "@flowc/ir";
+import { StepHistogram } from "@flowc/runtime";
 import { mpRuntime } from "@flowc/runtime-mp";
 import { flowCompiler, machineFacts, round, runBench, runUntilLogged, type Stats, stats, withParams } from "./common.js";
 
@@ -36,9 +40,16 @@ const out = mkdtempSync(join(tmpdir(), "flowc-bench-runtime-"));
 const flowNamed = flowCompiler(join(here, "runtime/flows.flow.ts"), out);
 
 /** Runs a flow on mp until a node logs the JSON line with `key`; returns the parsed line. */
-async function runFlow(name: string, params: Record<string, Record<string, Json>>, isolation: string, key: string, timeoutMs = 120_000) {
+async function runFlow(
+  name: string,
+  params: Record<string, Record<string, Json>>,
+  isolation: string,
+  key: string,
+  timeoutMs = 120_000,
+  sampleMs?: number,
+) {
   const { ir, baseDir } = await flowNamed(name);
-  return runUntilLogged(mpRuntime, withParams(ir, params), { baseDir, env: process.env, options: { isolation } }, key, timeoutMs);
+  return runUntilLogged(mpRuntime, withParams(ir, params), { baseDir, env: process.env, options: { isolation }, sampleMs }, key, timeoutMs);
 }
 
 // ---- baselines: two plain worker threads --------------------------------------------------
@@ -133,6 +144,20 @@ interface Report {
     threadOverheadPct: number;
   };
   firstStep: { threadMs: number; processMs: number; threadBringUpMs: number; processBringUpMs: number };
+  sampling: {
+    /** Rounds of (off, on) pairs; the medians are reported. */
+    rounds: number;
+    inlineOff: number;
+    inlineOn: number;
+    inlineOverheadPct: number;
+    threadOff: number;
+    threadOn: number;
+    threadOverheadPct: number;
+    /** Recording one step's duration in the histogram (every step, sampled or not). */
+    histogramNsPerStep: number;
+    /** The same against the thread one-message-per-step cost (1e9 / threadOff ns). */
+    histogramPctOfStep: number;
+  };
 }
 
 async function measureHops(report: Report): Promise<void> {
@@ -234,6 +259,48 @@ async function measureFirstStep(report: Report): Promise<void> {
   console.error(`first step: ${JSON.stringify(report.firstStep)}`);
 }
 
+async function measureSampling(report: Report): Promise<void> {
+  const ROUNDS = 3;
+  const rate = (d: Record<string, unknown>) => (d.count as number) / (((d.lastMs as number) - (d.firstMs as number)) / 1000);
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+  const runs: Record<string, number[]> = { inlineOff: [], inlineOn: [], threadOff: [], threadOn: [] };
+  const per = (n: number) => ({ flood: { count: n, batch: 1 }, sink: { count: n } });
+  for (let round = 0; round < ROUNDS; round++) {
+    // Alternated, so a change in the machine's load hits both sides alike.
+    for (const [key, isolation, n, sampleMs] of [
+      ["inlineOff", "inline", 200_000, undefined],
+      ["inlineOn", "inline", 200_000, 100],
+      ["threadOff", "thread", 500_000, undefined],
+      ["threadOn", "thread", 500_000, 100],
+    ] as const) {
+      const data = (await runFlow("throughput", per(n), isolation, "count", 120_000, sampleMs)).data;
+      runs[key]?.push(rate(data));
+    }
+  }
+  const h = new StepHistogram();
+  const N = 5_000_000;
+  for (let i = 0; i < N; i++) h.record((i % 977) / 100);
+  const t0 = performance.now();
+  for (let i = 0; i < N; i++) h.record((i % 977) / 100);
+  const histogramNs = ((performance.now() - t0) * 1e6) / N;
+  const inlineOff = median(runs.inlineOff ?? []);
+  const inlineOn = median(runs.inlineOn ?? []);
+  const threadOff = median(runs.threadOff ?? []);
+  const threadOn = median(runs.threadOn ?? []);
+  report.sampling = {
+    rounds: ROUNDS,
+    inlineOff: Math.round(inlineOff),
+    inlineOn: Math.round(inlineOn),
+    inlineOverheadPct: round(((inlineOff - inlineOn) / inlineOff) * 100, 2),
+    threadOff: Math.round(threadOff),
+    threadOn: Math.round(threadOn),
+    threadOverheadPct: round(((threadOff - threadOn) / threadOff) * 100, 2),
+    histogramNsPerStep: round(histogramNs, 1),
+    histogramPctOfStep: round((histogramNs / (1e9 / threadOff)) * 100, 2),
+  };
+  console.error(`sampling: ${JSON.stringify(report.sampling)} (runs: ${JSON.stringify(runs)})`);
+}
+
 function markdown(r: Report): string {
   const lines = [
     "# Runtime benchmark (`pnpm bench:runtime`)",
@@ -271,6 +338,14 @@ function markdown(r: Report): string {
     "| ---: | ---: | ---: | ---: |",
     `| ${r.firstStep.threadMs} | ${r.firstStep.processMs} | ${r.firstStep.threadBringUpMs} | ${r.firstStep.processBringUpMs} |`,
     "",
+    "## Live statistics (`flowc run --report`, sampled every 100 ms): one message per step (messages/s)",
+    "",
+    `Medians of ${r.sampling.rounds} alternated rounds. A negative overhead is noise: sampling was not measurably slower. The source runs free, so on inline logical time stays at 0 and "on" measures only the check before each unit of work; threads sample on a timer every 100 ms of wall time.`,
+    "",
+    "| inline off | inline on | inline overhead | thread off | thread on | thread overhead | histogram per step | of a thread step |",
+    "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    `| ${r.sampling.inlineOff.toLocaleString("en")} | ${r.sampling.inlineOn.toLocaleString("en")} | ${r.sampling.inlineOverheadPct} % | ${r.sampling.threadOff.toLocaleString("en")} | ${r.sampling.threadOn.toLocaleString("en")} | ${r.sampling.threadOverheadPct} % | ${r.sampling.histogramNsPerStep} ns | ${r.sampling.histogramPctOfStep} % |`,
+    "",
   );
   return lines.join("\n");
 }
@@ -289,12 +364,23 @@ async function main(): Promise<void> {
       threadOverheadPct: 0,
     },
     firstStep: { threadMs: 0, processMs: 0, threadBringUpMs: 0, processBringUpMs: 0 },
+    sampling: {
+      rounds: 0,
+      inlineOff: 0,
+      inlineOn: 0,
+      inlineOverheadPct: 0,
+      threadOff: 0,
+      threadOn: 0,
+      threadOverheadPct: 0,
+      histogramNsPerStep: 0,
+      histogramPctOfStep: 0,
+    },
   };
   // BENCH_ONLY=hop,throughput runs some sections (for investigating; the report is then partial).
   await runBench(
     "runtime",
     report,
-    { first: measureFirstStep, hop: measureHops, throughput: measureThroughput, chain: measureChain },
+    { first: measureFirstStep, hop: measureHops, throughput: measureThroughput, chain: measureChain, sampling: measureSampling },
     markdown,
     out,
   );

@@ -178,7 +178,7 @@ describe("flowc graph", () => {
   it("rejects an unknown format with exit 2", async () => {
     const run = await flowc(["graph", demo, "--format", "svg"]);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain("FLC4001: Unknown graph format 'svg'; use one of: mermaid, dot.");
+    expect(run.stderr).toContain("FLC4001: Unknown graph format 'svg'; use one of: mermaid, dot, html.");
   });
 });
 

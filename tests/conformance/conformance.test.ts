@@ -2,7 +2,7 @@
 // record signatures and RunResult statuses must agree (docs/semantics.md is the contract).
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import type { RunResult } from "@flowc/runtime";
+import type { RunResult, ChannelSample as StatsChannel, NodeSample as StatsNode } from "@flowc/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { childProcesses, stopEsbuild } from "../helpers/processes.js";
 import {
@@ -247,6 +247,50 @@ describe.each(MODES)("$label", (mode) => {
     const out = await run(mode, scenario("dropNewest"));
     expect(valuesOn(out.records, "gate.kept->sink.value")).toEqual([[0, 1, 2, 3, 4]]);
     expect(node(out.result, "gate").dropped).toBe(15);
+  });
+
+  it("live statistics: samples only grow, and the last one of each node and channel is the result", async () => {
+    for (const [name, durationMs] of [
+      ["clocks", 1000],
+      ["dropOldest", undefined],
+    ] as const) {
+      const scenarioIr = scenario(name);
+      const out = await run(mode, scenarioIr, { ...(durationMs ? { durationMs } : {}), sampleMs: 100 });
+      const samples = out.events.flatMap((e) => (e.type === "stats" ? [e.sample] : []));
+      // A second of run time (logical inline) at 100 ms; a burst may end before its first interval.
+      expect(samples.length, name).toBeGreaterThanOrEqual(durationMs ? 5 : 1);
+      const last = new Map<string, StatsNode>();
+      const lastChannel = new Map<string, StatsChannel>();
+      for (const s of samples) {
+        for (const [id, n] of Object.entries(s.nodes)) {
+          const before = last.get(id);
+          if (before) expect(n.steps, `${name}: ${id} steps never go back`).toBeGreaterThanOrEqual(before.steps);
+          last.set(id, n);
+        }
+        for (const [id, c] of Object.entries(s.channels)) lastChannel.set(id, c);
+      }
+      expect([...last.keys()].sort()).toEqual(scenarioIr.ir.nodes.map((n) => n.id).sort());
+      for (const n of out.result.nodes) {
+        const s = last.get(n.id) as StatsNode;
+        expect({ id: n.id, steps: s.steps, in: s.messagesIn, out: s.messagesOut, dropped: s.dropped }).toEqual({
+          id: n.id,
+          steps: n.steps,
+          in: n.messagesIn,
+          out: n.messagesOut,
+          dropped: n.dropped,
+        });
+        expect(
+          s.stepMs.reduce((sum, [, count]) => sum + count, 0),
+          `${name}: ${n.id} histogram`,
+        ).toBe(n.steps);
+        const into = scenarioIr.ir.channels.filter((c) => c.to.node === n.id);
+        expect(
+          into.reduce((sum, c) => sum + (lastChannel.get(c.id)?.taken ?? 0), 0),
+          `${name}: ${n.id} taken`,
+        ).toBe(n.messagesIn);
+      }
+      if (name === "dropOldest") expect(lastChannel.get("burst.data->gate.data")?.dropped).toBe(15);
+    }
   });
 
   it("params reach the node, validated", async () => {

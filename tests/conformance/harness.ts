@@ -151,6 +151,7 @@ export async function run(
     graceMs?: number;
     extra?: Record<string, unknown>;
     stopAfterMs?: number;
+    sampleMs?: number;
   } = {},
 ): Promise<Outcome> {
   const records: RecordEntry[] = [];
@@ -161,6 +162,7 @@ export async function run(
     graceMs: options.graceMs,
     onRecord: (entries) => records.push(...entries),
     options: { ...mode.options, ...options.extra },
+    sampleMs: options.sampleMs,
   };
   const execution = await mode.runtime.build(scenario.ir, build);
   const events: RuntimeEvent[] = [...execution.events.history()];

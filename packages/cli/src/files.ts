@@ -1,6 +1,8 @@
 import { readFileSync, statSync } from "node:fs";
-import { relative, resolve } from "node:path";
+import { dirname, relative, resolve } from "node:path";
 import { createDiagnostic, type Diagnostic, type Ir, type IrFormat, JsonLocator, loadIr } from "@flowc/ir";
+import { OutputFile } from "@flowc/runtime";
+import { makeDirectory } from "./dirs.js";
 
 export type ReadResult =
   | { readonly ok: true; readonly ir: Ir; readonly file: string; readonly warnings: readonly Diagnostic[] }
@@ -66,4 +68,31 @@ export function readIrFile(cwd: string, path: string): ReadResult {
     return { ok: false, diagnostics: place(result.diagnostics), sources: new Map(text !== undefined ? [[read.file, text]] : []) };
   }
   return { ok: true, ir: result.ir, file: read.file, warnings: place(result.diagnostics) };
+}
+
+/**
+ * Opens a file a command writes as its result (`OutputFile`: written beside it and renamed into
+ * place, so a reader never sees half of it and a failure leaves the old file, or none). Missing
+ * parent directories are made. Returns FLC4006 with the reason when it cannot be written.
+ */
+export function openOutputFile(cwd: string, path: string): OutputFile | { readonly diagnostic: Diagnostic } {
+  const absolute = resolve(cwd, path);
+  const unwritable = (detail: string) => ({ diagnostic: createDiagnostic("FileUnwritable", { path: displayPath(cwd, path), detail }) });
+  try {
+    makeDirectory(dirname(absolute));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return unwritable(code === "ENOTDIR" || code === "EEXIST" ? "a parent of it is not a directory" : (error as Error).message);
+  }
+  const opened = OutputFile.open(absolute);
+  return "error" in opened ? unwritable(opened.error) : opened;
+}
+
+/** Writes an output file whole or not at all (`openOutputFile`); FLC4006 when it cannot. */
+export function writeOutputFile(cwd: string, path: string, contents: string | Uint8Array): Diagnostic | undefined {
+  const opened = openOutputFile(cwd, path);
+  if ("diagnostic" in opened) return opened.diagnostic;
+  opened.write(contents);
+  const failed = opened.close();
+  return failed ? createDiagnostic("FileUnwritable", { path: displayPath(cwd, path), detail: failed.error }) : undefined;
 }

@@ -1,8 +1,9 @@
 import type { Ir } from "@flowc/ir";
 import { describeChannel, describeClock } from "./describe.js";
 
-export type GraphFormat = "mermaid" | "dot";
-export const GRAPH_FORMATS: readonly GraphFormat[] = ["mermaid", "dot"];
+export type GraphFormat = "mermaid" | "dot" | "html";
+/** `html` is a self-contained page laid out by elkjs (src/view); the others are text for other tools. */
+export const GRAPH_FORMATS: readonly GraphFormat[] = ["mermaid", "dot", "html"];
 
 /** Mermaid flowchart text: paste into any Mermaid viewer. Node ids become n0, n1, … so any id is safe. */
 export function toMermaid(ir: Ir): string {

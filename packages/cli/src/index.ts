@@ -17,3 +17,4 @@ export { type GraphFormat, toDot, toMermaid } from "./graph-render.js";
 export { type CliIo, ExitCode, processIo } from "./io.js";
 export { main } from "./main.js";
 export { builtinConfigJsonSchema, defaultRegistry } from "./runtimes.js";
+export * from "./view/index.js";

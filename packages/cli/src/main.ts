@@ -9,6 +9,7 @@ import { type ReplayOptions, replayCommand } from "./commands/replay.js";
 import { type RunOptions, runCommand } from "./commands/run.js";
 import { runtimesCommand } from "./commands/runtimes.js";
 import { schemaCommand } from "./commands/schema.js";
+import { type TopOptions, topCommand } from "./commands/top.js";
 import { validateCommand } from "./commands/validate.js";
 import { type CliIo, ExitCode } from "./io.js";
 import { report } from "./report.js";
@@ -82,11 +83,12 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
 
   program
     .command("graph")
-    .description("print the flow as Mermaid or Graphviz DOT text")
+    .description("draw the flow: Mermaid or Graphviz DOT text, or a self-contained HTML page")
     .argument("<file>", "a flow file (.ts), an .ir.json or .ir.msgpack file, or a Dora-dialect .yml descriptor")
-    .addOption(new Option("--format <format>", "mermaid or dot").default("mermaid"))
-    .action((file: string, options: { format?: string }) => {
-      exitCode = graphCommand(io, file, options);
+    .addOption(new Option("--format <format>", "mermaid, dot or html").default("mermaid"))
+    .option("-o, --out <file>", "write to this file instead of stdout")
+    .action(async (file: string, options: { format?: string; out?: string }) => {
+      exitCode = await graphCommand(io, file, options);
     });
 
   program
@@ -100,6 +102,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       "--record <file>",
       "record every delivered message: <file>.flowrec (whole values, replayable) or JSON lines {channel, seq, t, value}",
     )
+    .option("--report <file>", "after the run, write a report: <file>.html (graph, tables, plots over time) or <file>.json (the same data)")
     .option("--print-ir", "print the canonical IR JSON on stdout before running")
     .option("--flow <name>", "the flow to run when the file exports several")
     .option("--no-typecheck", "skip TypeScript's own type errors (the flow checks still run)")
@@ -119,6 +122,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .option("--duration <seconds>", "stop after this many seconds")
     .option("--config <file>", "the flowc.config.json to use instead of the discovered one")
     .option("--record <file>", "record the replay (.flowrec or JSON lines)")
+    .option("--report <file>", "after the replay, write a run report (.html or .json)")
     .option("--no-typecheck", "with --flow: skip TypeScript's own type errors")
     .option("--json", "print the RunResult as JSON, as the last line on stdout")
     .action(async (recording: string, options: ReplayOptions) => {
@@ -130,10 +134,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .description("start, stop or check the flowc daemon that owns dataflows (the dataflow runtime)")
     .argument("<action>", "start, stop or status")
     .option("--machine-id <id>", "start: this daemon's machine id (default FLOWC_MACHINE_ID or the host name)")
+    .option("--metrics <host:port>", "start: serve Prometheus/OpenMetrics text at http://<host:port>/metrics (e.g. 127.0.0.1:9464)")
     .option("--grace <seconds>", "stop: grace period for the running dataflows' nodes")
     .option("--force", "stop: kill the running dataflows' nodes at once")
     .option("--json", "print the daemon status as JSON")
-    .action(async (action: string, options: { machineId?: string; grace?: string; force?: boolean; json?: boolean }) => {
+    .action(async (action: string, options: { machineId?: string; metrics?: string; grace?: string; force?: boolean; json?: boolean }) => {
       exitCode = await daemonCommand(io, action, options);
     });
 
@@ -192,6 +197,18 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .option("--json", "print the dataflow summary as JSON")
     .action(async (dataflow: string, options: { grace?: string; force?: boolean; json?: boolean }) => {
       exitCode = await stopCommand(io, dataflow, options);
+    });
+
+  program
+    .command("top")
+    .description("a live view of the daemon's running dataflows: per node rates, queues, drops, CPU, memory, step times")
+    .argument("[dataflow]", "id, id prefix or name (default: every running dataflow)")
+    .option("--interval <ms>", "refresh every <ms> milliseconds (100 or more; default 1000)")
+    .option("--once", "print one block of plain lines (after one interval, so rates exist) and exit")
+    .option("-n, --iterations <n>", "exit after <n> refreshes")
+    .option("--json", "print each refresh as a JSON line {dataflows: [{id, name, flow, status, uptimeMs, ended, nodes}]}")
+    .action(async (dataflow: string | undefined, options: TopOptions) => {
+      exitCode = await topCommand(io, dataflow, options);
     });
 
   program

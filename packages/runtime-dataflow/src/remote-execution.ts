@@ -41,6 +41,7 @@ export class AttachedExecution extends DrivenExecution {
         record: options.onRecord !== undefined,
         recordValues: options.recordValues === true,
         hold: true,
+        sampleMs: options.sampleMs,
       },
       (event) => (execution ? execution.#push(event) : early.push(event)),
     );

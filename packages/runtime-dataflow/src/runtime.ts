@@ -46,6 +46,7 @@ export async function runEmbedded(ir: Ir, options: BuildOptions, dataflow: Dataf
     env: options.env,
     onRecord: options.onRecord,
     recordValues: options.recordValues,
+    sampleMs: options.sampleMs,
     machine,
   });
 }

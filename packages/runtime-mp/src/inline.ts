@@ -12,7 +12,9 @@ import {
   type RecordEntry,
   type RunResult,
   RunSupervisor,
+  SampleClock,
   type StopReason,
+  sampleHosts,
   warningEvent,
 } from "@flowc/runtime";
 
@@ -36,6 +38,8 @@ export class InlineExecution extends DrivenExecution {
   /** Resolves once `--duration` has passed in real time (a step that never settles must not hold the run). */
   #wallExpired: Promise<void> | undefined;
   #wallTimer: NodeJS.Timeout | undefined;
+  /** Live statistics fall on instants of logical time: the same in every run of a flow. */
+  readonly #sampleClock: SampleClock | undefined;
 
   private constructor(ir: Ir, options: BuildOptions, runtimeName: string) {
     super();
@@ -45,6 +49,7 @@ export class InlineExecution extends DrivenExecution {
     this.#supervisor = new RunSupervisor(ir, runtimeName, this.events, (reason, detail) => {
       this.#stopRequest ??= { reason, detail };
     });
+    this.#sampleClock = options.sampleMs ? new SampleClock(options.sampleMs) : undefined;
   }
 
   static async create(ir: Ir, options: BuildOptions, validate: boolean, runtimeName: string): Promise<InlineExecution> {
@@ -90,6 +95,10 @@ export class InlineExecution extends DrivenExecution {
     this.events.emit({ type: "built", executors: 1, channels: ir.channels.length, mode: "inline" });
   }
 
+  #sample(): void {
+    this.events.emit({ type: "stats", sample: sampleHosts(this.#scheduler.hosts, this.#now, null) });
+  }
+
   #record(entry: RecordEntry): void {
     this.#records.push(entry);
     if (this.#records.length >= 4096) this.#flushRecords();
@@ -129,6 +138,7 @@ export class InlineExecution extends DrivenExecution {
     if (this.#phase === "built") await this.start();
     if (this.#stopRequest) return this.#finish(this.#stopRequest.reason, this.#stopRequest.detail);
     const scheduler = this.#scheduler;
+    if (this.#sampleClock?.due(this.#now)) this.#sample();
     const unit = scheduler.runOne(this.#now);
     const worked = this.#wallExpired ? await Promise.race([unit, this.#wallExpired.then(() => "expired" as const)]) : await unit;
     if (worked === "expired") {
@@ -173,6 +183,7 @@ export class InlineExecution extends DrivenExecution {
     if (supervisor.reason === "deadlock") this.events.emit(warningEvent(null, "Deadlock", { detail }));
     await this.#scheduler.endAll(this.#now, () => "STOPPED");
     for (const host of this.#scheduler.hosts) supervisor.settle(nodeReport(host, null));
+    if (this.#sampleClock) this.#sample();
     this.#flushRecords();
     this.#result = supervisor.result(peakRssBytes(), this.#now);
     this.events.emit({ type: "stopped", result: this.#result, clean: true });

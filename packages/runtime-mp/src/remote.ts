@@ -58,6 +58,7 @@ export async function createRemoteExecution(ir: Ir, options: BuildOptions, mp: R
     record: options.onRecord !== undefined,
     recordValues: options.recordValues === true,
     durationMs: options.durationMs,
+    statsMs: options.sampleMs,
     index,
   });
   // Node.js flags apply to executor processes; a worker thread refuses most of them.

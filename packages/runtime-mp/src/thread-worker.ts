@@ -49,6 +49,7 @@ const transport: ExecutorTransport = {
   },
   stopRequested: () => bells.stopRequested(),
   peakMemory: () => Math.max(peak, getHeapStatistics().used_heap_size),
+  memoryNow: () => getHeapStatistics().used_heap_size,
 };
 
 const send = (message: FromExecutor) => port.postMessage(message);

@@ -27,11 +27,14 @@ export class InputPort {
   #ended = false;
   #window: Taken[] = [];
   #current: Taken[] = [];
+  /** Messages taken off each channel (same order as `channels`), for live statistics. */
+  readonly taken: number[];
 
   constructor(name: string, adapter: IrAdapter, channels: readonly Inbound[]) {
     this.name = name;
     this.adapter = adapter;
     this.channels = channels;
+    this.taken = channels.map(() => 0);
   }
 
   /** Whether any feeding channel has a message waiting. */
@@ -73,38 +76,52 @@ export class InputPort {
     if (one && this.channels.length === 1) {
       const c = this.channels[0] as Inbound;
       const e = c.take();
-      if (e) taken.push({ channel: c.channel.id, seq: e.seq, t: e.t, value: decode(e) });
+      if (e) {
+        taken.push({ channel: c.channel.id, seq: e.seq, t: e.t, value: decode(e) });
+        this.#count(0, 1);
+      }
       this.#current = taken;
       return taken;
     }
     if (one) {
-      let oldest: Inbound | undefined;
+      let oldest = -1;
       let oldestT = Number.POSITIVE_INFINITY;
-      for (const c of this.channels) {
-        const t = c.headTime();
+      for (let i = 0; i < this.channels.length; i++) {
+        const t = (this.channels[i] as Inbound).headTime();
         if (t !== undefined && t < oldestT) {
-          oldest = c;
+          oldest = i;
           oldestT = t;
         }
       }
-      const e = oldest?.take();
-      if (oldest && e) taken.push({ channel: oldest.channel.id, seq: e.seq, t: e.t, value: decode(e) });
+      const c = this.channels[oldest];
+      const e = c?.take();
+      if (c && e) {
+        taken.push({ channel: c.channel.id, seq: e.seq, t: e.t, value: decode(e) });
+        this.#count(oldest, 1);
+      }
       this.#current = taken;
       return taken;
     }
     const batch: Envelope[] = [];
-    for (const c of this.channels) {
+    for (let i = 0; i < this.channels.length; i++) {
+      const c = this.channels[i] as Inbound;
       const id = c.channel.id;
+      const before = taken.length;
       if (c.drainAll) {
         batch.length = 0;
         c.drainAll(batch);
         for (const e of batch) taken.push({ channel: id, seq: e.seq, t: e.t, value: decode(e) });
       } else for (let e = c.take(); e !== undefined; e = c.take()) taken.push({ channel: id, seq: e.seq, t: e.t, value: decode(e) });
+      this.#count(i, taken.length - before);
     }
     // Stable sort: channel order breaks ties, and one channel's messages stay in sequence.
     if (this.channels.length > 1) taken.sort((a, b) => a.t - b.t);
     this.#current = taken;
     return taken;
+  }
+
+  #count(channel: number, n: number): void {
+    this.taken[channel] = (this.taken[channel] ?? 0) + n;
   }
 
   /** What the step sees for this port after `drain`, or undefined when absent. */

@@ -1,5 +1,6 @@
 import type { Diagnostic, Ir } from "@flowc/ir";
 import type { EventBus } from "./events.js";
+import type { StatsSample } from "./stats.js";
 
 /** How one node ended. See docs/semantics.md, "Results". */
 export type NodeStatus = "SUCCEEDED" | "FAILED" | "SKIPPED" | "STOPPED";
@@ -71,6 +72,11 @@ export type RuntimeEvent =
   | { readonly type: "log"; readonly node: string; readonly level: LogLevel; readonly message: string }
   | { readonly type: "warning"; readonly node: string | null; readonly code: string | null; readonly message: string }
   | { readonly type: "stopping"; readonly reason: StopReason; readonly detail: string }
+  /**
+   * Live statistics (`BuildOptions.sampleMs`): the latest cumulative figures of the nodes and
+   * channels one executor sampled, merged over the executors' restarts (`StatsBoard`).
+   */
+  | { readonly type: "stats"; readonly sample: StatsSample }
   | { readonly type: "stopped"; readonly result: RunResult; readonly clean: boolean };
 
 /** What `drive()` returns: more work may follow, or the run reached a terminal state. */
@@ -112,6 +118,12 @@ export interface BuildOptions {
   readonly onRecord?: ((entries: readonly RecordEntry[]) => void) | undefined;
   /** Records also carry each value whole (`RecordEntry.packed`), for a `.flowrec` recording. */
   readonly recordValues?: boolean | undefined;
+  /**
+   * Emit `stats` events every this many ms of run time (logical time inline): per-node steps,
+   * messages, drops, time in node code, step durations, memory; per-channel traffic and queue
+   * depth. None when absent.
+   */
+  readonly sampleMs?: number | undefined;
   /** The runtime's own options (`runtimes.<name>` in flowc.config.json), already checked by `check`. */
   readonly options?: Readonly<Record<string, unknown>> | undefined;
 }

@@ -10,7 +10,8 @@ export class EventBus<E extends { readonly type: string }> {
   }
 
   emit(event: E): void {
-    if (event.type !== "log") this.#history.push(event);
+    // Logs and live statistics are a stream, not lifecycle: kept, they would grow without bound.
+    if (event.type !== "log" && event.type !== "stats") this.#history.push(event);
     for (const listener of this.#listeners) {
       try {
         listener(event);
@@ -22,7 +23,7 @@ export class EventBus<E extends { readonly type: string }> {
     }
   }
 
-  /** Lifecycle events so far (log events excluded), for late subscribers and tests. */
+  /** Lifecycle events so far (log and stats events excluded), for late subscribers and tests. */
   history(): readonly E[] {
     return this.#history;
   }

@@ -10,6 +10,7 @@ import { setOwn } from "./own.js";
 import { Payload } from "./payload.js";
 import type { Envelope, Inbound, Outbound } from "./queue.js";
 import { toRecordValue } from "./record.js";
+import { type ChannelSample, StepHistogram } from "./stats.js";
 import { explainMismatch } from "./validate.js";
 
 export interface HostEnv {
@@ -100,6 +101,8 @@ export class NodeHost {
     wallStartedAt: undefined,
     wallEndedAt: undefined,
   };
+  /** How long each step took in the node's own code (live statistics). */
+  readonly stepTimes = new StepHistogram();
   readonly #loaded: LoadedNode;
   readonly #env: HostEnv;
   readonly #clock: ClockState;
@@ -179,6 +182,15 @@ export class NodeHost {
     let n = this.#discarded;
     for (const p of this.#inputs) n += p.dropped();
     return n;
+  }
+
+  /** Its input channels as their consumer sees them: taken, waiting, dropped. */
+  channelSamples(into: Record<string, ChannelSample>): void {
+    for (const p of this.#inputs) {
+      p.channels.forEach((c, i) => {
+        into[c.channel.id] = { taken: p.taken[i] ?? 0, depth: c.size(), dropped: c.dropped() };
+      });
+    }
   }
 
   /**
@@ -322,6 +334,7 @@ export class NodeHost {
         this.#publishRecord(await timed(() => step(inputs, this.#ctx)));
       }
       this.stats.steps++;
+      this.stepTimes.record(userMs);
     } catch (error) {
       await this.#fail(error, now);
       return;
@@ -364,6 +377,7 @@ export class NodeHost {
       try {
         const outcome = head.outcome as StepOutcome;
         this.stats.cpuMs += outcome.cpuMs;
+        this.stepTimes.record(outcome.cpuMs);
         for (const [level, message] of outcome.logs) this.#env.log(this.node.id, level, message);
         for (const [port, value] of outcome.emitted) this.#emit(port, value);
         this.stats.steps++;

@@ -120,6 +120,20 @@ export {
   runExecutorLoop,
   type Waiter,
 } from "./scheduler.js";
+export {
+  bucketUpperMs,
+  type ChannelSample,
+  type Histogram,
+  histogramBucket,
+  histogramDelta,
+  histogramQuantile,
+  type NodeSample,
+  SampleClock,
+  StatsBoard,
+  type StatsSample,
+  StepHistogram,
+  sampleHosts,
+} from "./stats.js";
 export { type NodeReport, RunSupervisor } from "./supervisor.js";
 export { emptyReport, nodeReport, peakRssBytes, processAlive } from "./usage.js";
 export { explainMismatch } from "./validate.js";

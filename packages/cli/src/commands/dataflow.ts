@@ -10,6 +10,7 @@ import {
   dataflowNameProblem,
   dataflowRuntime,
   launchDaemon,
+  parseMetricsAddress,
   StateStore,
   type StreamEvent,
 } from "@flowc/runtime-dataflow";
@@ -20,7 +21,7 @@ import { loadEntry, withNodeSettings } from "../load.js";
 import { report } from "../report.js";
 
 /** Runs `body` with a daemon connection; coded errors (no daemon, foreign socket, refused) become diagnostics. */
-async function withClient(io: CliIo, body: (client: DaemonClient) => Promise<number>): Promise<number> {
+export async function withClient(io: CliIo, body: (client: DaemonClient) => Promise<number>): Promise<number> {
   let client: DaemonClient | undefined;
   try {
     client = await DaemonClient.connect(daemonPaths(io.env), daemonTimeout(io.env));
@@ -41,12 +42,17 @@ async function withClient(io: CliIo, body: (client: DaemonClient) => Promise<num
 export async function daemonCommand(
   io: CliIo,
   action: string,
-  options: { machineId?: string; grace?: string; force?: boolean; json?: boolean },
+  options: { machineId?: string; metrics?: string; grace?: string; force?: boolean; json?: boolean },
 ): Promise<number> {
   const paths = daemonPaths(io.env);
   if (action === "start") {
+    if (options.metrics !== undefined) {
+      const parsed = parseMetricsAddress(options.metrics);
+      if ("problem" in parsed)
+        return report(io, [createDiagnostic("MetricsAddressInvalid", { address: options.metrics, detail: parsed.problem })]);
+    }
     try {
-      const { status, already } = await launchDaemon(paths, { machine: options.machineId, env: io.env });
+      const { status, already } = await launchDaemon(paths, { machine: options.machineId, metrics: options.metrics, env: io.env });
       if (options.json) io.stdout(`${JSON.stringify({ ...status, already })}\n`);
       else io.stdout(`${already ? "flowc daemon already running" : "flowc daemon started"}: ${describeDaemon(status)}\n`);
       return ExitCode.Ok;
@@ -89,7 +95,8 @@ export async function daemonCommand(
 }
 
 function describeDaemon(s: DaemonStatus): string {
-  return `pid ${s.pid}, machine '${s.machine}', ${s.dataflows} running dataflow${s.dataflows === 1 ? "" : "s"}\n  socket: ${s.socket}\n  state:  ${s.stateDir}`;
+  const metrics = s.metrics ? `\n  metrics: http://${s.metrics}/metrics` : "";
+  return `pid ${s.pid}, machine '${s.machine}', ${s.dataflows} running dataflow${s.dataflows === 1 ? "" : "s"}\n  socket: ${s.socket}\n  state:  ${s.stateDir}${metrics}`;
 }
 
 /** `flowc start <entry|ir|yaml> [--name N] [--attach]`: hands a dataflow to the running daemon. */

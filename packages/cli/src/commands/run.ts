@@ -21,6 +21,7 @@ import { displayPath } from "../files.js";
 import { type CliIo, ExitCode } from "../io.js";
 import { type LoadResult, loadEntry, withNodeSettings } from "../load.js";
 import { report } from "../report.js";
+import { openReport, REPORT_SAMPLE_MS, type ReportTarget, RunReportCollector } from "../run-report/index.js";
 import { defaultRegistry } from "../runtimes.js";
 import { FLOWC_VERSION } from "../version.js";
 
@@ -32,6 +33,7 @@ export interface RunOptions {
   duration?: string;
   config?: string;
   record?: string;
+  report?: string;
   printIr?: boolean;
   json?: boolean;
   flow?: string;
@@ -102,14 +104,28 @@ async function run(
     if ("diagnostic" in opened) return fail([opened.diagnostic]);
     recorder = opened;
   }
-  if (interrupted()) {
+  let reportTarget: ReportTarget | undefined;
+  if (options.report !== undefined) {
+    const opened = openReport(io.cwd, options.report);
+    if ("diagnostic" in opened) {
+      recorder?.discard();
+      return fail([opened.diagnostic]);
+    }
+    reportTarget = opened;
+  }
+  // Until the run has a result, every way out leaves the record and report paths as they were.
+  const discardOutputs = () => {
     recorder?.discard();
+    reportTarget?.discard();
+  };
+  if (interrupted()) {
+    discardOutputs();
     return ExitCode.Interrupted;
   }
 
   const loaded = await load(io, entry, options);
   if ("diagnostics" in loaded) {
-    recorder?.discard();
+    discardOutputs();
     return fail(loaded.diagnostics, loaded.sources);
   }
   const cleanup = () => {
@@ -118,7 +134,7 @@ async function run(
   report(io, loaded.warnings, loaded.sources ? { sources: loaded.sources } : {});
   try {
     if (interrupted()) {
-      recorder?.discard();
+      discardOutputs();
       return ExitCode.Interrupted;
     }
     const { ir } = loaded;
@@ -126,7 +142,7 @@ async function run(
     const rtOptions = withNodeSettings(runtimeOptions(config, runtime.name), runtime.name, loaded.nodeSettings);
     const problems = runtime.check(ir, rtOptions, io.env);
     if (hasErrors(problems)) {
-      recorder?.discard();
+      discardOutputs();
       return fail(problems, undefined, ExitCode.Usage);
     }
     report(io, problems);
@@ -142,9 +158,10 @@ async function run(
         options: rtOptions,
         onRecord: recorder ? (entries) => recorder?.write(entries) : undefined,
         recordValues: options.record !== undefined && isRecordingPath(options.record),
+        sampleMs: reportTarget ? REPORT_SAMPLE_MS : undefined,
       });
     } catch (error) {
-      recorder?.discard();
+      discardOutputs();
       if (error instanceof RuntimeError) return fail([error.diagnostic]);
       throw error;
     }
@@ -152,6 +169,8 @@ async function run(
     const show = (event: RuntimeEvent) => printEvent(io, event, log);
     for (const event of execution.events.history()) show(event);
     execution.events.subscribe(show);
+    const collector = reportTarget ? new RunReportCollector() : undefined;
+    if (collector) execution.events.subscribe((event) => collector.observe(event));
 
     const onSignal = (signal: string, count: number) => {
       if (count === 1) {
@@ -173,20 +192,27 @@ async function run(
     } catch (error) {
       // The engine lost its executors' supervisor (a daemon that died): coded, not a crash.
       if (!(error instanceof RuntimeError)) throw error;
-      recorder?.discard();
+      discardOutputs();
       return fail([error.diagnostic], undefined, ExitCode.Usage);
     } finally {
       signals.handler = undefined;
     }
     if (!result) throw new Error("the run ended without a result");
     const closed = recorder?.close();
-    // The run's result still counts; the record that could not be written is an error of its own.
-    if (closed) {
+    const reported =
+      reportTarget && collector ? await reportTarget.write(collector.finish(ir, runtimeLabel(runtime.name, rtOptions), result)) : undefined;
+    // The run's result still counts; a record or report that could not be written is an error of its own.
+    if (closed || reported) {
       if (json) io.stdout(`${JSON.stringify(result)}\n`);
-      report(io, [createDiagnostic("FileUnwritable", { path: options.record ?? "", detail: closed.error })]);
+      const problems = [
+        ...(closed ? [createDiagnostic("FileUnwritable", { path: options.record ?? "", detail: closed.error })] : []),
+        ...(reported ? [createDiagnostic("FileUnwritable", { path: options.report ?? "", detail: reported.error })] : []),
+      ];
+      report(io, problems);
       return ExitCode.Usage;
     }
     if (recorder) log(`recorded ${recorder.count} messages to ${displayPath(io.cwd, recorder.path)}`);
+    if (reportTarget) log(`wrote the run report to ${displayPath(io.cwd, reportTarget.path)}`);
     if (json) io.stdout(`${JSON.stringify(result)}\n`);
     if (result.status === "failed") return ExitCode.Invalid;
     if (result.reason === "signal") return ExitCode.Interrupted;

@@ -728,6 +728,20 @@ export const catalogue = {
     doc: "`flowc replay --flow <entry>` replays a recording against a newer build: the nodes it replaces must still have the output ports (names and schemas) the recording has messages for.",
     hint: "Replay without --flow (the recorded flow), or replace only nodes whose outputs are unchanged.",
   },
+  ReportKindUnknown: {
+    code: 4014,
+    severity: "error",
+    message: "Cannot write a run report to '{path}': expected a name ending in .html or .json.",
+    doc: "`flowc run --report <file>` writes a page to open in a browser (`.html`) or the same data for your own tools (`.json`); the file's extension says which. Nothing was run.",
+    hint: "Name it report.html or report.json.",
+  },
+  MetricsAddressInvalid: {
+    code: 4015,
+    severity: "error",
+    message: "Cannot serve metrics on '{address}': {detail}.",
+    doc: "`flowc daemon start --metrics <host:port>` serves Prometheus/OpenMetrics text on that address; it must be an IP address (IPv6 in brackets) or localhost, and a port (0 picks a free one). Nothing was started.",
+    hint: "Use a local address such as 127.0.0.1:9464.",
+  },
   UnknownFileKind: {
     code: 4004,
     severity: "error",
@@ -739,6 +753,13 @@ export const catalogue = {
     severity: "error",
     message: "Unknown schema '{name}'; available: {available}.",
     doc: "`flowc schema` was given a name it does not know.",
+  },
+  GraphLayoutFailed: {
+    code: 4020,
+    severity: "error",
+    message: "Cannot lay out the graph of '{flow}': {detail}.",
+    doc: "`flowc graph --format html` lays the flow out with elkjs (in the flowc process) before drawing it; elkjs gave up on this flow. Nothing was written.",
+    hint: "Draw it with `--format mermaid` or `--format dot` instead, and report the flow to flowc's maintainers.",
   },
   ConfigInvalid: {
     code: 4010,

@@ -8,8 +8,18 @@ import { DaemonClient, jsonLines } from "../client.js";
 import { DataflowOptions } from "../options.js";
 import { DataflowRun } from "./dataflow.js";
 import { uuidv7 } from "./id.js";
+import { MetricsServer } from "./metrics.js";
 import { type DaemonPaths, ensureDirs } from "./paths.js";
-import { type DaemonStatus, type DataflowSummary, type Envelope, PROTOCOL_VERSION, type Request, type StreamEvent } from "./protocol.js";
+import {
+  type DaemonStatus,
+  type DataflowStats,
+  type DataflowSummary,
+  DEFAULT_SAMPLE_MS,
+  type Envelope,
+  PROTOCOL_VERSION,
+  type Request,
+  type StreamEvent,
+} from "./protocol.js";
 import { planPlacement, unreachableNodes } from "./routing.js";
 import { type DataflowInfo, type ResultRecord, StateStore } from "./state.js";
 
@@ -23,6 +33,8 @@ export interface DaemonOptions {
   readonly log?: ((line: string) => void) | undefined;
   /** How long a client has to authenticate (default 10 s). */
   readonly helloTimeoutMs?: number | undefined;
+  /** Serve Prometheus/OpenMetrics text at http://host:port/metrics (port 0: any free port). */
+  readonly metrics?: { readonly host: string; readonly port: number } | undefined;
 }
 
 class RequestError extends Error {
@@ -78,6 +90,7 @@ export class Daemon {
   #recovered: ResultRecord[] = [];
   readonly #connections = new Set<Connection>();
   #server: Server | undefined;
+  #metrics: MetricsServer | undefined;
   #token = "";
   #closing: Promise<void> | undefined;
   #resolveClosed: () => void = () => {};
@@ -121,6 +134,26 @@ export class Daemon {
       });
     });
     chmodSync(paths.socket, 0o600);
+    if (options.metrics) {
+      const { host, port } = options.metrics;
+      try {
+        daemon.#metrics = await MetricsServer.listen(host, port, () => daemon.#stats(undefined), options.machine);
+      } catch (error) {
+        server.close();
+        for (const path of [paths.socket, paths.token]) rmSync(path, { force: true });
+        const code = (error as NodeJS.ErrnoException).code;
+        const why =
+          code === "EADDRINUSE"
+            ? "it is in use"
+            : code === "EADDRNOTAVAIL"
+              ? "it is not an address of this machine"
+              : code === "EACCES"
+                ? "permission denied"
+                : (error as Error).message;
+        throw RuntimeError.of("DaemonStartFailed", { detail: `cannot serve metrics on ${host}:${port}: ${why}` });
+      }
+      daemon.#log(`metrics at http://${daemon.#metrics.address}/metrics`);
+    }
     writeFileSync(paths.pidFile, `${process.pid}\n`, { mode: 0o600 });
     daemon.#log(`listening on ${paths.socket} (machine '${options.machine}', pid ${process.pid})`);
     for (const id of daemon.store.recoverLost()) {
@@ -144,6 +177,7 @@ export class Daemon {
       stateDir: this.paths.stateDir,
       startedAt: this.startedAt.toISOString(),
       dataflows: [...this.#runs.values()].filter((r) => r.result === undefined).length,
+      metrics: this.#metrics?.address ?? null,
     };
   }
 
@@ -238,6 +272,8 @@ export class Daemon {
       }
       case "list":
         return this.list();
+      case "stats":
+        return this.#stats(request.dataflow);
       case "stop": {
         const { run, record } = this.#find(request.dataflow);
         if (!run) {
@@ -326,6 +362,7 @@ export class Daemon {
       logMaxBytes: this.options.logMaxBytes,
       onRecord: request.record ? (entries) => recordSink?.({ kind: "records", entries }) : undefined,
       recordValues: request.recordValues === true,
+      sampleMs: request.sampleMs ?? DEFAULT_SAMPLE_MS,
     }).catch((error: unknown) => {
       if (request.copyBaseDir) rmSync(baseDir, { recursive: true, force: true });
       throw error;
@@ -343,6 +380,28 @@ export class Daemon {
       this.#drive(run);
     }
     return undefined;
+  }
+
+  /** Live statistics of one dataflow (running or ended while the daemon ran), or of every running one. */
+  #stats(ref: string | undefined): DataflowStats[] {
+    let runs: DataflowRun[];
+    if (ref === undefined) runs = [...this.#runs.values()].filter((r) => r.result === undefined);
+    else {
+      const { run } = this.#find(ref);
+      if (!run) fail("UnknownDataflow", { name: ref, known: this.#known() });
+      runs = [run];
+    }
+    return runs.map((run) => ({
+      dataflow: summary(run),
+      sample: run.stats(),
+      channels: run.spec.ir.channels.map((c) => ({
+        id: c.id,
+        from: c.from.node,
+        to: c.to.node,
+        capacity: c.capacity,
+        onFull: c.onFull,
+      })),
+    }));
   }
 
   /** Streams a dataflow's events to a client until it stops; returns the sender. */
@@ -430,6 +489,7 @@ export class Daemon {
     this.#closing ??= (async () => {
       this.#log("shutting down");
       this.#server?.close();
+      await this.#metrics?.close();
       await Promise.all([...this.#runs.values()].filter((r) => r.result === undefined).map((r) => stopRun(r, options)));
       for (const c of this.#connections) c.socket.destroy();
       for (const path of [this.paths.socket, this.paths.token, this.paths.pidFile]) if (existsSync(path)) rmSync(path, { force: true });

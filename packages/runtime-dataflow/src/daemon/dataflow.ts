@@ -16,6 +16,7 @@ import {
   type RunEnv,
   type RunResult,
   RuntimeError,
+  type StatsSample,
   type StopReason,
   setOwn,
   shmDirFor,
@@ -44,6 +45,8 @@ export interface DataflowSpec {
   readonly env: RunEnv;
   readonly onRecord?: ((entries: readonly RecordEntry[]) => void) | undefined;
   readonly recordValues?: boolean | undefined;
+  /** Live statistics every this many ms; none when absent. */
+  readonly sampleMs?: number | undefined;
   readonly logMaxBytes?: number | undefined;
   /** This daemon's machine id (recorded). */
   readonly machine: string;
@@ -189,6 +192,7 @@ export class DataflowRun implements Execution {
       record: spec.onRecord !== undefined,
       recordValues: spec.recordValues === true,
       durationMs: spec.durationMs,
+      statsMs: spec.sampleMs,
       index: member.index,
       socketDir: this.#group.socketDir as string,
       executorOf: spec.ir.nodes.map((n, i) => [n.id, i] as const),
@@ -273,6 +277,11 @@ export class DataflowRun implements Execution {
 
   get result(): RunResult | undefined {
     return this.#group.result;
+  }
+
+  /** The latest live statistics of its nodes and channels. */
+  stats(): StatsSample {
+    return this.#group.stats.snapshot();
   }
 
   get status(): DataflowStatus {

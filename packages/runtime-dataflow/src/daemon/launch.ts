@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { closeSync, openSync } from "node:fs";
+import { closeSync, openSync, readFileSync } from "node:fs";
 import { entryUrl, RuntimeError } from "@flowc/runtime";
 import { DaemonClient } from "../client.js";
 import { type DaemonPaths, ensureDirs } from "./paths.js";
@@ -14,7 +14,7 @@ const daemonEntry = entryUrl(import.meta.url, { source: "../../dist/daemon/main.
  */
 export async function launchDaemon(
   paths: DaemonPaths,
-  options: { machine?: string | undefined; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+  options: { machine?: string | undefined; metrics?: string | undefined; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
 ): Promise<{ status: DaemonStatus; already: boolean }> {
   const running = await DaemonClient.connectIfRunning(paths);
   if (running) {
@@ -24,7 +24,11 @@ export async function launchDaemon(
   }
   ensureDirs(paths);
   const log = openSync(paths.daemonLog, "a", 0o600);
-  const args = [daemonEntry.pathname, ...(options.machine ? ["--machine-id", options.machine] : [])];
+  const args = [
+    daemonEntry.pathname,
+    ...(options.machine ? ["--machine-id", options.machine] : []),
+    ...(options.metrics ? ["--metrics", options.metrics] : []),
+  ];
   const child = spawn(process.execPath, args, { detached: true, stdio: ["ignore", log, log], env: options.env ?? process.env });
   closeSync(log);
   let exited: string | undefined;
@@ -34,7 +38,7 @@ export async function launchDaemon(
   child.unref();
   const limit = performance.now() + (options.timeoutMs ?? 10_000);
   while (performance.now() < limit) {
-    if (exited) throw RuntimeError.of("DaemonStartFailed", { detail: `${exited}; see ${paths.daemonLog}` });
+    if (exited) throw RuntimeError.of("DaemonStartFailed", { detail: `${exited}${lastLine(paths.daemonLog)}; see ${paths.daemonLog}` });
     const client = await DaemonClient.connectIfRunning(paths, 1000).catch(() => undefined);
     if (client) {
       const status = await client.request<DaemonStatus>({ op: "status" });
@@ -47,4 +51,14 @@ export async function launchDaemon(
   throw RuntimeError.of("DaemonStartFailed", {
     detail: `it did not answer within ${(options.timeoutMs ?? 10_000) / 1000} s; see ${paths.daemonLog}`,
   });
+}
+
+/** The daemon's last words (its log's last line), to say why it did not start. */
+function lastLine(log: string): string {
+  try {
+    const line = readFileSync(log, "utf8").trimEnd().split("\n").at(-1)?.trim();
+    return line ? ` (${line.slice(0, 300)})` : "";
+  } catch {
+    return "";
+  }
 }

@@ -1,8 +1,9 @@
 // Entry of the flowc daemon process (`flowc daemon start` runs it detached). Arguments:
-// `--machine-id <id>`. Paths come from FLOWC_HOME / XDG_RUNTIME_DIR / XDG_STATE_HOME. This is a
+// `--machine-id <id>`, `--metrics <host:port>` (checked by the CLI before it launches us). Paths come from FLOWC_HOME / XDG_RUNTIME_DIR / XDG_STATE_HOME. This is a
 // process entry like the CLI's: the one place the daemon reads its environment.
 import { RuntimeError } from "@flowc/runtime";
 import { Daemon } from "./daemon.js";
+import { parseMetricsAddress } from "./metrics.js";
 import { daemonPaths, machineId } from "./paths.js";
 
 const args = process.argv.slice(2);
@@ -10,9 +11,21 @@ const at = args.indexOf("--machine-id");
 const env = process.env;
 const machine = machineId(at >= 0 ? args[at + 1] : undefined, env);
 const logMaxBytes = env.FLOWC_LOG_MAX_BYTES ? Number(env.FLOWC_LOG_MAX_BYTES) : undefined;
+const metricsAt = args.indexOf("--metrics");
+const metricsAddress = metricsAt >= 0 ? parseMetricsAddress(args[metricsAt + 1] ?? "") : undefined;
+if (metricsAddress && "problem" in metricsAddress) {
+  process.stderr.write(`--metrics: ${metricsAddress.problem}\n`);
+  process.exit(2);
+}
 
 try {
-  const daemon = await Daemon.start(daemonPaths(env), { machine, env, logMaxBytes, log: (line) => process.stdout.write(`${line}\n`) });
+  const daemon = await Daemon.start(daemonPaths(env), {
+    machine,
+    env,
+    logMaxBytes,
+    metrics: metricsAddress,
+    log: (line) => process.stdout.write(`${line}\n`),
+  });
   const shutdown = (signal: string) => {
     process.stdout.write(`${new Date().toISOString()} ${signal}: shutting down\n`);
     void daemon.shutdown();

@@ -1,5 +1,5 @@
 import type { Diagnostic, Ir } from "@flowc/ir";
-import type { RecordEntry, RunResult, RuntimeEvent, StopReason } from "@flowc/runtime";
+import type { RecordEntry, RunResult, RuntimeEvent, StatsSample, StopReason } from "@flowc/runtime";
 import type { DataflowStatus, ProcessInfo } from "./dataflow.js";
 
 /**
@@ -30,7 +30,11 @@ export type Request =
       readonly recordValues?: boolean;
       /** Hold the dataflow at the start barrier until a `go` request (the runtime contract's start()). */
       readonly hold: boolean;
+      /** Sample live statistics this often (ms); the daemon's default otherwise (`DEFAULT_SAMPLE_MS`). */
+      readonly sampleMs?: number | undefined;
     }
+  /** Live statistics of one dataflow, or of every running one (`flowc top`). */
+  | { readonly op: "stats"; readonly dataflow?: string | undefined }
   | { readonly op: "go"; readonly dataflow: string }
   | { readonly op: "list" }
   | {
@@ -55,6 +59,8 @@ export interface DaemonStatus {
   readonly stateDir: string;
   readonly startedAt: string;
   readonly dataflows: number;
+  /** Where the metrics endpoint listens (`host:port`), or null without `--metrics`. */
+  readonly metrics: string | null;
 }
 
 export interface DataflowSummary {
@@ -67,6 +73,22 @@ export interface DataflowSummary {
   readonly createdAt: string;
   readonly endedAt: string | null;
   readonly processes: Readonly<Record<string, ProcessInfo>>;
+}
+
+/** How often a dataflow's nodes are sampled when no client asked for more (`flowc top`, metrics). */
+export const DEFAULT_SAMPLE_MS = 500;
+
+/** A dataflow's live statistics (`stats`): its summary, the latest sample, and its channels' ends and policies. */
+export interface DataflowStats {
+  readonly dataflow: DataflowSummary;
+  readonly sample: StatsSample;
+  readonly channels: readonly {
+    readonly id: string;
+    readonly from: string;
+    readonly to: string;
+    readonly capacity: number;
+    readonly onFull: string;
+  }[];
 }
 
 export type StreamEvent =

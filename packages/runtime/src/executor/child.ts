@@ -124,6 +124,7 @@ export async function runChildExecutor(): Promise<never> {
       waiter: t.waiter,
       stopRequested: () => t.stopRequested(),
       peakMemory: () => t.peakMemory(),
+      memoryNow: () => t.memoryNow(),
       counters: () => t.counters(),
       connect: async () => {
         await connectRequested;

@@ -4,6 +4,7 @@ import type { RecordEntry } from "../contract.js";
 import type { HostEnv } from "../host.js";
 import type { Inbound, Outbound } from "../queue.js";
 import { bringUpHosts, LocalScheduler, runExecutorLoop, type Waiter } from "../scheduler.js";
+import { sampleHosts } from "../stats.js";
 import { nodeReport } from "../usage.js";
 import { createPool } from "./pool.js";
 import { type ChannelCounts, epochNow, type FromExecutor, type InitMessage } from "./protocol.js";
@@ -16,6 +17,8 @@ export interface ExecutorTransport {
   stopRequested(): boolean;
   /** Peak memory of this executor (its heap or process), or null. */
   peakMemory(): number | null;
+  /** Memory of this executor now (its heap or resident set), for live statistics. */
+  memoryNow?(): number | null;
   /** Called between bring-up and "ready" (the process transport connects its sockets here). */
   connect?(): Promise<void>;
   /** Its executor may be relaunched: it ends once its nodes ended (`LoopOptions.exitWhenEnded`). */
@@ -135,6 +138,9 @@ export async function runExecutor(
       scheduler.quiesce();
     },
   );
+  // Sampled on a timer: the loop yields to the event loop at least every 50 ms, also when busy.
+  const sample = () => send({ type: "stats", sample: sampleHosts(hosts, now(), transport.memoryNow?.() ?? null) });
+  const sampler = init.statsMs ? setInterval(sample, init.statsMs) : undefined;
   const outcome = await runExecutorLoop(scheduler, {
     now,
     waiter: transport.waiter,
@@ -142,6 +148,10 @@ export async function runExecutor(
     exitWhenEnded: transport.relaunched,
   });
   if (outcome === "stopped") await scheduler.endAll(now(), () => "STOPPED");
+  if (sampler) {
+    clearInterval(sampler);
+    sample();
+  }
   flushRecords();
   const peak = transport.peakMemory();
   await send({ type: "done", reports: hosts.map((h) => nodeReport(h, peak)), channels: transport.counters?.() ?? {} });

@@ -1,5 +1,6 @@
 import type { Ir } from "@flowc/ir";
 import type { NodeError, NodeStatus, RecordEntry, RuntimeEvent } from "../contract.js";
+import type { StatsSample } from "../stats.js";
 import type { NodeReport } from "../supervisor.js";
 
 /** Main → executor: what to run. Transport details are added by the engine (rings or sockets). */
@@ -14,6 +15,8 @@ export interface InitMessage {
   /** Records carry whole values (`RecordEntry.packed`). */
   readonly recordValues?: boolean;
   readonly durationMs: number | undefined;
+  /** Send a `stats` sample of its nodes every this many ms (live statistics); none when absent. */
+  readonly statsMs?: number | undefined;
   /** This executor's index (its doorbell on threads, its socket and hello frame on processes). */
   readonly index: number;
 }
@@ -90,6 +93,8 @@ export type FromExecutor =
   | { readonly type: "event"; readonly event: RuntimeEvent }
   | { readonly type: "ended"; readonly node: string; readonly status: NodeStatus; readonly error: NodeError | null }
   | { readonly type: "records"; readonly entries: readonly RecordEntry[] }
+  /** Live statistics of its nodes (`InitMessage.statsMs`). */
+  | { readonly type: "stats"; readonly sample: StatsSample }
   | ProbeReply
   | {
       readonly type: "done";

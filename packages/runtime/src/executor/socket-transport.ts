@@ -94,6 +94,10 @@ export class SocketTransport implements ExecutorTransport {
     return process.resourceUsage().maxRSS * 1024;
   }
 
+  memoryNow(): number {
+    return process.memoryUsage.rss();
+  }
+
   /** What crossed each channel this executor is an end of, on the current connections. */
   counters(): Record<string, ChannelCounts> {
     const out: Record<string, ChannelCounts> = {};

@@ -7,6 +7,7 @@ import { DrivenExecution } from "../driven.js";
 import { bringUpError, RuntimeError, warningEvent } from "../errors.js";
 import { type ChannelCounts, epochNow, type FromExecutor, type ProbeReply, type ToExecutor } from "../executor/protocol.js";
 import { Inbox } from "../inbox.js";
+import { StatsBoard } from "../stats.js";
 import { type NodeReport, RunSupervisor } from "../supervisor.js";
 import { emptyReport, peakRssBytes, processAlive } from "../usage.js";
 import { describeExit, type ExitInfo, type KillAction, type LaunchedExecutor, type LaunchHandlers } from "./launch.js";
@@ -154,6 +155,8 @@ export class ExecutorGroup extends DrivenExecution {
   readonly #options: GroupOptions;
   readonly #engine: GroupEngine;
   readonly supervisor: RunSupervisor;
+  /** The latest live statistics of every node and channel (executors sample when asked to). */
+  readonly stats = new StatsBoard();
   readonly #members: MemberState[];
   readonly #memberOf = new Map<string, MemberState>();
   readonly #inbox = new Inbox<Item>();
@@ -392,6 +395,9 @@ export class ExecutorGroup extends DrivenExecution {
       case "records":
         this.#options.onRecord?.(m.entries);
         break;
+      case "stats":
+        this.events.emit({ type: "stats", sample: this.stats.add(m.sample) });
+        break;
       case "ended":
         // A node that may come back is decided when its process exits.
         if (!this.#engine.restartable?.(member)) this.supervisor.nodeEnded(m.node, m.status, m.error);
@@ -437,6 +443,11 @@ export class ExecutorGroup extends DrivenExecution {
       const delay = this.#engine.restartDelay?.(member, { failed, died, how, error });
       if (delay !== undefined) {
         for (const r of reports ?? []) member.carried.set(r.id, sumReports(member.carried.get(r.id), r));
+        const own = new Set(member.nodes);
+        this.stats.relaunched(
+          member.nodes,
+          this.#options.ir.channels.filter((c) => own.has(c.to.node)).map((c) => c.id),
+        );
         member.restarts++;
         member.phase = "waiting";
         member.restartTimer = setTimeout(() => this.#inbox.push({ member, restartDue: true }), delay);
@@ -474,6 +485,7 @@ export class ExecutorGroup extends DrivenExecution {
 
   #settle(member: MemberState, report: NodeReport): void {
     const carried = member.carried.get(report.id);
+    this.stats.settle(report.id, report.status);
     this.supervisor.settle(carried ? { ...sumReports(carried, report), status: report.status, error: report.error } : report);
   }
 
