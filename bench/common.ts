@@ -73,11 +73,22 @@ export async function runUntilLogged(
     }
   });
   const startedAt = epochNow();
+  const t1 = performance.now();
+  // On a loaded machine every limit can be widened at once.
+  const limitMs = timeoutMs * (Number(process.env.BENCH_TIMEOUT_SCALE) || 1);
   await execution.start();
-  const driving = execution.wait({ timeoutMs });
-  await Promise.race([done, driving]);
-  await execution.stop({ graceMs: 2000 });
-  if (!data) throw new Error(`${ir.name} on ${runtime.name}: no '${key}' line`);
+  const driving = execution.wait({ timeoutMs: limitMs });
+  const ended = await Promise.race([done.then(() => undefined), driving]);
+  const result = await execution.stop({ graceMs: 2000 });
+  if (!data) {
+    // Say which step gave up and why: the time limit, or a run that ended first (and how).
+    const seconds = ((performance.now() - t1) / 1000).toFixed(1);
+    const failed = result.nodes.find((n) => n.error)?.error;
+    const why = ended
+      ? `the run ended ${ended.status} (${ended.reason})${failed ? `: node '${failed.nodeId}' failed: ${failed.message}` : ""}`
+      : `it did not come within the step's limit of ${limitMs / 1000} s (on a loaded machine, BENCH_TIMEOUT_SCALE=2 doubles every limit)`;
+    throw new Error(`${ir.name} on ${runtime.name}: no '${key}' line after ${seconds} s: ${why}`);
+  }
   return { data, startedAt, builtMs };
 }
 
@@ -94,22 +105,38 @@ export async function runBench<R>(
   tempDir: string,
 ): Promise<void> {
   const only = process.env.BENCH_ONLY?.split(",");
+  // A section that fails does not lose the others: the report is written with what was
+  // measured and the failures named, and the process exits non-zero.
+  const failures: { section: string; error: string }[] = [];
   try {
-    for (const [section, measure] of Object.entries(sections)) if (!only || only.includes(section)) await measure(report);
+    for (const [section, measure] of Object.entries(sections)) {
+      if (only && !only.includes(section)) continue;
+      try {
+        await measure(report);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        console.error(`${name} bench: section '${section}' failed: ${message}`);
+        failures.push({ section, error: message });
+      }
+    }
   } finally {
     rmSync(tempDir, { recursive: true, force: true });
     const { stop } = await import("esbuild");
     await stop();
   }
+  if (failures.length > 0) process.exitCode = 1;
   if (only) {
-    console.log(JSON.stringify(report, null, 2));
+    console.log(JSON.stringify({ ...report, failures }, null, 2));
     return;
   }
   const results = join(import.meta.dirname, "results");
   mkdirSync(results, { recursive: true });
-  writeFileSync(join(results, `${name}.json`), `${JSON.stringify(report, null, 2)}\n`);
-  writeFileSync(join(results, `${name}.md`), markdown(report));
-  console.log(markdown(report));
+  const failed = failures.length
+    ? `\n## Failed sections\n\nTheir figures above are missing or partial.\n\n${failures.map((f) => `- \`${f.section}\`: ${f.error}`).join("\n")}\n`
+    : "";
+  writeFileSync(join(results, `${name}.json`), `${JSON.stringify({ ...report, failures }, null, 2)}\n`);
+  writeFileSync(join(results, `${name}.md`), markdown(report) + failed);
+  console.log(markdown(report) + failed);
 }
 
 /** The machine a report was measured on. */

@@ -111,9 +111,24 @@ async function bareSocket(size: number, count: number, spacing: number, skip: nu
   const send = spawn(process.execPath, ["-e", BASELINE, "send", path, String(size), String(count), String(spacing), "0"], {
     stdio: "ignore",
   });
-  await new Promise<void>((resolve) => recv.once("exit", () => resolve()));
+  const limitMs = 180_000 * (Number(process.env.BENCH_TIMEOUT_SCALE) || 1);
+  const finished = await new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), limitMs);
+    recv.once("exit", () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
   send.kill("SIGKILL");
-  return JSON.parse(text.slice("ready\n".length)) as { latencies: number[]; firstMs: number; lastMs: number };
+  recv.kill("SIGKILL");
+  const what = `the bare-socket baseline (${size} B × ${count})`;
+  if (!finished)
+    throw new Error(`${what} did not finish within ${limitMs / 1000} s (on a loaded machine, BENCH_TIMEOUT_SCALE=2 doubles every limit)`);
+  try {
+    return JSON.parse(text.slice("ready\n".length)) as { latencies: number[]; firstMs: number; lastMs: number };
+  } catch {
+    throw new Error(`${what} ended without its result (its output: ${JSON.stringify(text.slice(0, 200))})`);
+  }
 }
 
 // ---- measurements -------------------------------------------------------------------------

@@ -16,7 +16,14 @@ describe("frames", () => {
           let i = 0;
           while (at < stream.length) {
             const n = cuts[i++ % cuts.length] as number;
-            reader.push(stream.subarray(at, at + n), (body) => got.push([...body]));
+            // Each chunk in a buffer of its own, as a socket delivers them.
+            const chunk = Uint8Array.from(stream.subarray(at, at + n));
+            reader.push(chunk, (body, owned) => {
+              got.push([...body]);
+              // An owned body is a buffer of its own; any other is a view of the chunk.
+              if (owned) expect([body.byteOffset, body.buffer.byteLength]).toEqual([0, body.byteLength]);
+              else expect(body.buffer).toBe(chunk.buffer);
+            });
             at += n;
           }
           expect(got).toEqual(bodies.map((b) => [...b]));

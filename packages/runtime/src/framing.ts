@@ -1,7 +1,7 @@
 /**
  * Length-prefixed frames for stream transports (Unix sockets): `u32 length (LE)` then
  * `length` bytes. `FrameReader` reassembles frames from arbitrary chunks without copying a
- * frame that arrived in one chunk.
+ * frame that arrived in one chunk, and copies one that did not exactly once.
  */
 export function frame(body: Uint8Array): Uint8Array {
   const out = new Uint8Array(4 + body.byteLength);
@@ -11,57 +11,82 @@ export function frame(body: Uint8Array): Uint8Array {
 }
 
 export class FrameReader {
+  /** Chunks of an incomplete frame (its length prefix may itself be split). */
   #pending: Uint8Array[] = [];
   #pendingBytes = 0;
+  /** The pending frame's body length, once its prefix is in. */
+  #length: number | undefined;
   readonly #maxFrame: number;
 
   constructor(maxFrameBytes = 1 << 30) {
     this.#maxFrame = maxFrameBytes;
   }
 
-  /** Feeds a chunk; calls `onFrame` for every complete frame, in order. Throws on an oversized length. */
-  push(chunk: Uint8Array, onFrame: (body: Uint8Array) => void): void {
-    let data = chunk;
+  /**
+   * Feeds a chunk; calls `onFrame` for every complete frame, in order. A frame that arrived in
+   * one chunk is a view of it; a frame spread over chunks is copied once into a buffer of its
+   * own, and `owned` says so (nothing else shares its memory: a consumer may keep a view of it).
+   * Throws on an oversized length.
+   */
+  push(chunk: Uint8Array, onFrame: (body: Uint8Array, owned: boolean) => void): void {
+    let offset = 0;
     if (this.#pendingBytes > 0) {
-      this.#pending.push(chunk);
-      this.#pendingBytes += chunk.byteLength;
-      if (this.#pendingBytes < 4) return;
-      const need = 4 + this.#peekLength();
-      if (this.#pendingBytes < need) return;
-      data = concat(this.#pending, this.#pendingBytes);
+      const have = this.#pendingBytes + chunk.byteLength;
+      if (have < 4) {
+        this.#keep(chunk);
+        return;
+      }
+      this.#length ??= this.#checked(this.#lengthWith(chunk));
+      const length = this.#length;
+      if (have < 4 + length) {
+        this.#keep(chunk);
+        return;
+      }
+      // The frame completes in this chunk: its body alone, copied once.
+      const body = new Uint8Array(length);
+      let at = 0;
+      let skip = 4;
+      for (const part of this.#pending) {
+        const from = Math.min(skip, part.byteLength);
+        skip -= from;
+        body.set(from === 0 ? part : part.subarray(from), at);
+        at += part.byteLength - from;
+      }
+      offset = skip + (length - at);
+      body.set(chunk.subarray(skip, offset), at);
       this.#pending = [];
       this.#pendingBytes = 0;
+      this.#length = undefined;
+      onFrame(body, true);
     }
-    let offset = 0;
-    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-    while (data.byteLength - offset >= 4) {
-      const length = view.getUint32(offset, true);
-      if (length > this.#maxFrame) throw new Error(`frame of ${length} bytes exceeds the limit of ${this.#maxFrame}`);
-      if (data.byteLength - offset - 4 < length) break;
-      onFrame(data.subarray(offset + 4, offset + 4 + length));
+    const view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    while (chunk.byteLength - offset >= 4) {
+      const length = this.#checked(view.getUint32(offset, true));
+      if (chunk.byteLength - offset - 4 < length) break;
+      onFrame(chunk.subarray(offset + 4, offset + 4 + length), false);
       offset += 4 + length;
     }
-    if (offset < data.byteLength) {
-      const rest = data.subarray(offset);
-      this.#pending = [rest];
-      this.#pendingBytes = rest.byteLength;
+    if (offset < chunk.byteLength) this.#keep(chunk.subarray(offset));
+  }
+
+  #keep(part: Uint8Array): void {
+    this.#pending.push(part);
+    this.#pendingBytes += part.byteLength;
+  }
+
+  #checked(length: number): number {
+    if (length > this.#maxFrame) throw new Error(`frame of ${length} bytes exceeds the limit of ${this.#maxFrame}`);
+    return length;
+  }
+
+  /** The length prefix, read from the pending parts and, if it is split, the start of `chunk`. */
+  #lengthWith(chunk: Uint8Array): number {
+    const head = new Uint8Array(4);
+    let at = 0;
+    for (const part of [...this.#pending, chunk]) {
+      for (let i = 0; i < part.byteLength && at < 4; i++) head[at++] = part[i] as number;
+      if (at === 4) break;
     }
+    return new DataView(head.buffer).getUint32(0, true);
   }
-
-  #peekLength(): number {
-    const head = concat(this.#pending, Math.min(4, this.#pendingBytes));
-    return new DataView(head.buffer, head.byteOffset, 4).getUint32(0, true);
-  }
-}
-
-function concat(parts: readonly Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    if (at >= total) break;
-    const n = Math.min(p.byteLength, total - at);
-    out.set(n === p.byteLength ? p : p.subarray(0, n), at);
-    at += n;
-  }
-  return out;
 }

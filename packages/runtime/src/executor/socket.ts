@@ -24,6 +24,8 @@ const HELLO = 3;
 /** Like DATA, but the body is the name of a shared-memory object holding the payload. */
 const LARGE = 4;
 const DATA_HEADER = 15; // u8 type, u16 channel, u32 seq, f64 t
+/** Payloads from this size on are written as their own pieces after the frame header, not copied into one buffer. */
+const SPLIT_FRAME_BYTES = 64 * 1024;
 const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder();
 
@@ -133,25 +135,37 @@ export class SocketOutbound implements Outbound {
     if (this.#block && this.#inflight >= this.channel.capacity) return "full";
     const writer = this.#writer;
     if (!writer) return "accepted"; // the consumer is gone: the message is lost (docs/semantics.md, "Restarts")
-    let bytes: Uint8Array;
+    // A big binary value is never packed into one buffer: its header and its own bytes.
+    let parts = envelope.payload.encodedParts();
+    let size = 0;
+    for (const p of parts) size += p.byteLength;
     let type = DATA;
-    const parts = this.large ? envelope.payload.encodedParts() : undefined;
-    const size = parts ? parts.reduce((n, p) => n + p.byteLength, 0) : 0;
-    if (this.large && parts && size >= this.large.threshold) {
-      bytes = utf8Encoder.encode(this.large.put(envelope.payload, parts));
+    if (this.large && size >= this.large.threshold) {
+      parts = [utf8Encoder.encode(this.large.put(envelope.payload, parts))];
+      size = (parts[0] as Uint8Array).byteLength;
       type = LARGE;
-    } else bytes = envelope.payload.encoded();
-    const out = new Uint8Array(4 + DATA_HEADER + bytes.byteLength);
+    }
+    // Small frames are one buffer (one write); large ones go out as a header and the payload's
+    // own pieces, which the corked socket writes together (writev) without copying them here.
+    const split = size >= SPLIT_FRAME_BYTES;
+    const out = new Uint8Array(4 + DATA_HEADER + (split ? 0 : size));
     const view = new DataView(out.buffer);
-    view.setUint32(0, DATA_HEADER + bytes.byteLength, true);
+    view.setUint32(0, DATA_HEADER + size, true);
     out[4] = type;
     view.setUint16(5, this.index, true);
     view.setUint32(7, envelope.seq, true);
     view.setFloat64(11, envelope.t, true);
-    out.set(bytes, 4 + DATA_HEADER);
+    if (!split) {
+      let at = 4 + DATA_HEADER;
+      for (const p of parts) {
+        out.set(p, at);
+        at += p.byteLength;
+      }
+    }
     if (this.#block) this.#inflight++;
     this.sent++;
     writer.write(out);
+    if (split) for (const p of parts) writer.write(p);
     return "accepted";
   }
 
@@ -208,8 +222,8 @@ export class SocketInbound extends MemoryQueue {
     socket.write(frame(body));
   }
 
-  /** One data or close frame of this channel, from `socket`. */
-  receive(socket: Socket, body: Uint8Array): void {
+  /** One data or close frame of this channel, from `socket`; `owned`: nothing else shares the body's memory. */
+  receive(socket: Socket, body: Uint8Array, owned = false): void {
     if (this.#socket !== socket) {
       // A new connection (a producer that came back) counts from zero, as the producer does.
       this.arrived = 0;
@@ -227,8 +241,13 @@ export class SocketInbound extends MemoryQueue {
       if (!this.large) throw new Error(`channel '${this.channel.id}' received a shared-memory payload but has no store`);
       bytes = this.large.take(utf8Decoder.decode(bytes));
     }
-    // Bytes read from shared memory belong to this message alone: a big binary opens as a view.
-    const envelope = { seq: view.getUint32(3, true), t: view.getFloat64(7, true), payload: Payload.ofBytes(bytes, body[0] === LARGE) };
+    // Bytes read from shared memory, or a frame reassembled in a buffer of its own, belong to
+    // this message alone: a big binary value opens as a view of them, not a copy.
+    const envelope = {
+      seq: view.getUint32(3, true),
+      t: view.getFloat64(7, true),
+      payload: Payload.ofBytes(bytes, body[0] === LARGE || owned),
+    };
     if (this.#block) this.force(envelope);
     else this.offer(envelope);
   }
@@ -238,12 +257,12 @@ export class SocketInbound extends MemoryQueue {
 export function acceptFrames(socket: Socket, inbound: ReadonlyMap<number, SocketInbound>, onHello: (producer: number) => void): void {
   const reader = new FrameReader();
   socket.on("data", (chunk: Buffer) =>
-    reader.push(chunk, (body) => {
+    reader.push(chunk, (body, owned) => {
       const type = body[0];
       if (type === HELLO) return onHello(new DataView(body.buffer, body.byteOffset, body.byteLength).getUint16(1, true));
       if (type !== DATA && type !== CLOSE && type !== LARGE) return;
       const index = new DataView(body.buffer, body.byteOffset, body.byteLength).getUint16(1, true);
-      inbound.get(index)?.receive(socket, body);
+      inbound.get(index)?.receive(socket, body, owned);
     }),
   );
   socket.on("error", () => {});
