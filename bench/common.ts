@@ -54,6 +54,7 @@ export async function runUntilLogged(
   options: BuildOptions,
   key: string,
   timeoutMs = 120_000,
+  onEvent?: (event: RuntimeEvent) => void,
 ): Promise<{ data: Record<string, unknown>; startedAt: number; builtMs: number }> {
   const t0 = performance.now();
   const execution = await runtime.build(ir, { graceMs: 2000, ...options });
@@ -64,6 +65,7 @@ export async function runUntilLogged(
     resolveDone = r;
   });
   execution.events.subscribe((e: RuntimeEvent) => {
+    onEvent?.(e);
     if (e.type === "log" && e.message.includes(`"${key}"`)) {
       const parsed = JSON.parse(e.message) as Record<string, unknown>;
       if (key in parsed) {

@@ -16,6 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Json } from "@flowc/ir";
+import type { RuntimeEvent } from "@flowc/runtime";
 import { dataflowRuntime } from "@flowc/runtime-dataflow";
 import { flowCompiler, machineFacts, round, runBench, runUntilLogged, type Stats, stats, withParams } from "./common.js";
 
@@ -42,9 +43,16 @@ const out = mkdtempSync(join(tmpdir(), "flowc-bench-dataflow-"));
 const env = { ...process.env, FLOWC_HOME: join(out, "home") };
 const flowNamed = flowCompiler(join(here, "runtime/flows.flow.ts"), out);
 
-async function runDataflow(name: string, params: Record<string, Record<string, Json>>, key: string, extra: Record<string, unknown> = {}) {
+async function runDataflow(
+  name: string,
+  params: Record<string, Record<string, Json>>,
+  key: string,
+  extra: Record<string, unknown> = {},
+  sampling?: { sampleMs: number; onEvent: (event: RuntimeEvent) => void },
+) {
   const { ir, baseDir } = await flowNamed(name);
-  return runUntilLogged(dataflowRuntime, withParams(ir, params), { baseDir, env, options: { daemon: "embedded", ...extra } }, key, 180_000);
+  const options = { baseDir, env, options: { daemon: "embedded", ...extra }, ...(sampling ? { sampleMs: sampling.sampleMs } : {}) };
+  return runUntilLogged(dataflowRuntime, withParams(ir, params), options, key, 180_000, sampling?.onEvent);
 }
 
 // ---- the baseline: two plain Node processes and a Unix socket ------------------------------
@@ -136,13 +144,18 @@ interface Report {
   machine: { cpus: number; model: string; node: string };
   warmup: number;
   shmThresholdBytes: number;
-  latency: Record<string, { dataflow: Stats; socketOnly?: Stats; bare: Stats }>;
+  latency: Record<string, { dataflow: Stats; socketOnly?: Stats; allocated?: Stats; bare: Stats }>;
   throughput: {
     smallDataflow: number;
     smallBare: number;
+    /** 4 MB frames written by the node where they travel (`ctx.allocate`: a shared-memory slot). */
     largeDataflow: number;
+    /** 4 MB frames in the node's own memory, copied once into a slot by the runtime. */
+    largeDataflowCopied: number;
     largeBare: number;
   };
+  /** Resident memory of the producer and consumer processes over a steady 4 MB stream. */
+  memory: { sampleMs: number; runs: Record<string, { frames: number; seconds: number; producerMb: number[]; consumerMb: number[] }> };
   bringUpMs: number;
 }
 
@@ -155,14 +168,19 @@ async function measureLatency(report: Report): Promise<void> {
     if (label === "8 B") report.bringUpMs = round(run.builtMs);
     const bare = await bareSocket(size, WARMUP + HOPS, 5, WARMUP);
     const entry: Report["latency"][string] = { dataflow: stats(run.data.latencies as number[]), bare: stats(bare.latencies) };
-    // Large payloads once more with shared memory off: the socket alone.
+    // Large payloads once more with shared memory off (the socket alone), and written by the
+    // node straight into a slot (`ctx.allocate`).
     if (size >= 16 * 1024) {
       const socketOnly = await runDataflow("hop", params, "latencies", { shmThresholdBytes: 1 << 30 });
       entry.socketOnly = stats(socketOnly.data.latencies as number[]);
     }
+    if (size >= DEFAULT_SHM) {
+      const allocated = await runDataflow("hop", { ...params, ping: { ...params.ping, allocate: true } }, "latencies");
+      entry.allocated = stats(allocated.data.latencies as number[]);
+    }
     report.latency[label] = entry;
     console.error(
-      `${label}: dataflow p50 ${entry.dataflow.p50} µs (socket only ${entry.socketOnly?.p50 ?? "-"}), bare ${entry.bare.p50} µs`,
+      `${label}: dataflow p50 ${entry.dataflow.p50} µs (socket only ${entry.socketOnly?.p50 ?? "-"}, allocated ${entry.allocated?.p50 ?? "-"}), bare ${entry.bare.p50} µs`,
     );
   }
 }
@@ -173,13 +191,49 @@ async function measureThroughput(report: Report): Promise<void> {
   const bareSmall = await bareSocket(8, SMALL_COUNT, 0, 0);
   report.throughput.smallBare = Math.round(SMALL_COUNT / ((bareSmall.lastMs - bareSmall.firstMs) / 1000));
   const size = 4 * 1024 * 1024;
-  const large = await runDataflow("burst", { blast: { size, count: LARGE_COUNT }, sink: { count: LARGE_COUNT } }, "count");
-  report.throughput.largeDataflow = Math.round(LARGE_COUNT / (((large.data.lastMs as number) - (large.data.firstMs as number)) / 1000));
+  const rate = (data: Record<string, unknown>) => Math.round(LARGE_COUNT / (((data.lastMs as number) - (data.firstMs as number)) / 1000));
+  const burst = (allocate: boolean) =>
+    runDataflow("burst", { blast: { size, count: LARGE_COUNT, allocate }, sink: { count: LARGE_COUNT } }, "count");
+  report.throughput.largeDataflow = rate((await burst(true)).data);
+  report.throughput.largeDataflowCopied = rate((await burst(false)).data);
   const bareLarge = await bareSocket(size, LARGE_COUNT, 0, 0);
   report.throughput.largeBare = Math.round(LARGE_COUNT / ((bareLarge.lastMs - bareLarge.firstMs) / 1000));
   console.error(
-    `throughput: small ${report.throughput.smallDataflow}/s (bare ${report.throughput.smallBare}), 4 MB ${report.throughput.largeDataflow}/s (bare ${report.throughput.largeBare})`,
+    `throughput: small ${report.throughput.smallDataflow}/s (bare ${report.throughput.smallBare}), 4 MB ${report.throughput.largeDataflow}/s, copied ${report.throughput.largeDataflowCopied}/s (bare ${report.throughput.largeBare})`,
   );
+}
+
+/** A steady 4 MB stream: the producer's and consumer's resident memory, sampled as it runs. */
+async function measureMemory(report: Report): Promise<void> {
+  const size = 4 * 1024 * 1024;
+  const { sampleMs } = report.memory;
+  // A few seconds of stream each: frames written in place need no copy and go far faster.
+  for (const [allocate, frames] of [
+    [true, 150_000],
+    [false, 5_000],
+  ] as const) {
+    const producerMb: number[] = [];
+    const consumerMb: number[] = [];
+    const mb = (bytes: number | null | undefined) => (bytes == null ? undefined : round(bytes / 2 ** 20));
+    const onEvent = (e: RuntimeEvent) => {
+      if (e.type !== "stats") return;
+      const p = mb(e.sample.nodes.blast?.memoryBytes);
+      const c = mb(e.sample.nodes.sink?.memoryBytes);
+      if (p !== undefined) producerMb.push(p);
+      if (c !== undefined) consumerMb.push(c);
+    };
+    const run = await runDataflow(
+      "burst",
+      { blast: { size, count: frames, allocate }, sink: { count: frames } },
+      "count",
+      {},
+      { sampleMs, onEvent },
+    );
+    const seconds = ((run.data.lastMs as number) - (run.data.firstMs as number)) / 1000;
+    report.memory.runs[allocate ? "allocated" : "copied"] = { frames, seconds: round(seconds), producerMb, consumerMb };
+    const range = (xs: number[]) => `${Math.min(...xs)}–${Math.max(...xs)} MB`;
+    console.error(`memory (${allocate ? "allocated" : "copied"}): producer ${range(producerMb)}, consumer ${range(consumerMb)}`);
+  }
 }
 
 function markdown(r: Report): string {
@@ -190,14 +244,18 @@ function markdown(r: Report): string {
     "",
     "## One-way latency (µs)",
     "",
-    "| size | dataflow p50 | p95 | p99 | socket only p50 | p99 | bare socket p50 | p95 | p99 |",
-    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    "| size | dataflow p50 | p95 | p99 | allocated p50 | p99 | socket only p50 | p99 | bare socket p50 | p95 | p99 |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
   ];
   for (const [label, l] of Object.entries(r.latency)) {
     lines.push(
-      `| ${label} | ${l.dataflow.p50} | ${l.dataflow.p95} | ${l.dataflow.p99} | ${l.socketOnly?.p50 ?? "—"} | ${l.socketOnly?.p99 ?? "—"} | ${l.bare.p50} | ${l.bare.p95} | ${l.bare.p99} |`,
+      `| ${label} | ${l.dataflow.p50} | ${l.dataflow.p95} | ${l.dataflow.p99} | ${l.allocated?.p50 ?? "—"} | ${l.allocated?.p99 ?? "—"} | ${l.socketOnly?.p50 ?? "—"} | ${l.socketOnly?.p99 ?? "—"} | ${l.bare.p50} | ${l.bare.p95} | ${l.bare.p99} |`,
     );
   }
+  lines.push(
+    "",
+    "dataflow: the node allocates each frame (`new Uint8Array`) and the runtime copies it once into a shared-memory slot (64 KB and up); allocated: the node writes the frame into a slot itself (`ctx.allocate`), nothing is copied; socket only: shared memory off, every byte through the socket.",
+  );
   const t = r.throughput;
   lines.push(
     "",
@@ -206,12 +264,29 @@ function markdown(r: Report): string {
     "| | dataflow | bare socket |",
     "| --- | ---: | ---: |",
     `| small (8 B numbers; 1,000 emits per step) | ${t.smallDataflow.toLocaleString("en")} | ${t.smallBare.toLocaleString("en")} |`,
-    `| 4 MB frames | ${t.largeDataflow.toLocaleString("en")} | ${t.largeBare.toLocaleString("en")} |`,
+    `| 4 MB frames written in place (\`ctx.allocate\`) | ${t.largeDataflow.toLocaleString("en")} | ${t.largeBare.toLocaleString("en")} |`,
+    `| 4 MB frames copied into a slot | ${t.largeDataflowCopied.toLocaleString("en")} | |`,
+    "",
+    `## Memory over a steady 4 MB stream (back to back, RSS sampled every ${r.memory.sampleMs} ms)`,
+    "",
+    "Resident memory counts the shared-memory slots a process has touched (each slot in both processes); the pool is bounded at 256 MB per producer.",
+    "",
+    "| frames | count | seconds | producer RSS (MB): first, median, last, max | consumer RSS (MB): first, median, last, max |",
+    "| --- | ---: | ---: | --- | --- |",
+    ...Object.entries(r.memory.runs).map(
+      ([name, m]) => `| ${name} | ${m.frames.toLocaleString("en")} | ${m.seconds} | ${summary(m.producerMb)} | ${summary(m.consumerMb)} |`,
+    ),
     "",
     `Bring-up of the two-node hop dataflow (spawn, load, start barrier): ${r.bringUpMs} ms.`,
     "",
   );
   return lines.join("\n");
+}
+
+function summary(xs: readonly number[]): string {
+  if (xs.length === 0) return "—";
+  const sorted = [...xs].sort((a, b) => a - b);
+  return [xs[0], sorted[Math.floor(sorted.length / 2)], xs[xs.length - 1], sorted[sorted.length - 1]].join(", ");
 }
 
 async function main(): Promise<void> {
@@ -220,11 +295,12 @@ async function main(): Promise<void> {
     warmup: WARMUP,
     shmThresholdBytes: DEFAULT_SHM,
     latency: {},
-    throughput: { smallDataflow: 0, smallBare: 0, largeDataflow: 0, largeBare: 0 },
+    throughput: { smallDataflow: 0, smallBare: 0, largeDataflow: 0, largeDataflowCopied: 0, largeBare: 0 },
+    memory: { sampleMs: 100, runs: {} },
     bringUpMs: 0,
   };
   // BENCH_ONLY=latency runs some sections (for investigating; the report is then partial).
-  await runBench("dataflow", report, { latency: measureLatency, throughput: measureThroughput }, markdown, out);
+  await runBench("dataflow", report, { latency: measureLatency, throughput: measureThroughput, memory: measureMemory }, markdown, out);
 }
 
 await main();

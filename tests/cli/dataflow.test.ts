@@ -180,6 +180,35 @@ describe("flowc with the dataflow runtime", () => {
     expect(flowcIn(["daemon", "stop"]).code).toBe(0);
   }, 60_000);
 
+  it("killing the daemon while frames stream through shared memory leaves no process and nothing in /dev/shm", () => {
+    const before = new Set(readdirSync("/dev/shm"));
+    expect(flowcIn(["daemon", "start"]).code).toBe(0);
+    const started = flowcIn(["start", "tests/conformance/flows/scenarios.flow.ts", "--flow", "slotStream", "--name", "stream"]);
+    expect(started.code, started.stderr).toBe(0);
+    const id = started.stdout.trim();
+    // Frames flow (1 MB, 200 per second) once the dataflow runs; let a few hundred go by.
+    const running = () =>
+      (JSON.parse(flowcIn(["list", "--json"]).stdout) as { id: string; status: string }[]).some(
+        (d) => d.id === id && d.status === "running",
+      );
+    const t1 = Date.now();
+    while (!running() && Date.now() - t1 < 20_000) spawnSync("sleep", ["0.1"]);
+    spawnSync("sleep", ["1.5"]);
+    const pids = nodeProcesses();
+    expect(pids).toHaveLength(3);
+    const status = JSON.parse(flowcIn(["daemon", "status", "--json"]).stdout);
+    process.kill(status.pid, "SIGKILL");
+    const t0 = Date.now();
+    while (pids.some(alive) && Date.now() - t0 < 3000) spawnSync("sleep", ["0.02"]);
+    expect(pids.filter(alive)).toEqual([]);
+    // Slots are anonymous memory the kernel freed with the last process that mapped them.
+    expect(readdirSync("/dev/shm").filter((name) => !before.has(name))).toEqual([]);
+    // The next daemon records the lost dataflow.
+    expect(flowcIn(["daemon", "start"]).code).toBe(0);
+    expect(JSON.parse(flowcIn(["list", "--json"]).stdout)).toContainEqual(expect.objectContaining({ id, status: "failed" }));
+    expect(flowcIn(["daemon", "stop"]).code).toBe(0);
+  }, 90_000);
+
   it("run --runtime dataflow uses the running daemon when there is one", () => {
     expect(flowcIn(["daemon", "start"]).code).toBe(0);
     const r = flowcIn(["run", "examples/demo.flow.ts", "--runtime", "dataflow", "--duration", "2"]);

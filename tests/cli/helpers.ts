@@ -31,13 +31,13 @@ export async function flowc(args: string[], options: { cwd?: string; env?: Recor
 }
 
 /** Runs the built flowc executable in a child process (killed after 30 s). */
-export function flowcProcess(args: string[], options: { cwd?: string } = {}): Run {
+export function flowcProcess(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Run {
   const result = spawnSync(process.execPath, [bin, ...args], {
     cwd: options.cwd ?? root,
     encoding: "utf8",
     timeout: 30_000,
     killSignal: "SIGKILL",
-    env: { ...process.env, NO_COLOR: "1" },
+    env: { ...process.env, NO_COLOR: "1", ...options.env },
   });
   if (result.error) throw result.error;
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };

@@ -254,6 +254,15 @@ describe("flowc run", () => {
     expect(json.default).toBe("mp");
     expect(json.runtimes[0]).toMatchObject({ name: "mp", modes: ["inline", "thread", "process"] });
     expect(json.runtimes[0].optionsSchema.properties.isolation.default).toBe("thread");
+    // This machine (Linux x64) maps shared-memory slots through koffi.
+    expect(json.sharedMemory).toMatchObject({ path: "mmap", detail: expect.stringContaining("koffi") });
+    expect(text.stdout).toMatch(/large payloads between processes: shared-memory slots \(memfd_create \+ mmap through koffi \d/);
+  });
+
+  it("flowc runtimes says when large payloads fall back to tmpfs files", async () => {
+    // The path is chosen per process, from its own environment.
+    const r = flowcProcess(["runtimes", "--json"], { env: { FLOWC_SHM: "files" } });
+    expect(JSON.parse(r.stdout).sharedMemory).toMatchObject({ path: "files", detail: expect.stringContaining("FLOWC_SHM=files") });
   });
 
   it("runs a third-party runtime named by module in the config", async () => {

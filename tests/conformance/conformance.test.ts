@@ -54,6 +54,8 @@ const NAMES = [
   "deadlock",
   "lagError",
   "bigFrames",
+  "keptFrames",
+  "allocatedFrames",
   "refined",
   "fedCycle",
   "isolateDiscard",
@@ -465,6 +467,25 @@ describe.each(MODES)("$label: ordinary flows agree", (mode) => {
     for (const id of ["c1", "c2", "c3"]) expect(valuesOn(out.records, `${id}.index->${id}sink.value`)).toEqual([0, 1]);
     expectAllStatus(out.result, "SUCCEEDED");
   }, 180_000);
+
+  it("frames a node writes where they travel (ctx.allocate) arrive whole on every channel", async () => {
+    const out = await run(mode, scenario("allocatedFrames"));
+    expect(out.result.status).toBe("succeeded");
+    const indices = Array.from({ length: 10 }, (_, i) => i);
+    expect(valuesOn(out.records, "direct.index->directsink.value")).toEqual(indices);
+    expect(valuesOn(out.records, "relayed.index->relayedsink.value")).toEqual(indices);
+    expectAllStatus(out.result, "SUCCEEDED");
+  });
+
+  it("large frames a window keeps or a node forwards stay whole while they are shown", async () => {
+    const out = await run(mode, scenario("keptFrames"));
+    expect(out.result.status).toBe("succeeded");
+    const seen = valuesOn(out.records, "win.seen->winsink.value") as number[];
+    expect(seen).not.toContain(-1);
+    expect(seen.reduce((a, b) => a + b, 0)).toBe(40);
+    expect(valuesOn(out.records, "check.index->checksink.value")).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    expectAllStatus(out.result, "SUCCEEDED");
+  });
 });
 
 // mp inline runs every node on the calling thread: a node that exits ends the program (no isolation by design).

@@ -152,12 +152,14 @@ export async function run(
     extra?: Record<string, unknown>;
     stopAfterMs?: number;
     sampleMs?: number;
+    /** Added to the run's environment. */
+    env?: Record<string, string>;
   } = {},
 ): Promise<Outcome> {
   const records: RecordEntry[] = [];
   const build: BuildOptions = {
     baseDir: scenario.baseDir,
-    env: ENV,
+    env: { ...ENV, ...options.env },
     durationMs: options.durationMs,
     graceMs: options.graceMs,
     onRecord: (entries) => records.push(...entries),

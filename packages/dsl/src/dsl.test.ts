@@ -49,7 +49,15 @@ describe("node()", () => {
   });
 
   it("steps are plain functions a runtime can call", async () => {
-    const ctx = { params: {}, state: undefined, log: console, now: 0, fired: ["value" as const], emit: () => {} };
+    const ctx = {
+      params: {},
+      state: undefined,
+      log: console,
+      now: 0,
+      fired: ["value" as const],
+      emit: () => {},
+      allocate: (n: number) => new Uint8Array(n),
+    };
     expect(await Double.spec.step?.({ value: 21 }, ctx)).toEqual({ value: 42 });
     expect(await Mean.spec.step?.({ value: [1, 2, 3] }, { ...ctx, fired: ["value"] })).toEqual({ mean: 2 });
   });

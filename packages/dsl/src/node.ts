@@ -53,6 +53,14 @@ export interface StepContext<P extends Shape, I extends InputShape, O extends Sh
   readonly fired: readonly (Extract<keyof I, string> | "tick")[];
   /** Sends one message now; call it several times for several messages on a port. */
   emit<K extends Extract<keyof O, string>>(port: K, value: z.output<O[K]>): void;
+  /**
+   * A buffer of `bytes` to fill and emit. Where large payloads travel through shared memory
+   * (mp process, dataflow; 64 KB and more) it lies in a shared-memory slot and emitting it
+   * sends no copy; elsewhere it is ordinary memory. Its contents are unspecified (write every
+   * byte you send). Emit it during the step that allocated it, and do not touch it afterwards;
+   * one not emitted is taken back when the step ends.
+   */
+  allocate(bytes: number): Uint8Array<ArrayBuffer>;
 }
 
 // biome-ignore lint/suspicious/noConfusingVoidType: a step written as a block without `return` has type void

@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { MessageChannel, type MessagePort } from "node:worker_threads";
 import { analyze, fuse, type Ir, isFusedNode } from "@flowc/ir";
 import {
@@ -29,6 +30,7 @@ export interface RemoteSettings {
   readonly validate: boolean;
   readonly spinUs: number;
   readonly graceMs: number;
+  readonly shmThresholdBytes: number;
 }
 
 /** Executors: one per node, or one per fused chain, in topological order. */
@@ -82,7 +84,8 @@ export async function createRemoteExecution(ir: Ir, options: BuildOptions, mp: R
             ...base(member.index, member.nodes),
             socketDir: group.socketDir as string,
             executorOf: [...executorOf],
-            shm: null,
+            // Slots need no directory; tmpfs files (where slots cannot be mapped) go with the sockets.
+            shm: { dir: join(group.socketDir as string, "shm"), threshold: mp.shmThresholdBytes },
             restart,
             deferClose: false,
             externalTicks: false,

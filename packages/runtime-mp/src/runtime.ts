@@ -45,6 +45,13 @@ export const mpRuntime: Runtime = {
     const validate = mp.validate || options.validate === true;
     const graceMs = options.graceMs ?? mp.graceMs;
     if (mp.isolation === "inline") return InlineExecution.create(ir, { ...options, graceMs }, validate, "mp");
-    return createRemoteExecution(ir, options, { isolation: mp.isolation, fuse: mp.fuse, validate, spinUs: mp.spinUs, graceMs });
+    return createRemoteExecution(ir, options, {
+      isolation: mp.isolation,
+      fuse: mp.fuse,
+      validate,
+      spinUs: mp.spinUs,
+      graceMs,
+      shmThresholdBytes: mp.shmThresholdBytes,
+    });
   },
 };

@@ -1,7 +1,7 @@
 import type { IrAdapter, IrChannel } from "@flowc/ir";
 import { describe, expect, it } from "vitest";
 import { InputPort } from "./adapters.js";
-import { Payload } from "./payload.js";
+import { type Lease, Payload } from "./payload.js";
 import { type Envelope, MemoryQueue } from "./queue.js";
 
 const queue = (id: string) =>
@@ -97,5 +97,96 @@ describe("adapters", () => {
     const first = payload.open() as { list: number[] };
     first.list.push(3);
     expect(payload.open()).toEqual({ list: [1, 2] });
+  });
+});
+
+describe("borrowed values (views of shared memory)", () => {
+  /** Sends a big binary value whose bytes are borrowed: `released` lists the values given back. */
+  const lend = (q: MemoryQueue, t: number, released: number[]) => {
+    const bytes = Payload.ofValue(new Uint8Array(70_000).fill(t)).encoded();
+    return q.offer({ seq: t, t, payload: Payload.ofBytes(new Uint8Array(bytes), true, () => released.push(t)) });
+  };
+  /** One step as the host runs it: drain, sample, hold for the step, run, drop. */
+  const step = (p: InputPort, now: number) => {
+    p.drain(open);
+    const value = p.sample(now);
+    const leases: Lease[] = [];
+    p.leaseForStep(leases);
+    return {
+      value,
+      done: () => {
+        for (const l of leases) l.drop();
+      },
+    };
+  };
+
+  it("latest and events: every message taken goes back once the step is done", () => {
+    for (const kind of ["latest", "events"] as const) {
+      const released: number[] = [];
+      const q = queue("a");
+      const p = port({ kind }, q);
+      lend(q, 1, released);
+      lend(q, 2, released);
+      const s = step(p, 2);
+      // latest shows only the newest: the older one goes back when the drain is done.
+      expect(released).toEqual(kind === "latest" ? [1] : []);
+      s.done();
+      expect(released.sort()).toEqual([1, 2]);
+    }
+  });
+
+  it("hold keeps the newest until a newer one replaces it; window keeps its last messages", () => {
+    const released: number[] = [];
+    const q = queue("a");
+    const hold = port({ kind: "hold" }, q);
+    lend(q, 1, released);
+    step(hold, 1).done();
+    expect(released).toEqual([]);
+    const s = step(hold, 2);
+    expect((s.value as Uint8Array)[0]).toBe(1);
+    s.done();
+    expect(released).toEqual([]);
+    lend(q, 2, released);
+    step(hold, 3).done();
+    expect(released).toEqual([1]);
+    hold.releaseAll();
+    expect(released).toEqual([1, 2]);
+
+    const wq = queue("w");
+    const win = port({ kind: "window", size: 2 }, wq);
+    const back: number[] = [];
+    for (let t = 1; t <= 4; t++) {
+      lend(wq, t, back);
+      const s = step(win, t);
+      expect((s.value as Uint8Array[]).map((v) => v[0])).toEqual(t === 1 ? [1] : [t - 1, t]);
+      s.done();
+      expect(back).toEqual(t <= 2 ? [] : Array.from({ length: t - 2 }, (_, i) => i + 1));
+    }
+    win.releaseAll();
+    expect(back).toEqual([1, 2, 3, 4]);
+  });
+
+  it("a message a full queue drops gives its memory back", () => {
+    const released: number[] = [];
+    const q = new MemoryQueue({
+      id: "d",
+      from: { node: "d", port: "out" },
+      to: { node: "n", port: "in" },
+      capacity: 1,
+      onFull: "dropOldest",
+    });
+    lend(q, 1, released);
+    lend(q, 2, released);
+    expect(released).toEqual([1]);
+    const n = new MemoryQueue({
+      id: "n",
+      from: { node: "d", port: "out" },
+      to: { node: "n", port: "in" },
+      capacity: 1,
+      onFull: "dropNewest",
+    });
+    lend(n, 3, released);
+    lend(n, 4, released);
+    expect(released).toEqual([1, 4]);
   });
 });

@@ -1,4 +1,5 @@
 import type { IrAdapter } from "@flowc/ir";
+import type { Lease } from "./payload.js";
 import type { Envelope, Inbound } from "./queue.js";
 
 /** A message taken off a channel, decoded, with where it came from. */
@@ -7,6 +8,8 @@ export interface Taken {
   readonly seq: number;
   readonly t: number;
   readonly value: unknown;
+  /** The value is a view of borrowed memory (a shared-memory slot), held by this lease. */
+  readonly lease?: Lease | undefined;
 }
 
 /**
@@ -23,7 +26,9 @@ export class InputPort {
   readonly name: string;
   readonly adapter: IrAdapter;
   readonly channels: readonly Inbound[];
-  #held: { value: unknown } | undefined;
+  #held: Taken | undefined;
+  /** A message with a lease went through this port (only then is retention tracked). */
+  #leased = false;
   #ended = false;
   #window: Taken[] = [];
   #current: Taken[] = [];
@@ -77,7 +82,7 @@ export class InputPort {
       const c = this.channels[0] as Inbound;
       const e = c.take();
       if (e) {
-        taken.push({ channel: c.channel.id, seq: e.seq, t: e.t, value: decode(e) });
+        taken.push(this.#taken(c.channel.id, e, decode));
         this.#count(0, 1);
       }
       this.#current = taken;
@@ -96,7 +101,7 @@ export class InputPort {
       const c = this.channels[oldest];
       const e = c?.take();
       if (c && e) {
-        taken.push({ channel: c.channel.id, seq: e.seq, t: e.t, value: decode(e) });
+        taken.push(this.#taken(c.channel.id, e, decode));
         this.#count(oldest, 1);
       }
       this.#current = taken;
@@ -110,14 +115,22 @@ export class InputPort {
       if (c.drainAll) {
         batch.length = 0;
         c.drainAll(batch);
-        for (const e of batch) taken.push({ channel: id, seq: e.seq, t: e.t, value: decode(e) });
-      } else for (let e = c.take(); e !== undefined; e = c.take()) taken.push({ channel: id, seq: e.seq, t: e.t, value: decode(e) });
+        for (const e of batch) taken.push(this.#taken(id, e, decode));
+      } else for (let e = c.take(); e !== undefined; e = c.take()) taken.push(this.#taken(id, e, decode));
       this.#count(i, taken.length - before);
     }
     // Stable sort: channel order breaks ties, and one channel's messages stay in sequence.
     if (this.channels.length > 1) taken.sort((a, b) => a.t - b.t);
     this.#current = taken;
     return taken;
+  }
+
+  #taken(channel: string, e: Envelope, decode: (envelope: Envelope) => unknown): Taken {
+    const value = decode(e);
+    const lease = e.payload.lease;
+    if (lease === undefined) return { channel, seq: e.seq, t: e.t, value };
+    this.#leased = true;
+    return { channel, seq: e.seq, t: e.t, value, lease };
   }
 
   #count(channel: number, n: number): void {
@@ -132,22 +145,66 @@ export class InputPort {
       case "latest":
         return last?.value;
       case "hold":
-        if (last) this.#held = { value: last.value };
+        if (last && last !== this.#held) {
+          last.lease?.hold();
+          this.#held?.lease?.drop();
+          this.#held = last;
+        }
         return this.#held?.value;
       case "events":
         return taken.length > 0 ? taken.map((m) => m.value) : undefined;
       case "window": {
         const window = this.#window;
-        for (const m of taken) window.push(m);
-        const { size, ms } = this.adapter;
-        if (size !== undefined && window.length > size) window.splice(0, window.length - size);
-        if (ms !== undefined) {
-          let drop = 0;
-          while (drop < window.length && (window[drop] as Taken).t < now - ms) drop++;
-          if (drop > 0) window.splice(0, drop);
+        for (const m of taken) {
+          m.lease?.hold();
+          window.push(m);
         }
+        const { size, ms } = this.adapter;
+        let drop = size !== undefined && window.length > size ? window.length - size : 0;
+        if (ms !== undefined) while (drop < window.length && (window[drop] as Taken).t < now - ms) drop++;
+        if (drop > 0) for (const m of window.splice(0, drop)) m.lease?.drop();
         return window.length > 0 ? window.map((m) => m.value) : undefined;
       }
     }
+  }
+
+  /**
+   * After `sample`: takes a hold, for the step, on every borrowed value the step is shown
+   * (pushed to `into`), and drops the holds of this drain's messages — a message the adapter
+   * keeps (`hold`, `window`) has its own.
+   */
+  leaseForStep(into: Lease[]): void {
+    if (!this.#leased) return;
+    const taken = this.#current;
+    const show = (m: Taken | undefined) => {
+      if (m?.lease) {
+        m.lease.hold();
+        into.push(m.lease);
+      }
+    };
+    switch (this.adapter.kind) {
+      case "latest":
+        show(taken[taken.length - 1]);
+        break;
+      case "events":
+        for (const m of taken) show(m);
+        break;
+      case "hold":
+        show(this.#held);
+        break;
+      case "window":
+        for (const m of this.#window) show(m);
+        break;
+    }
+    for (const m of taken) m.lease?.drop();
+  }
+
+  /** The node ended: what the adapter keeps goes back. */
+  releaseAll(): void {
+    if (!this.#leased) return;
+    this.#held?.lease?.drop();
+    this.#held = undefined;
+    for (const m of this.#window) m.lease?.drop();
+    this.#window = [];
   }
 }

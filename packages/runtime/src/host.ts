@@ -5,9 +5,10 @@ import { ClockState, type Fired, type TickGate } from "./clock.js";
 import { encodeValue } from "./codec.js";
 import type { LogLevel, NodeError, NodeStatus, RecordEntry } from "./contract.js";
 import { RuntimeError, toNodeError } from "./errors.js";
+import { isSlotView, type SlotLender } from "./executor/slots.js";
 import type { LoadedNode } from "./loader.js";
 import { setOwn } from "./own.js";
-import { Payload } from "./payload.js";
+import { type Lease, Payload } from "./payload.js";
 import type { Envelope, Inbound, Outbound } from "./queue.js";
 import { toRecordValue } from "./record.js";
 import { type ChannelSample, StepHistogram } from "./stats.js";
@@ -27,6 +28,8 @@ export interface HostEnv {
   readonly tickGate?: (node: IrNode) => TickGate | undefined;
   /** Time is logical (mp inline): steps take none, but the lag policy sees their real duration. */
   readonly logicalClock?: boolean;
+  /** Shared-memory buffers a step may fill and emit without a copy (process engines with slots). */
+  readonly slots?: SlotLender | undefined;
 }
 
 export interface HostPorts {
@@ -58,6 +61,8 @@ interface InFlight {
   outcome?: StepOutcome;
   error?: unknown;
   readonly now: number;
+  /** Holds on the borrowed memory its inputs show, dropped when it settles. */
+  readonly leases: Lease[];
 }
 
 export type HostAction = { readonly kind: "step"; readonly fired: Fired } | { readonly kind: "finish" };
@@ -156,6 +161,7 @@ export class NodeHost {
         return host.#fired;
       },
       emit: (port: string, value: unknown) => this.#emit(port, value),
+      allocate: (bytes: number) => allocate(env.slots, bytes),
     };
   }
 
@@ -200,7 +206,12 @@ export class NodeHost {
    */
   discardInputs(): boolean {
     let n = 0;
-    for (const p of this.#inputs) for (const c of p.channels) while (c.take() !== undefined) n++;
+    for (const p of this.#inputs)
+      for (const c of p.channels)
+        for (let e = c.take(); e !== undefined; e = c.take()) {
+          e.payload.release();
+          n++;
+        }
     this.#discarded += n;
     return n > 0;
   }
@@ -316,9 +327,11 @@ export class NodeHost {
         }
         this.#publishRecord(r.value);
       } else if (step && this.#parallel) {
-        const entry: InFlight = { now };
+        const leases: Lease[] = [];
+        const inputs = this.#sampleInputs(now, leases);
+        const entry: InFlight = { now, leases };
         this.#inflight.push(entry);
-        this.#parallel.run(this.#sampleInputs(now), now, this.#fired).then(
+        this.#parallel.run(inputs, now, this.#fired).then(
           (outcome) => {
             entry.outcome = outcome;
             this.onSettle?.();
@@ -330,8 +343,14 @@ export class NodeHost {
         );
         return;
       } else if (step) {
-        const inputs = this.#sampleInputs(now);
-        this.#publishRecord(await timed(() => step(inputs, this.#ctx)));
+        const leases: Lease[] = [];
+        const inputs = this.#sampleInputs(now, leases);
+        try {
+          this.#publishRecord(await timed(() => step(inputs, this.#ctx)));
+        } finally {
+          // Borrowed inputs (views of shared memory) are valid until the step returns.
+          for (const lease of leases) lease.drop();
+        }
       }
       this.stats.steps++;
       this.stepTimes.record(userMs);
@@ -342,6 +361,8 @@ export class NodeHost {
       // On a logical clock a step takes no time, except for the lag policy: a step that really
       // ran longer than its period makes the node late, as it would on a wall clock.
       if (this.#env.logicalClock) this.#clock.ranUntil(now + userMs);
+      // Buffers the step allocated and did not emit are valid until it ends.
+      this.#env.slots?.reclaim();
     }
     this.flush();
   }
@@ -368,6 +389,7 @@ export class NodeHost {
       const head = this.#inflight[0] as InFlight;
       if (head.outcome === undefined && head.error === undefined) break;
       this.#inflight.shift();
+      for (const lease of head.leases) lease.drop();
       settled = true;
       this.#now = head.now;
       if (head.error !== undefined) {
@@ -397,6 +419,7 @@ export class NodeHost {
     while (this.#outboxHead < box.length) {
       const item = box[this.#outboxHead] as PendingSend;
       if (item.outbound.offer(item.envelope) === "full") break;
+      item.envelope.payload.sent();
       this.#outboxHead++;
       sent = true;
     }
@@ -415,7 +438,9 @@ export class NodeHost {
     if (this.#phase === "ended") return;
     const wasSetUp = this.#phase === "ready" || this.#phase === "running";
     this.#phase = "ended";
+    for (const entry of this.#inflight) for (const lease of entry.leases) lease.drop();
     this.#inflight.length = 0;
+    for (const p of this.#inputs) p.releaseAll();
     await this.#parallel?.close();
     this.stats.endedAt = now;
     this.stats.wallEndedAt = performance.now();
@@ -457,7 +482,8 @@ export class NodeHost {
     this.#env.warn(this.node.id, error.diagnostic.code, error.message);
   }
 
-  #sampleInputs(now: number): Record<string, unknown> {
+  /** The step's inputs; `leases` receives the holds on the borrowed values they show. */
+  #sampleInputs(now: number, leases: Lease[]): Record<string, unknown> {
     const inputs: Record<string, unknown> = {};
     const record = this.#env.record;
     // `fired` names the ports this step took messages from. Decided here, not when the clock
@@ -474,6 +500,7 @@ export class NodeHost {
         }
       }
       const value = port.sample(now);
+      port.leaseForStep(leases);
       if (value !== undefined) setOwn(inputs, port.name, value);
     }
     this.#fired = this.#fired.includes("tick") ? [...fired, "tick"] : fired;
@@ -502,8 +529,24 @@ export class NodeHost {
     }
     this.stats.messagesOut++;
     if (outbounds.length === 0) return;
-    const payload = Payload.ofValue(value, outbounds.length);
-    if (!isTransferable(value)) {
+    // A buffer the step allocated in shared memory leaves as it is when every channel carries
+    // it by reference; any other value in slot memory (a received view, valid only during the
+    // step) leaves as a copy.
+    let sent = value;
+    let payload: Payload | undefined;
+    if (isSlotView(value)) {
+      const slots = this.#env.slots;
+      payload = Payload.ofValue(value, outbounds.length);
+      if (slots && outbounds.every((o) => o.bySlot === true) && slots.claim(value, payload)) {
+        const claimed = payload;
+        claimed.whenSent(outbounds.length, () => slots.sent(claimed));
+      } else {
+        sent = value instanceof ArrayBuffer ? value.slice(0) : copyView(value);
+        payload = undefined;
+      }
+    }
+    payload ??= Payload.ofValue(sent, outbounds.length);
+    if (!isTransferable(sent)) {
       try {
         payload.encoded();
       } catch (error) {
@@ -550,6 +593,23 @@ export function stepOutputs(node: IrNode, result: unknown): [string, unknown][] 
   const out: [string, unknown][] = [];
   for (const [port, value] of Object.entries(result)) if (value !== undefined) out.push([port, value]);
   return out;
+}
+
+/**
+ * `ctx.allocate`: a buffer of `bytes` to fill and emit. Where large payloads travel through
+ * shared memory it is a slot (emitting it sends no copy); elsewhere, ordinary memory.
+ */
+function allocate(slots: SlotLender | undefined, bytes: number): Uint8Array<ArrayBuffer> {
+  if (!Number.isSafeInteger(bytes) || bytes < 0) throw new RangeError(`allocate(${bytes}): the size must be a whole number of bytes`);
+  return slots?.lend(bytes) ?? new Uint8Array(bytes);
+}
+
+/** A copy of a typed array or DataView, of the same kind, in memory of its own. */
+function copyView(view: ArrayBufferView): ArrayBufferView {
+  const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength).slice();
+  if (view instanceof DataView) return new DataView(bytes.buffer);
+  const Kind = view.constructor as new (buffer: ArrayBuffer) => ArrayBufferView;
+  return new Kind(bytes.buffer);
 }
 
 /** Binary payloads that a thread engine may move instead of encoding. */

@@ -44,6 +44,7 @@ export {
   type ToExecutor,
 } from "./executor/protocol.js";
 export { ShmPayloads, shmDirFor } from "./executor/shm.js";
+export { type SharedMemoryInfo, sharedMemoryInfo } from "./executor/slots.js";
 export { type LargePayloads, SocketInbound, SocketOutbound } from "./executor/socket.js";
 export { SocketTransport, type SocketTransportOptions } from "./executor/socket-transport.js";
 export { FrameReader, frame } from "./framing.js";

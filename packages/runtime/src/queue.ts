@@ -19,6 +19,8 @@ export type OfferResult = "accepted" | "full";
 /** The producer's end of a channel. */
 export interface Outbound {
   readonly channel: IrChannel;
+  /** Carries a shared-memory slot by reference (a descriptor), so a lent buffer needs no copy. */
+  readonly bySlot?: boolean;
   offer(envelope: Envelope): OfferResult;
   /** End of stream: the consumer sees it after every message offered before. */
   close(): void;
@@ -83,7 +85,12 @@ export class MemoryQueue implements Inbound, Outbound {
       const action = onFullAction(this.channel.onFull);
       if (action === "refuse") return "full";
       this.#dropped++;
-      if (action === "discardNew") return "accepted";
+      // A dropped message gives back any memory it borrowed (a shared-memory slot).
+      if (action === "discardNew") {
+        envelope.payload.release();
+        return "accepted";
+      }
+      this.#items[this.#head]?.payload.release();
       this.#items[this.#head] = undefined;
       this.#head = (this.#head + 1) % capacity;
       this.#count--;

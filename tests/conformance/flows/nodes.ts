@@ -265,6 +265,61 @@ export const FrameSample = node("FrameSample", {
   },
 });
 
+/** Whether `frame` has `size` bytes, all equal to its first (sampled every 4 KB and at the end). */
+function uniform(frame: Uint8Array, size: number): boolean {
+  const first = frame[0];
+  let whole = frame.length === size && frame[frame.length - 1] === first;
+  for (let i = 0; whole && i < frame.length; i += 4096) whole = frame[i] === first;
+  return whole;
+}
+
+/**
+ * Keeps the last frames in a window and checks all of them at every step — the older ones too,
+ * whose memory the producer must not reuse while they are shown. Emits how many new frames it
+ * saw this step, or -1 when any frame in the window is broken or out of sequence.
+ */
+export const WindowCheck = node("WindowCheck", {
+  params: { size: z.number().int() },
+  inputs: { frames: many(z.instanceof(Uint8Array)) },
+  outputs: { seen: z.number() },
+  state: () => ({ last: -1 }),
+  step: ({ frames }, { params, state }) => {
+    if (!frames) return undefined;
+    if (!frames.every((f) => uniform(f, params.size))) return { seen: -1 };
+    // Nothing is lost on the way (block channels): the window holds consecutive frames, so an
+    // older frame showing a newer index means its memory was reused too early.
+    const newest = (frames[frames.length - 1] as Uint8Array)[0] as number;
+    if (!frames.every((f, i) => f[0] === ((newest - (frames.length - 1 - i)) & 0xff))) return { seen: -1 };
+    const seen = newest - state.last;
+    state.last = newest;
+    return seen > 0 ? { seen } : undefined;
+  },
+});
+
+/**
+ * Writes `count` frames where they travel (`ctx.allocate`), each filled with its index; it
+ * also allocates a buffer it never emits, which is taken back when the step ends.
+ */
+export const AllocFrames = node("AllocFrames", {
+  params: { count: z.number().int(), size: z.number().int() },
+  outputs: { frame: z.instanceof(Uint8Array) },
+  source: function* ({ params, allocate }) {
+    for (let i = 0; i < params.count; i++) {
+      allocate(params.size).fill(0xee);
+      const frame = allocate(params.size);
+      frame.fill(i & 0xff);
+      yield { frame };
+    }
+  },
+});
+
+/** Forwards every frame it receives as it is. */
+export const Relay = node("Relay", {
+  inputs: { frame: z.instanceof(Uint8Array) },
+  outputs: { frame: z.instanceof(Uint8Array) },
+  step: ({ frame }) => (frame ? { frame } : undefined),
+});
+
 /** Takes pairs on two ports (a trigger port and one that does not trigger). */
 export const Pair = node("Pair", {
   inputs: { a: z.number(), b: z.number() },

@@ -2,6 +2,7 @@
 import { events, flow, free, hybrid, rate, trigger, window } from "@flowc/dsl";
 import {
   Affine,
+  AllocFrames,
   Boom,
   Burst,
   Busy,
@@ -24,12 +25,14 @@ import {
   Numbers,
   Pair,
   Probe,
+  Relay,
   Silent,
   Sink,
   SlowSink,
   SlowTeardown,
   Square,
   Ticks,
+  WindowCheck,
   WindowSum,
   Work,
 } from "./nodes.js";
@@ -277,6 +280,58 @@ export const bigFrames = flow("bigFrames", ({ add, connect }) => {
     connect(frames.out.frame, check.in.frame, { onFull: "block", capacity: 2 });
     connect(check.out.index, sink.in.value, { onFull: "block", capacity: 4 });
   }
+});
+
+/**
+ * Large frames kept across steps (a window of 3) and forwarded: every frame a step is shown
+ * stays whole, though the producer reuses the memory of frames nobody shows any more.
+ */
+export const keptFrames = flow("keptFrames", ({ add, connect }) => {
+  const size = 256 * 1024;
+  const frames = add("frames", Frames, { params: { count: 40, size }, clock: free() });
+  const win = add("win", WindowCheck, { params: { size }, inputs: { frames: window({ size: 3 }) } });
+  const relay = add("relay", Relay);
+  const check = add("check", FrameSample, { params: { size } });
+  connect(frames.out.frame, win.in.frames, { onFull: "block", capacity: 2 });
+  connect(frames.out.frame, relay.in.frame, { onFull: "block", capacity: 2 });
+  connect(relay.out.frame, check.in.frame, { onFull: "block", capacity: 2 });
+  connect(win.out.seen, add("winsink", Sink).in.value, { onFull: "block" });
+  connect(check.out.index, add("checksink", Sink).in.value, { onFull: "block" });
+});
+
+/**
+ * Frames the source writes where they travel (`ctx.allocate`: a shared-memory slot on process
+ * engines), fanned out to a checker and through a relay to another.
+ */
+export const allocatedFrames = flow("allocatedFrames", ({ add, connect }) => {
+  const size = 256 * 1024;
+  const frames = add("frames", AllocFrames, { params: { count: 10, size }, clock: free() });
+  const relay = add("relay", Relay);
+  const direct = add("direct", FrameSample, { params: { size } });
+  const relayed = add("relayed", FrameSample, { params: { size } });
+  connect(frames.out.frame, direct.in.frame, { onFull: "block", capacity: 2 });
+  connect(frames.out.frame, relay.in.frame, { onFull: "block", capacity: 2 });
+  connect(relay.out.frame, relayed.in.frame, { onFull: "block", capacity: 2 });
+  connect(direct.out.index, add("directsink", Sink).in.value, { onFull: "block" });
+  connect(relayed.out.index, add("relayedsink", Sink).in.value, { onFull: "block" });
+});
+
+/** Frames written in place along a chain (fusable: with mp's fuse, one process runs all three). */
+export const allocatedChain = flow("allocatedChain", ({ add, connect }) => {
+  const size = 256 * 1024;
+  const frames = add("frames", AllocFrames, { params: { count: 10, size }, clock: free() });
+  const check = add("check", FrameSample, { params: { size } });
+  connect(frames.out.frame, check.in.frame, { onFull: "block", capacity: 2 });
+  connect(check.out.index, add("sink", Sink).in.value, { onFull: "block" });
+});
+
+/** An endless stream of 1 MB frames written in place, kept in a window: for leak checks. */
+export const slotStream = flow("slotStream", ({ add, connect }) => {
+  const size = 1024 * 1024;
+  const frames = add("frames", AllocFrames, { params: { count: 1_000_000, size }, clock: rate(200) });
+  const win = add("win", WindowCheck, { params: { size }, inputs: { frames: window({ size: 3 }) } });
+  connect(frames.out.frame, win.in.frames, { onFull: "dropOldest", capacity: 4 });
+  connect(win.out.seen, add("sink", Sink).in.value, { onFull: "dropOldest" });
 });
 
 /** A node whose teardown outlasts the grace period. */

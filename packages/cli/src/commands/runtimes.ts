@@ -1,4 +1,4 @@
-import { loadConfig, type RuntimeDescription, resolveRuntime } from "@flowc/runtime";
+import { loadConfig, type RuntimeDescription, resolveRuntime, sharedMemoryInfo } from "@flowc/runtime";
 import { type CliIo, ExitCode } from "../io.js";
 import { report } from "../report.js";
 import { defaultRegistry } from "../runtimes.js";
@@ -17,10 +17,11 @@ export async function runtimesCommand(io: CliIo, options: { json?: boolean; conf
   }
   const runtimes: RuntimeDescription[] = registry.list().map((r) => r.describe());
   const selected = io.env.FLOWC_RUNTIME || config.runtime || "mp";
+  // Large payloads between processes (mp process, dataflow): mapped slots, or tmpfs files.
+  const sharedMemory = sharedMemoryInfo();
   if (options.json) {
-    io.stdout(
-      `${JSON.stringify({ default: selected, runtimes, diagnostics: problems.map((d) => ({ code: d.code, message: d.message })) }, null, 2)}\n`,
-    );
+    const diagnostics = problems.map((d) => ({ code: d.code, message: d.message }));
+    io.stdout(`${JSON.stringify({ default: selected, runtimes, sharedMemory, diagnostics }, null, 2)}\n`);
     return problems.length > 0 ? ExitCode.Usage : ExitCode.Ok;
   }
   report(io, problems);
@@ -28,6 +29,7 @@ export async function runtimesCommand(io: CliIo, options: { json?: boolean; conf
     io.stdout(`${r.name === selected ? "*" : " "} ${r.name.padEnd(10)} ${r.description}\n`);
     if (r.modes.length > 0) io.stdout(`  ${"".padEnd(10)} modes: ${r.modes.join(", ")}\n`);
   }
+  io.stdout(`\nlarge payloads between processes: ${sharedMemory.detail}\n`);
   io.stdout(`\n* = used by \`flowc run\` here (flag > FLOWC_RUNTIME > flowc.config.json > mp)\n`);
   return problems.length > 0 ? ExitCode.Usage : ExitCode.Ok;
 }

@@ -4,7 +4,14 @@ import type { Outbound } from "../queue.js";
 import { ProbeDesk, runExecutor } from "./executor.js";
 import type { ChildInit, FromExecutor, ToExecutor } from "./protocol.js";
 import { ShmPayloads } from "./shm.js";
+import { canMapSlots, SlotPool } from "./slots.js";
 import { guardAgainstOrphaning, SocketTransport } from "./socket-transport.js";
+
+/** Shared-memory slots where this process can map them, tmpfs files otherwise. */
+function largePayloads(shm: { readonly dir: string; readonly threshold: number } | null, owner: string) {
+  if (!shm) return undefined;
+  return canMapSlots() ? new SlotPool(shm.threshold) : new ShmPayloads(shm.dir, shm.threshold, owner);
+}
 
 /** The socket executor `index` listens on. */
 export function executorSocket(socketDir: string, index: number): string {
@@ -99,12 +106,13 @@ export async function runChildExecutor(): Promise<never> {
   const init = await initialized;
   socketOf = (index) => executorSocket(init.socketDir, index);
   const executorOf = new Map(init.executorOf);
+  const large = largePayloads(init.shm, init.nodes[0] ?? "node");
   const t = new SocketTransport({
     channels: init.ir.channels,
     nodes: init.nodes,
     index: init.index,
     socketOf: (node) => socketOf(executorOf.get(node) ?? -1),
-    ...(init.shm ? { large: new ShmPayloads(init.shm.dir, init.shm.threshold, init.nodes[0] ?? "node") } : {}),
+    ...(large ? { large } : {}),
   });
   transport = t;
   for (const m of early.splice(0)) handle(m);
@@ -112,7 +120,8 @@ export async function runChildExecutor(): Promise<never> {
   await post({ type: "listening" });
 
   // The supervisor closes the outputs of a node that may be restarted.
-  const deferClose = (o: Outbound): Outbound => (init.deferClose ? { channel: o.channel, offer: (e) => o.offer(e), close: () => {} } : o);
+  const deferClose = (o: Outbound): Outbound =>
+    init.deferClose ? { channel: o.channel, bySlot: o.bySlot === true, offer: (e) => o.offer(e), close: () => {} } : o;
   const periodic = new Set(
     init.externalTicks ? init.ir.nodes.filter((n) => n.clock.kind === "rate" || n.clock.kind === "hybrid").map((n) => n.id) : [],
   );
@@ -132,6 +141,7 @@ export async function runChildExecutor(): Promise<never> {
       },
       tickGate: (node) => (periodic.has(node.id) ? gate : undefined),
       relaunched: init.deferClose,
+      slots: large instanceof SlotPool ? large : undefined,
     },
     post,
     started,

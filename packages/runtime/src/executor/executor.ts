@@ -8,6 +8,7 @@ import { sampleHosts } from "../stats.js";
 import { nodeReport } from "../usage.js";
 import { createPool } from "./pool.js";
 import { type ChannelCounts, epochNow, type FromExecutor, type InitMessage } from "./protocol.js";
+import type { SlotLender } from "./slots.js";
 
 /** What a thread or process provides to run an executor: channel ends, sleeping, stop, memory. */
 export interface ExecutorTransport {
@@ -25,6 +26,8 @@ export interface ExecutorTransport {
   readonly relaunched?: boolean;
   /** External timers for periodic clocks (the dataflow daemon's), by node. */
   tickGate?(node: IrNode): TickGate | undefined;
+  /** Shared-memory buffers its nodes may fill and emit without a copy. */
+  readonly slots?: SlotLender | undefined;
   /** What crossed each channel this executor is an end of (transports where messages can be in flight). */
   counters?(): Record<string, ChannelCounts>;
 }
@@ -97,6 +100,7 @@ export async function runExecutor(
     recordValues: init.recordValues === true,
     validate: init.validate,
     tickGate: (node) => transport.tickGate?.(node),
+    slots: transport.slots,
   };
   const brought = await bringUpHosts(
     {

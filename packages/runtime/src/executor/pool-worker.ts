@@ -37,6 +37,8 @@ export default async function step(task: PoolTask): Promise<StepOutcome> {
     fired: task.fired,
     log: { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") },
     emit: (port: string, value: unknown) => emitted.push([port, value]),
+    // The pool's threads have no shared-memory slots: ordinary memory, moved back to the node.
+    allocate: (bytes: number) => new Uint8Array(bytes),
   };
   const started = performance.now();
   const out = await spec.step(task.inputs, ctx);

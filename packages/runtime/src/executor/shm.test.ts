@@ -13,8 +13,9 @@ describe("ShmPayloads", () => {
     const shm = new ShmPayloads(join(dir, "shm"), 1024, "producer");
     const bytes = new Uint8Array(4096).fill(7);
     const payload = Payload.ofBytes(bytes);
-    const a = shm.put(payload, [bytes.subarray(0, 100), bytes.subarray(100)]);
-    const b = shm.put(payload, [bytes]);
+    const name = (put: { body: Uint8Array }) => new TextDecoder().decode(put.body);
+    const a = name(shm.put(payload, [bytes.subarray(0, 100), bytes.subarray(100)]));
+    const b = name(shm.put(payload, [bytes]));
     expect(a).not.toBe(b);
     await new Promise((r) => setImmediate(r));
     // The producer's own name is gone; the two links hold the memory.

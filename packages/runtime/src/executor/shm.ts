@@ -9,8 +9,8 @@ export function shmDirFor(dataflow: string, fallback: string): string {
 }
 
 /**
- * Large payloads through shared memory: the producer writes the encoded payload once into a
- * tmpfs file (`/dev/shm`, the memory POSIX `shm_open` uses) and sends only its name over the
+ * Large payloads through tmpfs files, where shared-memory slots cannot be mapped (slots.ts):
+ * the producer writes the encoded payload once into a tmpfs file (`/dev/shm`, the memory POSIX `shm_open` uses) and sends only its name over the
  * socket. Lifetime is tracked by the kernel's link count: every channel that carries the
  * payload gets its own hard link, the producer drops its own name as soon as the emit is done
  * (the same turn of its event loop), and each consumer unlinks its link once it has read the
@@ -26,7 +26,7 @@ export class ShmPayloads implements LargePayloads {
   readonly #dir: string;
   readonly #prefix: string;
   #counter = 0;
-  readonly #written = new WeakMap<Payload, { base: string; links: number }>();
+  readonly #written = new WeakMap<Payload, { base: string; links: number; removed: boolean }>();
 
   constructor(dir: string, threshold: number, owner: string) {
     this.#dir = dir;
@@ -35,9 +35,10 @@ export class ShmPayloads implements LargePayloads {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   }
 
-  put(payload: Payload, parts: readonly Uint8Array[]): string {
+  put(payload: Payload, parts: readonly Uint8Array[]): { kind: "file"; body: Uint8Array } {
     let entry = this.#written.get(payload);
-    if (!entry) {
+    // A channel that was full offers the payload in a later turn, when its file is gone: write it again.
+    if (!entry || entry.removed) {
       const base = join(this.#dir, `${this.#prefix}${this.#counter++}`);
       const fd = openSync(base, "w", 0o600);
       try {
@@ -45,14 +46,17 @@ export class ShmPayloads implements LargePayloads {
       } finally {
         closeSync(fd);
       }
-      entry = { base, links: 0 };
-      this.#written.set(payload, entry);
-      const written = base;
-      setImmediate(() => rmSync(written, { force: true }));
+      const written = { base, links: 0, removed: false };
+      entry = written;
+      this.#written.set(payload, written);
+      setImmediate(() => {
+        written.removed = true;
+        rmSync(base, { force: true });
+      });
     }
     const name = `${entry.base}.${entry.links++}`;
     linkSync(entry.base, name);
-    return name;
+    return { kind: "file", body: utf8Encoder.encode(name) };
   }
 
   take(name: string): Uint8Array {
@@ -62,6 +66,8 @@ export class ShmPayloads implements LargePayloads {
     return bytes;
   }
 }
+
+const utf8Encoder = new TextEncoder();
 
 /** Writes every part in order, however the kernel splits the writes. */
 function writeAll(fd: number, parts: readonly Uint8Array[]): void {

@@ -181,7 +181,7 @@ export class SocketTransport implements ExecutorTransport {
       const socket = createConnection(path, () => {
         socket.off("error", reject);
         socket.on("error", () => {});
-        const link = new SocketLink(socket, this.#options.index);
+        const link = new SocketLink(socket, this.#options.index, this.#options.large);
         for (const o of list) link.add(o);
         resolve();
       });

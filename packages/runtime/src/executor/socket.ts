@@ -3,6 +3,7 @@ import type { IrChannel } from "@flowc/ir";
 import { FrameReader, frame } from "../framing.js";
 import { Payload } from "../payload.js";
 import { type Envelope, MemoryQueue, type OfferResult, type Outbound } from "../queue.js";
+import { SLOT_DESCRIPTOR_BYTES, SlotReader } from "./slots.js";
 
 /**
  * Channels between child processes: one Unix socket connection per (producer, consumer)
@@ -21,25 +22,42 @@ const DATA = 0;
 const CLOSE = 1;
 const CREDIT = 2;
 const HELLO = 3;
-/** Like DATA, but the body is the name of a shared-memory object holding the payload. */
+/** Like DATA, but the body is the name of a tmpfs file holding the payload. */
 const LARGE = 4;
+/** Like DATA, but the body is a descriptor of the shared-memory slot holding the payload. */
+const SLOT = 5;
+/** Consumer to producer: u32 serials of slots it is done with, one per message. */
+const RELEASE = 6;
 const DATA_HEADER = 15; // u8 type, u16 channel, u32 seq, f64 t
 /** Payloads from this size on are written as their own pieces after the frame header, not copied into one buffer. */
 const SPLIT_FRAME_BYTES = 64 * 1024;
-const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder();
 
 /**
- * Where payloads of `threshold` bytes or more travel instead of the socket (the dataflow
- * engine's shared memory). `put` stores a payload once however many channels carry it and
- * returns a name per call; `take` returns the bytes and releases that name.
+ * Where payloads of `threshold` bytes or more travel instead of the socket (shared memory).
+ * `put` stores a payload once however many channels carry it and returns what one reader is
+ * sent instead of the bytes — or undefined when there is no room (the bytes take the socket).
  */
 export interface LargePayloads {
   readonly threshold: number;
-  /** Stores the encoding (`parts`, concatenated) once per payload; returns a name for one reader. */
-  put(payload: Payload, parts: readonly Uint8Array[]): string;
-  take(name: string): Uint8Array;
+  /** Stores the encoding (`parts`, concatenated) once per payload; the body of a frame for `reader` (a connection). */
+  put(
+    payload: Payload,
+    parts: readonly Uint8Array[],
+    reader: object,
+  ): { readonly kind: "file" | "slot"; readonly body: Uint8Array } | undefined;
+  /** `reader` is done with one message of slot `serial`. */
+  released?(reader: object, serial: number): void;
+  /** `reader`'s connection closed: whatever it still held is free. */
+  readerGone?(reader: object): void;
+  /** Payloads travel as slot descriptors: a buffer lent from a slot is sent without a copy. */
+  readonly bySlot?: boolean;
+  /** The bytes of a file payload (and its name released). */
+  take?(name: string): Uint8Array;
 }
+
+/** Slots of producers mapped by this process (a consumer maps each slot once). */
+const slotReader = new SlotReader();
 
 /** Writes frames, coalescing the writes of one turn of the event loop into one syscall. */
 class Writer {
@@ -65,10 +83,12 @@ export class SocketLink {
   readonly #byIndex = new Map<number, SocketOutbound>();
   readonly #reader = new FrameReader();
 
-  constructor(socket: Socket, producer: number) {
-    this.#writer = new Writer(socket);
+  constructor(socket: Socket, producer: number, large?: LargePayloads) {
+    const writer = new Writer(socket);
+    this.#writer = writer;
     socket.on("close", () => {
-      for (const o of this.#byIndex.values()) o.detach(this.#writer);
+      for (const o of this.#byIndex.values()) o.detach(writer);
+      large?.readerGone?.(writer);
     });
     const hello = new Uint8Array(3);
     hello[0] = HELLO;
@@ -76,9 +96,10 @@ export class SocketLink {
     this.#writer.write(frame(hello));
     socket.on("data", (chunk: Buffer) =>
       this.#reader.push(chunk, (body) => {
-        if (body[0] !== CREDIT) return;
         const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
-        this.#byIndex.get(view.getUint16(1, true))?.credit(view.getUint32(3, true));
+        if (body[0] === CREDIT) this.#byIndex.get(view.getUint16(1, true))?.credit(view.getUint32(3, true));
+        else if (body[0] === RELEASE)
+          for (let at = 1; at + 4 <= body.byteLength; at += 4) large?.released?.(writer, view.getUint32(at, true));
       }),
     );
   }
@@ -104,7 +125,11 @@ export class SocketOutbound implements Outbound {
     private readonly large?: LargePayloads,
   ) {
     this.#block = channel.onFull === "block";
+    this.bySlot = large?.bySlot === true;
   }
+
+  /** Carries slots by reference (a lent buffer is not copied). */
+  readonly bySlot: boolean;
 
   attach(writer: Writer): void {
     this.#writer = writer;
@@ -141,9 +166,12 @@ export class SocketOutbound implements Outbound {
     for (const p of parts) size += p.byteLength;
     let type = DATA;
     if (this.large && size >= this.large.threshold) {
-      parts = [utf8Encoder.encode(this.large.put(envelope.payload, parts))];
-      size = (parts[0] as Uint8Array).byteLength;
-      type = LARGE;
+      const stored = this.large.put(envelope.payload, parts, writer);
+      if (stored) {
+        parts = [stored.body];
+        size = stored.body.byteLength;
+        type = stored.kind === "slot" ? SLOT : LARGE;
+      }
     }
     // Small frames are one buffer (one write); large ones go out as a header and the payload's
     // own pieces, which the corked socket writes together (writev) without copying them here.
@@ -183,6 +211,9 @@ export class SocketInbound extends MemoryQueue {
   #socket: Socket | undefined;
   #credit = 0;
   #creditScheduled = false;
+  /** Slots to give back, by the connection they came on. */
+  readonly #releases = new Map<Socket, number[]>();
+  #releaseScheduled = false;
   readonly #block: boolean;
   /** Frames received and messages taken (credit owed to the producer), for deadlock probes. */
   arrived = 0;
@@ -222,6 +253,27 @@ export class SocketInbound extends MemoryQueue {
     socket.write(frame(body));
   }
 
+  /** Gives slot `serial` back to the producer on `socket` (batched: one frame per turn of the event loop). */
+  #release(socket: Socket, serial: number): void {
+    const list = this.#releases.get(socket);
+    if (list) list.push(serial);
+    else this.#releases.set(socket, [serial]);
+    if (this.#releaseScheduled) return;
+    this.#releaseScheduled = true;
+    process.nextTick(() => {
+      this.#releaseScheduled = false;
+      for (const [s, serials] of this.#releases) {
+        if (s.destroyed) continue; // the producer took everything back when the connection closed
+        const body = new Uint8Array(1 + 4 * serials.length);
+        body[0] = RELEASE;
+        const view = new DataView(body.buffer);
+        for (let i = 0; i < serials.length; i++) view.setUint32(1 + 4 * i, serials[i] as number, true);
+        s.write(frame(body));
+      }
+      this.#releases.clear();
+    });
+  }
+
   /** One data or close frame of this channel, from `socket`; `owned`: nothing else shares the body's memory. */
   receive(socket: Socket, body: Uint8Array, owned = false): void {
     if (this.#socket !== socket) {
@@ -237,16 +289,29 @@ export class SocketInbound extends MemoryQueue {
     }
     const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
     let bytes = body.subarray(DATA_HEADER);
+    let release: (() => void) | undefined;
     if (body[0] === LARGE) {
-      if (!this.large) throw new Error(`channel '${this.channel.id}' received a shared-memory payload but has no store`);
+      if (!this.large?.take) throw new Error(`channel '${this.channel.id}' received a tmpfs payload but has no store`);
       bytes = this.large.take(utf8Decoder.decode(bytes));
+    } else if (body[0] === SLOT) {
+      let read: ReturnType<SlotReader["read"]>;
+      try {
+        read = slotReader.read(bytes);
+      } catch (error) {
+        // Only a producer that died after sending can take its slot away before it is read.
+        process.emitWarning(`a shared-memory message on '${this.channel.id}' is lost: ${(error as Error).message}`);
+        return;
+      }
+      bytes = read.bytes;
+      if (read.borrowed) release = () => this.#release(socket, read.serial);
+      else this.#release(socket, read.serial);
     }
     // Bytes read from shared memory, or a frame reassembled in a buffer of its own, belong to
     // this message alone: a big binary value opens as a view of them, not a copy.
     const envelope = {
       seq: view.getUint32(3, true),
       t: view.getFloat64(7, true),
-      payload: Payload.ofBytes(bytes, body[0] === LARGE || owned),
+      payload: Payload.ofBytes(bytes, body[0] !== DATA || owned, release),
     };
     if (this.#block) this.force(envelope);
     else this.offer(envelope);
@@ -256,14 +321,20 @@ export class SocketInbound extends MemoryQueue {
 /** Serves one executor's socket: each accepted connection is a producer; frames go to the channel they name. */
 export function acceptFrames(socket: Socket, inbound: ReadonlyMap<number, SocketInbound>, onHello: (producer: number) => void): void {
   const reader = new FrameReader();
+  /** Producer processes whose slots came on this connection: once it closes they send no more. */
+  const slotOwners = new Set<number>();
   socket.on("data", (chunk: Buffer) =>
     reader.push(chunk, (body, owned) => {
       const type = body[0];
       if (type === HELLO) return onHello(new DataView(body.buffer, body.byteOffset, body.byteLength).getUint16(1, true));
-      if (type !== DATA && type !== CLOSE && type !== LARGE) return;
-      const index = new DataView(body.buffer, body.byteOffset, body.byteLength).getUint16(1, true);
-      inbound.get(index)?.receive(socket, body, owned);
+      if (type !== DATA && type !== CLOSE && type !== LARGE && type !== SLOT) return;
+      const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
+      if (type === SLOT && body.byteLength >= DATA_HEADER + SLOT_DESCRIPTOR_BYTES) slotOwners.add(view.getUint32(DATA_HEADER, true));
+      inbound.get(view.getUint16(1, true))?.receive(socket, body, owned);
     }),
   );
+  socket.on("close", () => {
+    for (const pid of slotOwners) slotReader.forget(pid);
+  });
   socket.on("error", () => {});
 }
