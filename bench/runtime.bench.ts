@@ -173,7 +173,8 @@ async function measureHops(report: Report): Promise<void> {
       threadCold: stats(cold.data.latencies as number[]),
       port: stats(port.latencies.slice(WARMUP)),
     };
-    if (size <= 1024) {
+    // Process mode: small messages on the socket, 4 MB through shared-memory slots.
+    if (size <= 1024 || size === 4 * 1024 * 1024) {
       entry.process = stats((await runFlow("hop", params, "process", "latencies", 120_000)).data.latencies as number[]);
       if (size === 8) entry.sab = stats((await baseline("sab", 8, WARMUP + HOPS, 5)).latencies.slice(WARMUP));
     }

@@ -370,5 +370,11 @@ describe("flowc run lifecycle", () => {
     const until = Date.now() + 2000;
     while (alive(children).length > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
     expect(alive(children)).toEqual([]);
+    // A SIGKILLed flowc cannot remove its socket directory; the next run with processes sweeps it.
+    const left = () => readdirSync(tmpdir()).filter((d) => d.startsWith(`flowc-mp-${run.child.pid}-`));
+    expect(left()).toHaveLength(1);
+    const next = await flowc(["run", demoIr, "--config", processConfig, "--duration", "0.5"]);
+    expect(next.code, next.stderr).toBe(0);
+    expect(left()).toEqual([]);
   });
 });

@@ -57,7 +57,7 @@ export interface StepContext<P extends Shape, I extends InputShape, O extends Sh
    * A buffer of `bytes` to fill and emit. Where large payloads travel through shared memory
    * (mp process, dataflow; 64 KB and more) it lies in a shared-memory slot and emitting it
    * sends no copy; elsewhere it is ordinary memory. Its contents are unspecified (write every
-   * byte you send). Emit it during the step that allocated it, and do not touch it afterwards;
+   * byte you send), and it may start inside a larger buffer (use its `byteOffset`). Emit it during the step that allocated it, and do not touch it afterwards;
    * one not emitted is taken back when the step ends.
    */
   allocate(bytes: number): Uint8Array<ArrayBuffer>;

@@ -7,11 +7,136 @@ import { Packr } from "msgpackr";
 const packr = new Packr({ useRecords: false, moreTypes: true });
 
 export function encodeValue(value: unknown): Uint8Array {
-  return packr.pack(value);
+  return encodeSmall(value) ?? packr.pack(value);
 }
 
 export function decodeValue(bytes: Uint8Array): unknown {
-  return packr.unpack(bytes);
+  const small = decodeSmall(bytes);
+  return small === NOT_SMALL ? packr.unpack(bytes) : small;
+}
+
+/*
+ * Fast paths for the small values most messages are — numbers, booleans, null, short ASCII
+ * strings, binary values under 64 KB. They write exactly the bytes msgpackr writes (a test
+ * compares them over generated values) and read them back as msgpackr does, without its
+ * general machinery: a message's hop runs mostly cold, after its thread slept between
+ * messages, and there msgpackr's pack and unpack cost ~30 µs each against ~3–5 µs for these
+ * (bench/results/runtime.md).
+ */
+const scratch = new DataView(new ArrayBuffer(8));
+
+function encodeSmall(value: unknown): Uint8Array | undefined {
+  switch (typeof value) {
+    case "number":
+      return encodeNumber(value);
+    case "boolean":
+      return Uint8Array.of(value ? 0xc3 : 0xc2);
+    case "string": {
+      const n = value.length;
+      if (n >= 32) return undefined;
+      const out = new Uint8Array(1 + n);
+      out[0] = 0xa0 | n;
+      for (let i = 0; i < n; i++) {
+        const c = value.charCodeAt(i);
+        if (c >= 0x80) return undefined;
+        out[1 + i] = c;
+      }
+      return out;
+    }
+    case "object": {
+      if (value === null) return Uint8Array.of(0xc0);
+      if (!(value instanceof Uint8Array) || value.constructor !== Uint8Array || value.byteLength + 1 > 0xffff) return undefined;
+      // ext 8 or ext 16, type 116 (typed array), kind 1 (Uint8Array), then the bytes (msgpackr
+      // takes ext 32 from 65,535 bytes on).
+      const n = value.byteLength;
+      const head = n + 1 <= 0xff ? 4 : 5;
+      const out = new Uint8Array(head + n);
+      if (head === 4) {
+        out[0] = 0xc7;
+        out[1] = n + 1;
+      } else {
+        out[0] = 0xc8;
+        out[1] = (n + 1) >>> 8;
+        out[2] = (n + 1) & 0xff;
+      }
+      out[head - 2] = TYPED_ARRAY_EXT;
+      out[head - 1] = UINT8_KIND;
+      out.set(value, head);
+      return out;
+    }
+    default:
+      return undefined;
+  }
+}
+
+function encodeNumber(v: number): Uint8Array {
+  if (v >>> 0 === v) {
+    if (v < 0x80) return Uint8Array.of(v);
+    if (v < 0x100) return Uint8Array.of(0xcc, v);
+    if (v < 0x10000) return Uint8Array.of(0xcd, v >>> 8, v & 0xff);
+    return Uint8Array.of(0xce, v >>> 24, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff);
+  }
+  if (v >> 0 === v) {
+    if (v >= -0x20) return Uint8Array.of(v & 0xff);
+    if (v >= -0x80) return Uint8Array.of(0xd0, v & 0xff);
+    if (v >= -0x8000) return Uint8Array.of(0xd1, (v >>> 8) & 0xff, v & 0xff);
+    return Uint8Array.of(0xd2, (v >>> 24) & 0xff, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff);
+  }
+  scratch.setFloat64(0, v);
+  const out = new Uint8Array(9);
+  out[0] = 0xcb;
+  for (let i = 0; i < 8; i++) out[1 + i] = scratch.getUint8(i);
+  return out;
+}
+
+const NOT_SMALL: unique symbol = Symbol("not a small value");
+
+function decodeSmall(b: Uint8Array): unknown {
+  const n = b.byteLength;
+  const b0 = b[0] as number;
+  if (n === 1) {
+    if (b0 < 0x80) return b0;
+    if (b0 >= 0xe0) return b0 - 0x100;
+    if (b0 === 0xc0) return null;
+    if (b0 === 0xc2) return false;
+    if (b0 === 0xc3) return true;
+    if (b0 === 0xa0) return "";
+    return NOT_SMALL;
+  }
+  const u = (i: number) => b[i] as number;
+  switch (b0) {
+    case 0xcb:
+      if (n !== 9) return NOT_SMALL;
+      for (let i = 0; i < 8; i++) scratch.setUint8(i, u(1 + i));
+      return scratch.getFloat64(0);
+    case 0xcc:
+      return n === 2 ? u(1) : NOT_SMALL;
+    case 0xcd:
+      return n === 3 ? (u(1) << 8) | u(2) : NOT_SMALL;
+    case 0xce:
+      return n === 5 ? ((u(1) << 24) | (u(2) << 16) | (u(3) << 8) | u(4)) >>> 0 : NOT_SMALL;
+    case 0xd0:
+      return n === 2 ? (u(1) << 24) >> 24 : NOT_SMALL;
+    case 0xd1:
+      return n === 3 ? (((u(1) << 8) | u(2)) << 16) >> 16 : NOT_SMALL;
+    case 0xd2:
+      return n === 5 ? (u(1) << 24) | (u(2) << 16) | (u(3) << 8) | u(4) : NOT_SMALL;
+    case 0xc7:
+      // A copy in memory of its own, as msgpackr gives.
+      return n >= 4 && u(1) === n - 2 && u(2) === TYPED_ARRAY_EXT && u(3) === UINT8_KIND ? b.slice(4) : NOT_SMALL;
+    case 0xc8:
+      return n >= 5 && ((u(1) << 8) | u(2)) === n - 3 && u(3) === TYPED_ARRAY_EXT && u(4) === UINT8_KIND ? b.slice(5) : NOT_SMALL;
+  }
+  if ((b0 & 0xe0) === 0xa0 && n === 1 + (b0 & 0x1f)) {
+    let text = "";
+    for (let i = 1; i < n; i++) {
+      const c = u(i);
+      if (c >= 0x80) return NOT_SMALL;
+      text += String.fromCharCode(c);
+    }
+    return text;
+  }
+  return NOT_SMALL;
 }
 
 /**
