@@ -41,7 +41,7 @@ export const DataflowOptions = z
       .min(0)
       .default(65_536)
       .describe(
-        "Payloads of this many bytes or more travel through shared memory (/dev/shm) instead of the socket (see bench/results/dataflow.md).",
+        'Payloads of this many bytes or more travel through shared-memory slots instead of the socket (docs/semantics.md, "Large payloads"; bench/results/dataflow.md).',
       ),
     validate: z.boolean().default(false).describe("Check every message against its output port's schema (FLC3020)."),
     daemon: z
