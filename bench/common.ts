@@ -1,4 +1,5 @@
 // Shared by the benchmark scripts: percentiles, rounding, and compiling benchmark flows.
+import { spawn } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
@@ -139,6 +140,54 @@ export async function runBench<R>(
   writeFileSync(join(results, `${name}.json`), `${JSON.stringify({ ...report, failures }, null, 2)}\n`);
   writeFileSync(join(results, `${name}.md`), markdown(report) + failed);
   console.log(markdown(report) + failed);
+}
+
+/** What a baseline receiver prints when its last message arrived. */
+export interface BaselineResult {
+  latencies: number[];
+  firstMs: number;
+  lastMs: number;
+}
+
+/**
+ * Runs a baseline pair of plain Node processes: the receiver (started first; it prints "ready"
+ * once it listens, then its JSON result when the last message arrived) and the sender. Both are
+ * killed at the end; a limit of 180 s (× BENCH_TIMEOUT_SCALE) names what did not finish.
+ */
+export async function runBaselinePair(
+  what: string,
+  receiver: readonly string[],
+  sender: readonly string[],
+  cwd?: string,
+): Promise<BaselineResult> {
+  const recv = spawn(process.execPath, [...receiver], { cwd, stdio: ["ignore", "pipe", "inherit"] });
+  let text = "";
+  recv.stdout.setEncoding("utf8");
+  await new Promise<void>((resolve, reject) => {
+    recv.once("exit", (code) => reject(new Error(`${what}: its receiver exited (${code}) before it was ready`)));
+    recv.stdout.on("data", (d: string) => {
+      text += d;
+      if (text.startsWith("ready\n")) resolve();
+    });
+  });
+  const send = spawn(process.execPath, [...sender], { cwd, stdio: ["ignore", "ignore", "inherit"] });
+  const limitMs = 180_000 * (Number(process.env.BENCH_TIMEOUT_SCALE) || 1);
+  const finished = await new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), limitMs);
+    recv.once("exit", () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+  send.kill("SIGKILL");
+  recv.kill("SIGKILL");
+  if (!finished)
+    throw new Error(`${what} did not finish within ${limitMs / 1000} s (on a loaded machine, BENCH_TIMEOUT_SCALE=2 doubles every limit)`);
+  try {
+    return JSON.parse(text.slice("ready\n".length)) as BaselineResult;
+  } catch {
+    throw new Error(`${what} ended without its result (its output: ${JSON.stringify(text.slice(0, 200))})`);
+  }
 }
 
 /** The machine a report was measured on. */

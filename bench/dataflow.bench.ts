@@ -14,7 +14,6 @@
 // Targets, 2 cores: 8 B p50 ≤ 2× the bare socket; ≥ 250,000 small msgs/s; 4 MB p50 ≤ 0.5 ms and
 // ≤ 0.25× the bare socket; 400 KB p50 below the bare socket; 4 MB back to back ≥ 2,100 msgs/s
 // and ≥ 4× the bare socket; RSS flat over a steady stream.
-import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -22,7 +21,7 @@ import { fileURLToPath } from "node:url";
 import type { Json } from "@flowc/ir";
 import type { RuntimeEvent } from "@flowc/runtime";
 import { dataflowRuntime } from "@flowc/runtime-dataflow";
-import { flowCompiler, machineFacts, round, runBench, runUntilLogged, type Stats, stats, withParams } from "./common.js";
+import { flowCompiler, machineFacts, round, runBaselinePair, runBench, runUntilLogged, type Stats, stats, withParams } from "./common.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const SIZES: [string, number][] = [
@@ -107,40 +106,19 @@ if (role === "recv") {
 }
 `;
 
-async function bareSocket(size: number, count: number, spacing: number, skip: number) {
+function bareSocket(size: number, count: number, spacing: number, skip: number) {
   const path = join(out, `bare-${size}-${count}.sock`);
-  const recv = spawn(process.execPath, ["-e", BASELINE, "recv", path, String(size), String(count), String(spacing), String(skip)], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  let text = "";
-  recv.stdout.setEncoding("utf8");
-  await new Promise<void>((resolve) =>
-    recv.stdout.on("data", (d: string) => {
-      text += d;
-      if (text.startsWith("ready\n")) resolve();
-    }),
-  );
-  const send = spawn(process.execPath, ["-e", BASELINE, "send", path, String(size), String(count), String(spacing), "0"], {
-    stdio: "ignore",
-  });
-  const limitMs = 180_000 * (Number(process.env.BENCH_TIMEOUT_SCALE) || 1);
-  const finished = await new Promise<boolean>((resolve) => {
-    const timer = setTimeout(() => resolve(false), limitMs);
-    recv.once("exit", () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
-  send.kill("SIGKILL");
-  recv.kill("SIGKILL");
-  const what = `the bare-socket baseline (${size} B × ${count})`;
-  if (!finished)
-    throw new Error(`${what} did not finish within ${limitMs / 1000} s (on a loaded machine, BENCH_TIMEOUT_SCALE=2 doubles every limit)`);
-  try {
-    return JSON.parse(text.slice("ready\n".length)) as { latencies: number[]; firstMs: number; lastMs: number };
-  } catch {
-    throw new Error(`${what} ended without its result (its output: ${JSON.stringify(text.slice(0, 200))})`);
-  }
+  const args = (role: string, skipped: number) => [
+    "-e",
+    BASELINE,
+    role,
+    path,
+    String(size),
+    String(count),
+    String(spacing),
+    String(skipped),
+  ];
+  return runBaselinePair(`the bare-socket baseline (${size} B × ${count})`, args("recv", skip), args("send", 0));
 }
 
 // ---- measurements -------------------------------------------------------------------------

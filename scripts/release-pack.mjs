@@ -174,6 +174,7 @@ async function stageFlowc(stage, typesDir) {
       "child-main": src("runtime", "executor/child-main.ts"),
       "pool-worker": src("runtime", "executor/pool-worker.ts"),
       daemon: src("runtime-dataflow", "daemon/main.ts"),
+      "cluster-links": src("runtime-dataflow", "cluster/links.ts"),
       "testing-nodes": src("cli", "testing/nodes.ts"),
     },
     outdir: join(dir, "dist"),

@@ -84,7 +84,7 @@ function expectAllStatus(result: RunResult, status: string): void {
 describe.each(MODES)("$label", (mode) => {
   let stopDaemon: (() => Promise<void>) | undefined;
   beforeAll(async () => {
-    if (mode.daemon) stopDaemon = await startDaemon();
+    if (mode.daemon) stopDaemon = await startDaemon(mode);
   });
   afterAll(async () => {
     await stopDaemon?.();
@@ -391,7 +391,7 @@ describe.each(MODES)("$label", (mode) => {
 describe.each(MODES)("$label: ordinary flows agree", (mode) => {
   let stopDaemon: (() => Promise<void>) | undefined;
   beforeAll(async () => {
-    if (mode.daemon) stopDaemon = await startDaemon();
+    if (mode.daemon) stopDaemon = await startDaemon(mode);
   });
   afterAll(async () => {
     await stopDaemon?.();
@@ -492,7 +492,7 @@ describe.each(MODES)("$label: ordinary flows agree", (mode) => {
 describe.each(MODES.filter((m) => m.isolation !== "none"))("$label: supervision of isolated executors", (mode) => {
   let stopDaemon: (() => Promise<void>) | undefined;
   beforeAll(async () => {
-    if (mode.daemon) stopDaemon = await startDaemon();
+    if (mode.daemon) stopDaemon = await startDaemon(mode);
   });
   afterAll(async () => {
     await stopDaemon?.();

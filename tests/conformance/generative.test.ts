@@ -20,13 +20,20 @@ import { fuzz } from "./generative/fuzz.js";
 import { decode, type Family, genomeArbitrary } from "./generative/generate.js";
 import { buildIr, compileLibrary, cyclesAccepted, type Library } from "./generative/ir.js";
 import { printFlow } from "./generative/print.js";
-import { ENV, MODES, NODE_PROCESS, removeCompiled, startDaemon } from "./harness.js";
+import { MODES as ALL_MODES, ENV, type Mode, NODE_PROCESS, removeCompiled, startDaemon } from "./harness.js";
 
 const RUNS = Number(process.env.FLOWC_FUZZ_RUNS ?? 40);
 const SEED = process.env.FLOWC_FUZZ_SEED !== undefined ? Number(process.env.FLOWC_FUZZ_SEED) : (Math.random() * 2 ** 31) >>> 0;
 const [REPLAY_FAMILY, ...REPLAY_PATH] = (process.env.FLOWC_FUZZ_PATH ?? "").split(":");
 const REPLAY = REPLAY_PATH.length > 0 ? { family: REPLAY_FAMILY as Family, path: REPLAY_PATH.join(":") } : undefined;
 const SHRINK_MS = Number(process.env.FLOWC_FUZZ_SHRINK_S ?? 120) * 1000;
+/**
+ * The modes random flows run on. The mode of several machines costs a NATS server and two
+ * daemons per batch: it runs in long fuzz runs (`pnpm test:fuzz`, FLOWC_FUZZ_RUNS), while the
+ * suite's fixed scenarios run on it every time (conformance.test.ts).
+ */
+const MODES: readonly Mode[] = process.env.FLOWC_FUZZ_RUNS ? ALL_MODES : ALL_MODES.filter((m) => !m.machines);
+
 /** Generous: a long fuzz run, or shrinking, on a loaded two-core machine. */
 const TIMEOUT_MS = 30 * 60_000 + (RUNS > 100 ? RUNS * 30_000 : 0);
 
@@ -44,7 +51,8 @@ beforeAll(async () => {
   console.log(
     `cycles fed from outside: ${cycles ? "accepted by the validator, generated" : "refused by the validator (FLC1026), not generated"}`,
   );
-  if (MODES.some((m) => m.daemon)) stopDaemon = await startDaemon();
+  const daemonMode = MODES.find((m) => m.machines) ?? MODES.find((m) => m.daemon);
+  if (daemonMode) stopDaemon = await startDaemon(daemonMode);
 }, 120_000);
 
 afterAll(async () => {

@@ -14,8 +14,9 @@ import {
   resolveRuntime,
   runtimeOptions,
 } from "@flowc/runtime";
-import { Daemon, daemonPaths, dataflowRuntime } from "@flowc/runtime-dataflow";
+import { Daemon, daemonPaths, dataflowRuntime, NatsSettings } from "@flowc/runtime-dataflow";
 import { mpRuntime } from "@flowc/runtime-mp";
+import { skipNatsTests, startNatsServer } from "../helpers/nats-server.js";
 
 /** A runtime and its options, as the suite runs each scenario on it. */
 export interface Mode {
@@ -34,6 +35,11 @@ export interface Mode {
   readonly fused?: boolean;
   /** Runs go to a running daemon (started for the mode's tests, in this process). */
   readonly daemon?: boolean;
+  /**
+   * Daemons of these machines, joined through a NATS server the mode starts; the nodes are
+   * placed on them alternately (IR order), so every channel between neighbours crosses machines.
+   */
+  readonly machines?: readonly string[];
 }
 
 const BUILTIN: readonly Mode[] = [
@@ -56,6 +62,15 @@ const BUILTIN: readonly Mode[] = [
     exact: false,
     isolation: "process",
     daemon: true,
+  },
+  {
+    label: "dataflow/2 machines",
+    runtime: dataflowRuntime,
+    options: { daemon: "running" },
+    exact: false,
+    isolation: "process",
+    daemon: true,
+    machines: ["alpha", "beta"],
   },
 ];
 
@@ -86,7 +101,10 @@ async function externalMode(name: string): Promise<Mode> {
 
 const external = process.env.FLOWC_CONFORMANCE_RUNTIME;
 /** Every mode the suite runs each scenario on: the built-in runtimes, or mp inline and the runtime under test. */
-export const MODES: readonly Mode[] = external ? [BUILTIN[0] as Mode, await externalMode(external)] : BUILTIN;
+// The mode of several machines needs nats-server (skipped where it is not installed; `.ci/run` installs it).
+export const MODES: readonly Mode[] = external
+  ? [BUILTIN[0] as Mode, await externalMode(external)]
+  : BUILTIN.filter((m) => !m.machines || !skipNatsTests);
 
 /** Node processes of every engine that spawns them (checked after each run: none may outlive it). */
 export const NODE_PROCESS = /executor\/child-main\.js/;
@@ -109,10 +127,49 @@ export const ENV: Readonly<Record<string, string | undefined>> = {
   FLOWC_NODE_EXEC_ARGV: "--no-warnings",
 };
 
-/** Starts the daemon the attached mode's runs go to (FLOWC_HOME of ENV); returns its shutdown. */
-export async function startDaemon(): Promise<() => Promise<void>> {
-  const daemon = await Daemon.start(daemonPaths(ENV), { machine: "conformance", env: ENV });
-  return () => daemon.shutdown({ force: true });
+/**
+ * Starts the daemon the attached modes' runs go to (FLOWC_HOME of ENV); for a mode with
+ * machines it is the first machine's, joined through a fresh NATS server by the daemons of
+ * the others (a mode without placement runs on it as on a lone daemon). Returns the shutdown
+ * of it all.
+ */
+export async function startDaemon(mode: Mode): Promise<() => Promise<void>> {
+  const machines = mode.machines;
+  if (!machines) {
+    const daemon = await Daemon.start(daemonPaths(ENV), { machine: "conformance", env: ENV });
+    return () => daemon.shutdown({ force: true });
+  }
+  const nats = await startNatsServer();
+  const daemons: Daemon[] = [];
+  try {
+    for (const [i, machine] of machines.entries()) {
+      const env = i === 0 ? ENV : { ...ENV, FLOWC_HOME: join(outRoot, `flowc-home-${machine}`) };
+      daemons.push(
+        await Daemon.start(daemonPaths(env), { machine, env, nats: NatsSettings.parse({ url: nats.url, cluster: "conformance" }) }),
+      );
+    }
+    // Runs start once the first daemon has heard every other one (placement is judged on that).
+    const first = daemons[0] as Daemon;
+    for (let i = 0; (first.status().cluster?.machines.filter((m) => m.up).length ?? 0) < machines.length; i++) {
+      if (i > 400) throw new Error(`the daemons of ${machines.join(", ")} did not see each other within 20 s`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  } catch (error) {
+    for (const d of daemons) await d.shutdown({ force: true });
+    await nats.cleanup();
+    throw error;
+  }
+  return async () => {
+    for (const d of daemons) await d.shutdown({ force: true });
+    await nats.cleanup();
+  };
+}
+
+/** The IR a mode runs: with machines, the nodes are placed on them alternately. */
+export function placedFor(mode: Mode, ir: Ir): Ir {
+  const machines = mode.machines;
+  if (!machines) return ir;
+  return { ...ir, nodes: ir.nodes.map((n, i) => ({ ...n, placement: machines[i % machines.length] as string })) };
 }
 
 /** Compiles one scenario flow and writes its IR and bundles to a temporary directory. */
@@ -166,7 +223,7 @@ export async function run(
     options: { ...mode.options, ...options.extra },
     sampleMs: options.sampleMs,
   };
-  const execution = await mode.runtime.build(scenario.ir, build);
+  const execution = await mode.runtime.build(placedFor(mode, scenario.ir), build);
   const events: RuntimeEvent[] = [...execution.events.history()];
   execution.events.subscribe((e) => {
     if (e.type !== "stopped") events.push(e);

@@ -135,12 +135,22 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .argument("<action>", "start, stop or status")
     .option("--machine-id <id>", "start: this daemon's machine id (default FLOWC_MACHINE_ID or the host name)")
     .option("--metrics <host:port>", "start: serve Prometheus/OpenMetrics text at http://<host:port>/metrics (e.g. 127.0.0.1:9464)")
+    .option(
+      "--nats <url>",
+      "start: join the daemons of other machines through this NATS server (default runtimes.dataflow.nats, FLOWC_NATS_URL; docs/cluster.md)",
+    )
+    .option("--config <path>", "start: the flowc.config.json to read runtimes.dataflow.nats from")
     .option("--grace <seconds>", "stop: grace period for the running dataflows' nodes")
     .option("--force", "stop: kill the running dataflows' nodes at once")
     .option("--json", "print the daemon status as JSON")
-    .action(async (action: string, options: { machineId?: string; metrics?: string; grace?: string; force?: boolean; json?: boolean }) => {
-      exitCode = await daemonCommand(io, action, options);
-    });
+    .action(
+      async (
+        action: string,
+        options: { machineId?: string; metrics?: string; nats?: string; config?: string; grace?: string; force?: boolean; json?: boolean },
+      ) => {
+        exitCode = await daemonCommand(io, action, options);
+      },
+    );
 
   program
     .command("start")

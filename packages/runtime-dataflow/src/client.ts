@@ -1,5 +1,6 @@
 import { accessSync, constants, existsSync, lstatSync, readFileSync } from "node:fs";
 import { createConnection, type Socket } from "node:net";
+import type { Duplex } from "node:stream";
 import type { Diagnostic } from "@flowc/ir";
 import { RuntimeError } from "@flowc/runtime";
 import type { DaemonPaths } from "./daemon/paths.js";
@@ -29,7 +30,7 @@ type Pending = {
  * without being buffered further.
  */
 export function jsonLines(
-  socket: Socket,
+  socket: Duplex,
   onMessage: (message: unknown) => void,
   maxLine: () => number = () => Number.POSITIVE_INFINITY,
 ): void {

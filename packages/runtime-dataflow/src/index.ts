@@ -1,4 +1,7 @@
 export { DaemonClient, DEFAULT_TIMEOUT_MS, daemonTimeout } from "./client.js";
+export { Cluster, type ClusterStatus } from "./cluster/cluster.js";
+export type { MachineView, MembershipTimings } from "./cluster/membership.js";
+export { NatsOption, NatsSettings, natsSettings, redactUrl } from "./cluster/settings.js";
 export { Daemon, type DaemonOptions, dataflowNameProblem, MAX_REQUEST_LINE } from "./daemon/daemon.js";
 export { DataflowRun, type DataflowSpec, type DataflowStatus, type ProcessInfo } from "./daemon/dataflow.js";
 export { uuidv7 } from "./daemon/id.js";

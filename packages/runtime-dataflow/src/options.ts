@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { NatsOption } from "./cluster/settings.js";
 
 const RestartPolicy = z.enum(["never", "onFailure", "always"]);
 
@@ -52,6 +53,9 @@ export const DataflowOptions = z
       ),
     machine: z.string().min(1).optional().describe("Machine id of the embedded daemon (default: FLOWC_MACHINE_ID or the host name)."),
     nodes: z.record(z.string(), NodeSettings).default({}).describe("Per-node settings by node id."),
+    nats: NatsOption.optional().describe(
+      "`flowc daemon start` joins the daemons of other machines through this NATS server: a URL, or settings with credentials and TLS (docs/cluster.md).",
+    ),
   })
   .strict();
 export type DataflowOptions = z.output<typeof DataflowOptions>;

@@ -66,7 +66,10 @@ export const dataflowRuntime: Runtime = {
   check(ir: Ir, raw: Readonly<Record<string, unknown>> | undefined, env: RunEnv): Diagnostic[] {
     const parsed = parseRuntimeOptions("dataflow", DataflowOptions, raw);
     if (!parsed.ok) return parsed.diagnostics;
-    const diagnostics = unreachableNodes(planPlacement(ir, machineId(parsed.options.machine, env)));
+    // A running daemon knows the machines of its cluster and judges placement itself; an
+    // embedded daemon is alone, so placing a node elsewhere is refused here already.
+    const diagnostics =
+      parsed.options.daemon === "embedded" ? unreachableNodes(planPlacement(ir, machineId(parsed.options.machine, env))) : [];
     for (const id of Object.keys(parsed.options.nodes)) {
       if (!ir.nodes.some((n) => n.id === id))
         diagnostics.push(

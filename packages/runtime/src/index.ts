@@ -46,7 +46,7 @@ export {
 export { ShmPayloads, shmDirFor } from "./executor/shm.js";
 export { type SharedMemoryInfo, sharedMemoryInfo } from "./executor/slots.js";
 export { type LargePayloads, SocketInbound, SocketOutbound } from "./executor/socket.js";
-export { SocketTransport, type SocketTransportOptions } from "./executor/socket-transport.js";
+export { type RemoteLinks, SocketTransport, type SocketTransportOptions } from "./executor/socket-transport.js";
 export { FrameReader, frame } from "./framing.js";
 export {
   type EndedExecutor,

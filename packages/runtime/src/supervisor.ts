@@ -70,6 +70,11 @@ export class RunSupervisor {
     return this.#ended.has(id);
   }
 
+  /** A node that failed and was isolated (onError "isolate"): the run went on without it. */
+  isolatedFailure(id: string): boolean {
+    return this.#ended.get(id)?.status === "FAILED" && this.#onError.get(id) === "isolate";
+  }
+
   /**
    * A node ended on its own, as its executor saw it: it finished (SUCCEEDED) or failed. A
    * failure under onError "stop" stops the run; the last node to end completes it. STOPPED and

@@ -3,7 +3,7 @@
 // process outlives the test.
 import type { Ir } from "@flowc/ir";
 import type { RecordEntry, RunResult, RuntimeEvent } from "@flowc/runtime";
-import { ENV, type Mode } from "../harness.js";
+import { ENV, type Mode, placedFor } from "../harness.js";
 
 export interface ModeOutcome {
   readonly mode: string;
@@ -36,7 +36,12 @@ export async function runOn(mode: Mode, ir: Ir, baseDir: string, limitMs: number
   };
   let execution: Awaited<ReturnType<Mode["runtime"]["build"]>>;
   try {
-    execution = await mode.runtime.build(ir, { baseDir, env: ENV, onRecord: (entries) => records.push(...entries), options: mode.options });
+    execution = await mode.runtime.build(placedFor(mode, ir), {
+      baseDir,
+      env: ENV,
+      onRecord: (entries) => records.push(...entries),
+      options: mode.options,
+    });
   } catch (error) {
     return {
       mode: mode.label,

@@ -1,5 +1,5 @@
 import { rmSync } from "node:fs";
-import { createDiagnostic, hasErrors } from "@flowc/ir";
+import { createDiagnostic, type Diagnostic, hasErrors } from "@flowc/ir";
 import { loadConfig, processAlive, type RunResult, RuntimeError, runtimeOptions } from "@flowc/runtime";
 import {
   DaemonClient,
@@ -10,6 +10,9 @@ import {
   dataflowNameProblem,
   dataflowRuntime,
   launchDaemon,
+  NatsOption,
+  type NatsSettings,
+  natsSettings,
   parseMetricsAddress,
   StateStore,
   type StreamEvent,
@@ -19,6 +22,7 @@ import { printEvent } from "../events.js";
 import { type CliIo, ExitCode } from "../io.js";
 import { loadEntry, withNodeSettings } from "../load.js";
 import { report } from "../report.js";
+import { FLOWC_VERSION } from "../version.js";
 
 /** Runs `body` with a daemon connection; coded errors (no daemon, foreign socket, refused) become diagnostics. */
 export async function withClient(io: CliIo, body: (client: DaemonClient) => Promise<number>): Promise<number> {
@@ -42,7 +46,7 @@ export async function withClient(io: CliIo, body: (client: DaemonClient) => Prom
 export async function daemonCommand(
   io: CliIo,
   action: string,
-  options: { machineId?: string; metrics?: string; grace?: string; force?: boolean; json?: boolean },
+  options: { machineId?: string; metrics?: string; nats?: string; config?: string; grace?: string; force?: boolean; json?: boolean },
 ): Promise<number> {
   const paths = daemonPaths(io.env);
   if (action === "start") {
@@ -51,8 +55,16 @@ export async function daemonCommand(
       if ("problem" in parsed)
         return report(io, [createDiagnostic("MetricsAddressInvalid", { address: options.metrics, detail: parsed.problem })]);
     }
+    const nats = clusterSettings(io, options);
+    if ("diagnostics" in nats) return report(io, nats.diagnostics);
     try {
-      const { status, already } = await launchDaemon(paths, { machine: options.machineId, metrics: options.metrics, env: io.env });
+      const { status, already } = await launchDaemon(paths, {
+        machine: options.machineId,
+        metrics: options.metrics,
+        nats: nats.settings,
+        version: FLOWC_VERSION,
+        env: io.env,
+      });
       if (options.json) io.stdout(`${JSON.stringify({ ...status, already })}\n`);
       else io.stdout(`${already ? "flowc daemon already running" : "flowc daemon started"}: ${describeDaemon(status)}\n`);
       return ExitCode.Ok;
@@ -94,9 +106,44 @@ export async function daemonCommand(
   return report(io, [createDiagnostic("UsageError", { detail: `Unknown daemon action '${action}'; use start, stop or status.` })]);
 }
 
+/** The NATS cluster `daemon start` joins: --nats, FLOWC_NATS_URL, or the config's runtimes.dataflow.nats (none: on its own). */
+function clusterSettings(
+  io: CliIo,
+  options: { nats?: string; config?: string },
+): { settings: NatsSettings | undefined } | { diagnostics: Diagnostic[] } {
+  const loaded = loadConfig(io.cwd, options.config);
+  if (!loaded.ok) return { diagnostics: loaded.diagnostics };
+  const configured = runtimeOptions(loaded.config, "dataflow").nats;
+  const parsed = NatsOption.optional().safeParse(configured);
+  if (!parsed.success)
+    return {
+      diagnostics: [
+        createDiagnostic("RuntimeOptionsInvalid", {
+          runtime: "dataflow",
+          detail: `nats: ${parsed.error.issues[0]?.message ?? "invalid"}`,
+        }),
+      ],
+    };
+  try {
+    return { settings: natsSettings(parsed.data, io.env, options.nats) };
+  } catch (error) {
+    return {
+      diagnostics: [createDiagnostic("RuntimeOptionsInvalid", { runtime: "dataflow", detail: `nats: ${(error as Error).message}` })],
+    };
+  }
+}
+
 function describeDaemon(s: DaemonStatus): string {
   const metrics = s.metrics ? `\n  metrics: http://${s.metrics}/metrics` : "";
-  return `pid ${s.pid}, machine '${s.machine}', ${s.dataflows} running dataflow${s.dataflows === 1 ? "" : "s"}\n  socket: ${s.socket}\n  state:  ${s.stateDir}${metrics}`;
+  const head = `pid ${s.pid}, machine '${s.machine}', ${s.dataflows} running dataflow${s.dataflows === 1 ? "" : "s"}\n  socket: ${s.socket}\n  state:  ${s.stateDir}${metrics}`;
+  if (!s.cluster) return head;
+  const machines = s.cluster.machines.map(
+    (m) =>
+      `\n    ${m.machine.padEnd(16)} ${(m.up ? "up" : "LOST").padEnd(5)} pid ${String(m.pid).padEnd(8)} host ${m.host.padEnd(16)} ${m.version}${
+        m.self ? "  (this daemon)" : `  heartbeat ${(m.lastSeenMs / 1000).toFixed(1)} s ago`
+      }`,
+  );
+  return `${head}\n  cluster '${s.cluster.name}' at ${s.cluster.url}:${machines.join("")}`;
 }
 
 /** `flowc start <entry|ir|yaml> [--name N] [--attach]`: hands a dataflow to the running daemon. */
@@ -199,8 +246,10 @@ export async function listCommand(io: CliIo, options: { json?: boolean }): Promi
       io.stdout("no dataflows (start one with `flowc start <flow>`)\n");
       return ExitCode.Ok;
     }
+    // Dataflows spread over machines show where each node runs (pids are those machines' own).
+    const spread = list.some((d) => Object.values(d.processes).some((p) => p.machine !== undefined && p.machine !== d.machine));
     const rows = [
-      ["ID", "NAME", "STATUS", "NODES", "PIDS", "CREATED"],
+      ["ID", "NAME", "STATUS", "NODES", "PIDS", "CREATED", ...(spread ? ["MACHINE", "PLACEMENT"] : [])],
       ...list.map((d) => [
         d.id,
         d.name ?? "-",
@@ -211,6 +260,14 @@ export async function listCommand(io: CliIo, options: { json?: boolean }): Promi
           .filter((p) => p !== null)
           .join(",") || "-",
         d.createdAt.replace("T", " ").replace(/\.\d+Z$/, "Z"),
+        ...(spread
+          ? [
+              d.machine,
+              Object.entries(d.processes)
+                .map(([node, p]) => `${node}@${p.machine ?? d.machine}`)
+                .join(" "),
+            ]
+          : []),
       ]),
     ];
     const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];

@@ -39,7 +39,7 @@ function node(over: Partial<NodeSample> = {}): NodeSample {
 }
 
 function summary(over: Partial<DataflowSummary> = {}): DataflowSummary {
-  const proc = { pid: 1, restarts: 0, exitCode: null, signal: null, log: "x.log" };
+  const proc = { machine: "m1", pid: 1, restarts: 0, exitCode: null, signal: null, log: "x.log" };
   return {
     id: "01a22bb8-bee7-70fe-bb72-2e6acabbc658",
     name: "d1",
@@ -181,7 +181,7 @@ describe("flowc top: plain lines", () => {
 describe("flowc top: the screen", () => {
   const long = "a_node_with_a_rather_long_identifier_that_goes_on";
   const wide: DataflowStats = {
-    dataflow: summary({ processes: { [long]: { pid: 1, restarts: 0, exitCode: null, signal: null, log: "" } } }),
+    dataflow: summary({ processes: { [long]: { machine: "m1", pid: 1, restarts: 0, exitCode: null, signal: null, log: "" } } }),
     sample: { t: 2000, nodes: { [long]: node({ steps: 5 }) }, channels: {} },
     channels: [],
   };

@@ -642,10 +642,9 @@ export const catalogue = {
   PlacementUnavailable: {
     code: 3208,
     severity: "error",
-    message:
-      "Node '{node}' is placed on machine '{machine}', but this daemon is machine '{self}' and no daemon for '{machine}' is connected.",
-    doc: "The dataflow runtime spawns the nodes placed on its own machine; nodes for other machines need their daemon (multi-machine execution comes with the NATS transport).",
-    hint: "Remove the placement, or set the daemon's machine id with FLOWC_MACHINE_ID / `flowc daemon start --machine-id`.",
+    message: "Node '{node}' is placed on machine '{machine}', but no daemon for '{machine}' is up (this daemon is '{self}'; up: {up}).",
+    doc: "The dataflow runtime spawns each node on the daemon of its placement's machine: its own, or another daemon of its NATS cluster (docs/cluster.md). A placement no daemon serves is refused before anything starts.",
+    hint: "Start a daemon for that machine (`flowc daemon start --machine-id <id> --nats <url>`), or change the placement.",
   },
   DataflowNameTaken: {
     code: 3209,
@@ -666,6 +665,27 @@ export const catalogue = {
     severity: "error",
     message: "'{name}' is not a dataflow name: {detail}.",
     doc: "Dataflow names are 1–64 characters: letters, digits, `_`, `.` and `-`, starting with a letter or digit (like Dora's ids), so they print safely and never look like an option.",
+  },
+  ClusterUnreachable: {
+    code: 3212,
+    severity: "error",
+    message: "Cannot join the NATS cluster at {url}: {detail}.",
+    doc: "A daemon started with `--nats` (or `runtimes.dataflow.nats`, FLOWC_NATS_URL) could not connect to the NATS server or open its JetStream buckets; it did not start.",
+    hint: "Check that nats-server runs with JetStream (`nats-server -js`), the URL, and the credentials (docs/cluster.md).",
+  },
+  MachineIdTaken: {
+    code: 3213,
+    severity: "error",
+    message: "Machine id '{machine}' is already served by a live daemon (pid {pid} on host {host}); one machine id has one daemon.",
+    doc: "Daemons of one NATS cluster register their machine id; a second daemon claiming a live daemon's id is refused (a dead daemon's id is taken over once its heartbeat stopped).",
+    hint: "Give this daemon its own id with `--machine-id`, or stop the other one.",
+  },
+  MachineLost: {
+    code: 3214,
+    severity: "error",
+    message: "Machine '{machine}' was lost: {detail}.",
+    doc: "The daemon of another machine stopped answering (no heartbeat, or its connection was reset): the nodes it ran are failed with this cause, and the run follows onError and the restart policies.",
+    hint: "`flowc daemon status` shows which machines are up; restart the daemon there.",
   },
 
   UsageError: {

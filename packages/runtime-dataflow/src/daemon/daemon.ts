@@ -1,10 +1,14 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { chmodSync, cpSync, existsSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type Server, type Socket } from "node:net";
+import { createServer, type Server } from "node:net";
 import { join } from "node:path";
+import type { Duplex } from "node:stream";
 import { createDiagnostic, type Diagnostic, type DiagnosticArgs, type DiagnosticName, type Ir, validateIr } from "@flowc/ir";
 import { type RunEnv, type RunResult, RuntimeError, type StopReason } from "@flowc/runtime";
 import { DaemonClient, jsonLines } from "../client.js";
+import { Cluster } from "../cluster/cluster.js";
+import type { MembershipTimings } from "../cluster/membership.js";
+import type { NatsSettings } from "../cluster/settings.js";
 import { DataflowOptions } from "../options.js";
 import { DataflowRun } from "./dataflow.js";
 import { uuidv7 } from "./id.js";
@@ -35,6 +39,14 @@ export interface DaemonOptions {
   readonly helloTimeoutMs?: number | undefined;
   /** Serve Prometheus/OpenMetrics text at http://host:port/metrics (port 0: any free port). */
   readonly metrics?: { readonly host: string; readonly port: number } | undefined;
+  /** Join the daemons of other machines through this NATS cluster (docs/cluster.md). */
+  readonly nats?: NatsSettings | undefined;
+  /** Where NATS passwords and tokens are looked up (default: `env`). */
+  readonly secrets?: RunEnv | undefined;
+  /** The flowc version, shown to the other machines. */
+  readonly version?: string | undefined;
+  /** Heartbeat and loss detection of the cluster's machines (tests shorten them). */
+  readonly clusterTimings?: MembershipTimings | undefined;
 }
 
 class RequestError extends Error {
@@ -65,7 +77,8 @@ export function dataflowNameProblem(name: string): string | undefined {
 }
 
 interface Connection {
-  readonly socket: Socket;
+  /** A client's Unix socket, or a pipe from another daemon of the cluster forwarding its client's request. */
+  readonly socket: Duplex;
   authenticated: boolean;
   /** Dataflows held at the start barrier for this client (stopped if it goes away). */
   readonly held: Set<DataflowRun>;
@@ -91,6 +104,8 @@ export class Daemon {
   readonly #connections = new Set<Connection>();
   #server: Server | undefined;
   #metrics: MetricsServer | undefined;
+  /** The other machines' daemons, when this one joined a NATS cluster. */
+  #cluster: Cluster | undefined;
   #token = "";
   #closing: Promise<void> | undefined;
   #resolveClosed: () => void = () => {};
@@ -118,6 +133,22 @@ export class Daemon {
     }
     rmSync(paths.socket, { force: true });
     const daemon = new Daemon(paths, options);
+    if (options.nats)
+      daemon.#cluster = await Cluster.join(options.nats, {
+        machine: options.machine,
+        version: options.version ?? `protocol ${PROTOCOL_VERSION}`,
+        protocol: PROTOCOL_VERSION,
+        workDir: paths.runtimeDir,
+        env: options.env,
+        secrets: options.secrets ?? options.env,
+        log: (line) => daemon.#log(line),
+        timings: options.clusterTimings,
+        control: (pipe) => daemon.#accept(pipe, true),
+      });
+    daemon.#cluster?.membership.onEvicted((detail) => {
+      daemon.#log(`${detail}: shutting down`);
+      void daemon.shutdown({ force: true });
+    });
     daemon.#token = randomBytes(32).toString("hex");
     writeFileSync(paths.token, `${daemon.#token}\n`, { mode: 0o600 });
     chmodSync(paths.token, 0o600);
@@ -178,11 +209,12 @@ export class Daemon {
       startedAt: this.startedAt.toISOString(),
       dataflows: [...this.#runs.values()].filter((r) => r.result === undefined).length,
       metrics: this.#metrics?.address ?? null,
+      cluster: this.#cluster?.status() ?? null,
     };
   }
 
-  #accept(socket: Socket): void {
-    const connection: Connection = { socket, authenticated: false, held: new Set(), cleanups: [] };
+  #accept(socket: Duplex, trusted = false): void {
+    const connection: Connection = { socket, authenticated: trusted, held: new Set(), cleanups: [] };
     this.#connections.add(connection);
     socket.on("error", () => {});
     // A peer that does not authenticate in time is dropped: it holds nothing and buffers little.
@@ -253,8 +285,59 @@ export class Daemon {
     }
   }
 
+  /**
+   * The machine of the cluster that supervises the dataflow `request` names, when that is not
+   * this daemon and this daemon does not know it: the request is forwarded there.
+   */
+  #ownerElsewhere(request: Request): string | undefined {
+    const cluster = this.#cluster;
+    if (!cluster || !("dataflow" in request) || request.dataflow === undefined || request.op === "go") return undefined;
+    const { run, record, info } = this.#find(request.dataflow);
+    if (run || record || info) return undefined;
+    const owner = cluster.registry.find(request.dataflow)?.machine;
+    if (owner === undefined || owner === this.options.machine) return undefined;
+    if (!cluster.membership.isUp(owner))
+      fail("UnknownDataflow", {
+        name: request.dataflow,
+        known: `it ran under machine '${owner}', which is not up (its record there is kept; \`flowc daemon status\` shows the machines)`,
+      });
+    return owner;
+  }
+
+  /**
+   * Forwards one request to the daemon of `machine` over a pipe and relays its answer (and, for
+   * streams, its events until the end) to the client, unchanged: same ids, same messages.
+   */
+  async #forward(connection: Connection, id: number, request: Request, machine: string): Promise<undefined> {
+    const pipe = await (this.#cluster as Cluster).dialControl(machine);
+    const streams = request.op === "attach" || (request.op === "logs" && request.follow);
+    connection.cleanups.push(() => pipe.destroy());
+    pipe.on("error", () => {});
+    pipe.on("close", () => {
+      if (!done)
+        this.#write(connection, {
+          id,
+          ok: false,
+          error: createDiagnostic("MachineLost", { machine, detail: "the pipe to its daemon closed" }),
+        });
+    });
+    let done = false;
+    jsonLines(pipe, (message) => {
+      const m = message as { ok?: boolean; end?: boolean };
+      this.#write(connection, message);
+      if (m.end || m.ok === false || (m.ok === true && !streams)) {
+        done = true;
+        pipe.end();
+      }
+    });
+    pipe.write(`${JSON.stringify({ ...request, id })}\n`);
+    return undefined;
+  }
+
   /** Answers a request; undefined when the handler answered itself (streams). */
   async #handle(connection: Connection, id: number, request: Request): Promise<unknown> {
+    const owner = this.#ownerElsewhere(request);
+    if (owner !== undefined) return this.#forward(connection, id, request, owner);
     switch (request.op) {
       case "hello":
         return this.status();
@@ -338,8 +421,10 @@ export class Daemon {
     options: DataflowOptions,
   ): Promise<unknown> {
     const plan = planPlacement(ir, this.options.machine);
-    const unreachable = unreachableNodes(plan);
+    const unreachable = unreachableNodes(plan, this.#cluster?.membership.up());
     if (unreachable[0]) throw new RequestError(unreachable[0]);
+    const remote = new Map<string, string>();
+    for (const [machine, nodes] of plan.machines) if (machine !== plan.machine) for (const n of nodes) remote.set(n, machine);
     const dataflowId = uuidv7();
     let baseDir = request.baseDir;
     if (request.copyBaseDir) {
@@ -356,6 +441,8 @@ export class Daemon {
       durationMs: request.durationMs,
       options,
       local: plan.local,
+      remote,
+      cluster: this.#cluster,
       store: this.store,
       env: this.options.env,
       machine: this.options.machine,
@@ -368,6 +455,7 @@ export class Daemon {
       throw error;
     });
     this.#runs.set(dataflowId, run);
+    this.#publish(run);
     const result = summary(run);
     this.#write(connection, { id, ok: true, result });
     if (request.attach) {
@@ -419,9 +507,16 @@ export class Daemon {
 
   /** Runs a started dataflow to its end in the background. */
   #drive(run: DataflowRun): void {
+    this.#publish(run);
     void run.wait().then((result?: RunResult) => {
       this.#log(`dataflow ${run.spec.id} ended ${result?.status ?? "?"} (${result?.reason ?? "?"})`);
+      this.#publish(run);
     });
+  }
+
+  /** Tells the cluster's other daemons where this dataflow is and how it is doing. */
+  #publish(run: DataflowRun): void {
+    void this.#cluster?.registry.put(summary(run));
   }
 
   #logs(connection: Connection, id: number, request: Extract<Request, { op: "logs" }>): unknown {
@@ -481,7 +576,15 @@ export class Daemon {
    */
   list(): DataflowSummary[] {
     const runs = [...this.#runs.values()].sort((a, b) => b.createdAt - a.createdAt).map(summary);
-    return [...runs, ...this.#recovered.map(summaryOfRecord)];
+    const own = [...runs, ...this.#recovered.map(summaryOfRecord)];
+    if (!this.#cluster) return own;
+    // The other machines' dataflows, as their daemons last recorded them.
+    const known = new Set(own.map((d) => d.id));
+    const others = this.#cluster.registry
+      .list()
+      .filter((d) => !known.has(d.id))
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    return [...own, ...others];
   }
 
   /** Stops every dataflow (grace, or force), closes the socket and removes it. */
@@ -492,6 +595,7 @@ export class Daemon {
       await this.#metrics?.close();
       await Promise.all([...this.#runs.values()].filter((r) => r.result === undefined).map((r) => stopRun(r, options)));
       for (const c of this.#connections) c.socket.destroy();
+      await this.#cluster?.close(true);
       for (const path of [this.paths.socket, this.paths.token, this.paths.pidFile]) if (existsSync(path)) rmSync(path, { force: true });
       this.#log("stopped");
       this.#resolveClosed();

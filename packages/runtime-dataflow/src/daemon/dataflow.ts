@@ -22,6 +22,8 @@ import {
   shmDirFor,
   warningEvent,
 } from "@flowc/runtime";
+import type { Manifest } from "../cluster/bundles.js";
+import type { Cluster } from "../cluster/cluster.js";
 import type { DataflowOptions, RestartPolicyName } from "../options.js";
 import { LogFile } from "./logs.js";
 import type { DataflowInfo, ResultRecord, StateStore } from "./state.js";
@@ -50,12 +52,19 @@ export interface DataflowSpec {
   readonly logMaxBytes?: number | undefined;
   /** This daemon's machine id (recorded). */
   readonly machine: string;
+  /** Nodes placed on other machines, by node id (their daemons spawn them through the cluster). */
+  readonly remote?: ReadonlyMap<string, string> | undefined;
+  /** The NATS cluster the other machines' daemons are reached through (required with `remote`). */
+  readonly cluster?: Cluster | undefined;
 }
 
 export type DataflowStatus = "starting" | "running" | "stopping" | "succeeded" | "failed" | "stopped";
 
 /** Per-node process facts, for `flowc list --json` and the result record. */
 export interface ProcessInfo {
+  /** The machine whose daemon runs the process. */
+  readonly machine: string;
+  /** Its pid on that machine. */
   readonly pid: number | null;
   readonly restarts: number;
   readonly exitCode: number | null;
@@ -89,6 +98,8 @@ export class DataflowRun implements Execution {
   readonly #shmDir: string;
   readonly #timers: DaemonTimers;
   readonly #dir: string;
+  /** The base directory's files, sent to the machines that run some of its nodes. */
+  #manifest: Manifest = [];
   endedAt: number | undefined;
 
   private constructor(spec: DataflowSpec) {
@@ -98,7 +109,7 @@ export class DataflowRun implements Execution {
     const logs = join(this.#dir, "logs");
     mkdirSync(logs, { recursive: true, mode: 0o700 });
     spec.store.writeInfo(this.info());
-    const local = new Set(spec.local);
+    const local = new Set([...spec.local, ...(spec.remote?.keys() ?? [])]);
     const indexOf = new Map(ir.nodes.map((n, i) => [n.id, i]));
     for (const node of ir.nodes) {
       if (!local.has(node.id)) continue;
@@ -171,6 +182,8 @@ export class DataflowRun implements Execution {
         );
     }
     const run = new DataflowRun(spec);
+    const { cluster, remote } = spec;
+    if (cluster && remote && remote.size > 0) run.#manifest = await cluster.publish(spec.baseDir);
     await run.#group.bringUp();
     return run;
   }
@@ -200,7 +213,28 @@ export class DataflowRun implements Execution {
       restart,
       deferClose: p.policy !== "never",
       externalTicks: true,
+      ...(spec.cluster && spec.remote && spec.remote.size > 0 ? { remote: spec.cluster.remoteInit(spec.id, node, this.#machineOf()) } : {}),
     };
+    const machine = spec.remote?.get(node);
+    if (machine !== undefined && spec.cluster) {
+      const settings = Object.hasOwn(spec.options.nodes, node) ? spec.options.nodes[node] : undefined;
+      const executor = spec.cluster.launchRemote(
+        machine,
+        {
+          dataflow: spec.id,
+          supervisor: spec.machine,
+          init,
+          machineOf: [...this.#machineOf()],
+          env: p.env,
+          workingDir: settings?.workingDir,
+          manifest: this.#manifest,
+        },
+        handlers,
+        (stream, chunk) => p.log.chunk(stream, chunk),
+      );
+      p.log.line("flowc", `${restart ? `restart ${member.restarts}: ` : ""}asked machine '${machine}' to spawn it`);
+      return executor;
+    }
     const executor = launchChildExecutor(
       init,
       {
@@ -213,6 +247,11 @@ export class DataflowRun implements Execution {
     );
     p.log.line("flowc", `${restart ? `restart ${member.restarts}: ` : ""}spawned pid ${executor.pid} in ${p.cwd}`);
     return executor;
+  }
+
+  /** The machine of every node of the dataflow. */
+  #machineOf(): Map<string, string> {
+    return new Map(this.spec.ir.nodes.map((n) => [n.id, this.spec.remote?.get(n.id) ?? this.spec.machine]));
   }
 
   /** Node log lines, warnings and endings go to the node's log file too. */
@@ -298,6 +337,7 @@ export class DataflowRun implements Execution {
     for (const member of this.#group.members) {
       const id = member.nodes[0] as string;
       setOwn(out, id, {
+        machine: this.spec.remote?.get(id) ?? this.spec.machine,
         pid: member.executor ? member.pid : null,
         restarts: member.restarts,
         exitCode: member.exit?.code ?? null,
@@ -309,7 +349,9 @@ export class DataflowRun implements Execution {
   }
 
   info(): DataflowInfo {
-    const { id, name, ir, machine, local, baseDir } = this.spec;
+    const { id, name, ir, machine, baseDir } = this.spec;
+    const supervised = new Set([...this.spec.local, ...(this.spec.remote?.keys() ?? [])]);
+    const local = ir.nodes.filter((n) => supervised.has(n.id)).map((n) => n.id);
     return {
       id,
       name,

@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
 import { entryUrl, RuntimeError } from "@flowc/runtime";
 import { DaemonClient } from "../client.js";
+import { type NatsSettings, settingsEnv } from "../cluster/settings.js";
 import { type DaemonPaths, ensureDirs } from "./paths.js";
 import type { DaemonStatus } from "./protocol.js";
 
@@ -14,7 +15,15 @@ const daemonEntry = entryUrl(import.meta.url, { source: "../../dist/daemon/main.
  */
 export async function launchDaemon(
   paths: DaemonPaths,
-  options: { machine?: string | undefined; metrics?: string | undefined; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+  options: {
+    machine?: string | undefined;
+    metrics?: string | undefined;
+    /** The NATS cluster to join: handed over in the environment, so no secret shows in `ps`. */
+    nats?: NatsSettings | undefined;
+    version?: string | undefined;
+    env?: NodeJS.ProcessEnv;
+    timeoutMs?: number;
+  } = {},
 ): Promise<{ status: DaemonStatus; already: boolean }> {
   const running = await DaemonClient.connectIfRunning(paths);
   if (running) {
@@ -29,7 +38,12 @@ export async function launchDaemon(
     ...(options.machine ? ["--machine-id", options.machine] : []),
     ...(options.metrics ? ["--metrics", options.metrics] : []),
   ];
-  const child = spawn(process.execPath, args, { detached: true, stdio: ["ignore", log, log], env: options.env ?? process.env });
+  const env = {
+    ...(options.env ?? process.env),
+    ...(options.nats ? settingsEnv(options.nats) : {}),
+    ...(options.version ? { FLOWC_DAEMON_VERSION: options.version } : {}),
+  };
+  const child = spawn(process.execPath, args, { detached: true, stdio: ["ignore", log, log], env });
   closeSync(log);
   let exited: string | undefined;
   child.once("exit", (code, signal) => {

@@ -1,7 +1,9 @@
 // Entry of the flowc daemon process (`flowc daemon start` runs it detached). Arguments:
-// `--machine-id <id>`, `--metrics <host:port>` (checked by the CLI before it launches us). Paths come from FLOWC_HOME / XDG_RUNTIME_DIR / XDG_STATE_HOME. This is a
+// `--machine-id <id>`, `--metrics <host:port>` (checked by the CLI before it launches us); the
+// NATS cluster to join comes in FLOWC_NATS_SETTINGS or FLOWC_NATS_URL (never on the command line). Paths come from FLOWC_HOME / XDG_RUNTIME_DIR / XDG_STATE_HOME. This is a
 // process entry like the CLI's: the one place the daemon reads its environment.
 import { RuntimeError } from "@flowc/runtime";
+import { clusterTimings, settingsFromEnv } from "../cluster/settings.js";
 import { Daemon } from "./daemon.js";
 import { parseMetricsAddress } from "./metrics.js";
 import { daemonPaths, machineId } from "./paths.js";
@@ -19,11 +21,17 @@ if (metricsAddress && "problem" in metricsAddress) {
 }
 
 try {
+  // Node processes get the daemon's environment without its NATS credentials.
+  const nodeEnv = Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith("FLOWC_NATS_")));
   const daemon = await Daemon.start(daemonPaths(env), {
     machine,
-    env,
+    env: nodeEnv,
+    secrets: env,
     logMaxBytes,
     metrics: metricsAddress,
+    nats: settingsFromEnv(env),
+    version: env.FLOWC_DAEMON_VERSION,
+    clusterTimings: clusterTimings(env),
     log: (line) => process.stdout.write(`${line}\n`),
   });
   const shutdown = (signal: string) => {

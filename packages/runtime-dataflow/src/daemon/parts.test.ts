@@ -114,11 +114,12 @@ describe("placement", () => {
     expect(plan.machines.get("m2")).toEqual(["b"]);
     expect(plan.routes.map((r) => r.kind)).toEqual(["remote", "local"]);
   });
-  it("refuses nodes on machines no connected daemon serves (FLC3208), and accepts them once one is", () => {
+  it("refuses nodes on machines no daemon that is up serves (FLC3208, listing those up), and accepts them once one is", () => {
     const plan = planPlacement(ir, "m1");
     expect(unreachableNodes(plan).map((d) => [d.code, d.message])).toEqual([
-      ["FLC3208", "Node 'b' is placed on machine 'm2', but this daemon is machine 'm1' and no daemon for 'm2' is connected."],
+      ["FLC3208", "Node 'b' is placed on machine 'm2', but no daemon for 'm2' is up (this daemon is 'm1'; up: 'm1')."],
     ]);
+    expect(unreachableNodes(plan, new Set(["m1", "m3"]))[0]?.message).toContain("up: 'm1', 'm3'");
     expect(unreachableNodes(plan, new Set(["m2"]))).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import type { Diagnostic, Ir } from "@flowc/ir";
 import type { RecordEntry, RunResult, RuntimeEvent, StatsSample, StopReason } from "@flowc/runtime";
+import type { ClusterStatus } from "../cluster/cluster.js";
 import type { DataflowStatus, ProcessInfo } from "./dataflow.js";
 
 /**
@@ -61,6 +62,8 @@ export interface DaemonStatus {
   readonly dataflows: number;
   /** Where the metrics endpoint listens (`host:port`), or null without `--metrics`. */
   readonly metrics: string | null;
+  /** The NATS cluster this daemon joined and the machines it sees, or null on its own. */
+  readonly cluster: ClusterStatus | null;
 }
 
 export interface DataflowSummary {

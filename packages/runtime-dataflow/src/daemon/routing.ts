@@ -5,13 +5,12 @@ import { createDiagnostic, type Diagnostic, type Ir } from "@flowc/ir";
  * placement (which is also `deploy.machine` in the descriptor), or the daemon's own machine
  * when it has none. A channel between two nodes on the same machine is `local`: a direct Unix
  * socket between the two node processes (shared memory for large payloads). A channel that
- * crosses machines is `remote`: the producer's daemon forwards it to the consumer's daemon.
+ * crosses machines is `remote`.
  *
- * The daemon spawns only `local` nodes. Remote routes are computed but need a daemon for the
- * other machine; until daemons on several machines are connected, a plan with remote
- * nodes is refused with FLC3208 before anything is spawned. Adding it means: a `RemoteDaemon`
- * per peer machine that spawns its share, and a bridge that node processes connect to for
- * remote channels — the plan below already names which channels those are.
+ * The daemon that received `start` supervises every node; the nodes of another machine are
+ * spawned by that machine's daemon (cluster/cluster.ts), and a `remote` channel is a pipe over
+ * NATS between the two node processes (cluster/links.ts). A plan with a machine no daemon that is up
+ * serves is refused with FLC3208 before anything is spawned.
  */
 export interface Route {
   readonly channel: string;
@@ -44,12 +43,13 @@ export function planPlacement(ir: Ir, machine: string): Plan {
   return { machine, machines, local: machines.get(machine) ?? [], routes };
 }
 
-/** FLC3208 for every node placed on a machine no connected daemon serves. */
+/** FLC3208 for every node placed on a machine no daemon that is up serves (the message lists those that are). */
 export function unreachableNodes(plan: Plan, connected: ReadonlySet<string> = new Set()): Diagnostic[] {
   const out: Diagnostic[] = [];
+  const up = [plan.machine, ...[...connected].filter((m) => m !== plan.machine).sort()].map((m) => `'${m}'`).join(", ");
   for (const [m, nodes] of plan.machines) {
     if (m === plan.machine || connected.has(m)) continue;
-    for (const node of nodes) out.push(createDiagnostic("PlacementUnavailable", { node, machine: m, self: plan.machine }));
+    for (const node of nodes) out.push(createDiagnostic("PlacementUnavailable", { node, machine: m, self: plan.machine, up }));
   }
   return out;
 }

@@ -5,12 +5,19 @@ import { ProbeDesk, runExecutor } from "./executor.js";
 import type { ChildInit, FromExecutor, ToExecutor } from "./protocol.js";
 import { ShmPayloads } from "./shm.js";
 import { canMapSlots, SlotPool } from "./slots.js";
-import { guardAgainstOrphaning, SocketTransport } from "./socket-transport.js";
+import { guardAgainstOrphaning, type RemoteLinks, SocketTransport } from "./socket-transport.js";
 
 /** Shared-memory slots where this process can map them, tmpfs files otherwise. */
 function largePayloads(shm: { readonly dir: string; readonly threshold: number } | null, owner: string) {
   if (!shm) return undefined;
   return canMapSlots() ? new SlotPool(shm.threshold) : new ShmPayloads(shm.dir, shm.threshold, owner);
+}
+
+/** The engine's links to executors on other machines, from the module its init names. */
+async function remoteLinks(remote: NonNullable<ChildInit["remote"]>, index: number): Promise<RemoteLinks> {
+  const mod = (await import(remote.module)) as { createRemoteLinks?: (options: unknown, index: number) => Promise<RemoteLinks> };
+  if (typeof mod.createRemoteLinks !== "function") throw new Error(`${remote.module} exports no createRemoteLinks`);
+  return mod.createRemoteLinks(remote.options, index);
 }
 
 /** The socket executor `index` listens on. */
@@ -90,6 +97,9 @@ export async function runChildExecutor(): Promise<never> {
         if (message.at > released) released = message.at;
         t.notify();
         break;
+      case "peerGone":
+        t.dropPeer(message.index);
+        break;
       case "reconnect":
         void t.connect({ onlySocket: socketOf(message.index), awaitProducers: false }).catch(() => {});
         break;
@@ -107,12 +117,14 @@ export async function runChildExecutor(): Promise<never> {
   socketOf = (index) => executorSocket(init.socketDir, index);
   const executorOf = new Map(init.executorOf);
   const large = largePayloads(init.shm, init.nodes[0] ?? "node");
+  const remote = init.remote ? { nodes: new Set(init.remote.nodes), links: await remoteLinks(init.remote, init.index) } : undefined;
   const t = new SocketTransport({
     channels: init.ir.channels,
     nodes: init.nodes,
     index: init.index,
     socketOf: (node) => socketOf(executorOf.get(node) ?? -1),
     ...(large ? { large } : {}),
+    ...(remote ? { remote } : {}),
   });
   transport = t;
   for (const m of early.splice(0)) handle(m);

@@ -38,6 +38,11 @@ export interface ChildInit extends InitMessage {
   readonly deferClose: boolean;
   /** Periodic clocks wait for `tick` messages (the dataflow daemon's timers) instead of timing ticks themselves. */
   readonly externalTicks: boolean;
+  /**
+   * Nodes on other machines and the engine's links to them: `module` (a file URL) exports
+   * `createRemoteLinks(options, index)` returning the executor's `RemoteLinks`.
+   */
+  readonly remote?: { readonly nodes: readonly string[]; readonly module: string; readonly options: unknown };
 }
 
 export type ToExecutor =
@@ -47,6 +52,8 @@ export type ToExecutor =
   | { readonly type: "connect" }
   /** An external timer tick: the tick scheduled `at` ms after the start is released. */
   | { readonly type: "tick"; readonly at: number }
+  /** Executor `index` (a consumer of ours) is gone (it may come back): drop the connection to it. */
+  | { readonly type: "peerGone"; readonly index: number }
   /** Executor `index` (a consumer of ours) came back after a restart: connect to it again. */
   | { readonly type: "reconnect"; readonly index: number }
   /** `node` (executor `index`) is gone for good: end the inputs it fed once its data is in. */

@@ -1,6 +1,7 @@
 import { mkdirSync, rmSync } from "node:fs";
-import { createConnection, createServer, type Server, type Socket } from "node:net";
+import { createConnection, createServer, type Server } from "node:net";
 import { dirname } from "node:path";
+import type { Duplex } from "node:stream";
 import { Worker } from "node:worker_threads";
 import type { IrChannel } from "@flowc/ir";
 import { setOwn } from "../own.js";
@@ -20,7 +21,31 @@ export interface SocketTransportOptions {
   readonly index: number;
   /** Payloads at or above its threshold travel through it instead of the socket. */
   readonly large?: LargePayloads;
+  /**
+   * Executors on other machines, reached through the engine's own links instead of Unix
+   * sockets: consumers of ours there are dialed with `remote.dial`, producers there connect
+   * through `remote.listen`. Every payload to them travels in the frames themselves (shared
+   * memory does not reach another machine).
+   */
+  readonly remote?: { readonly nodes: ReadonlySet<string>; readonly links: RemoteLinks };
 }
+
+/**
+ * Connections between executors on different machines, provided by the engine (the dataflow
+ * runtime's pipes over NATS). A connection is an ordered, reliable byte stream that carries
+ * the same frames as a Unix socket.
+ */
+export interface RemoteLinks {
+  /** A connection to the executor with this index on another machine. */
+  dial(index: number): Promise<Duplex>;
+  /** Takes connections from producers on other machines. */
+  listen(accept: (connection: Duplex) => void): Promise<void>;
+  /** Stops taking connections and lets the links go (after the connections closed). */
+  close(): Promise<void>;
+}
+
+/** A producer elsewhere that is gone for good: its connection is closed once it was quiet this long. */
+const REMOTE_PRODUCER_QUIET_MS = 1_000;
 
 /**
  * The executor transport between OS processes: the executor listens on its own Unix socket;
@@ -34,10 +59,14 @@ export class SocketTransport implements ExecutorTransport {
   readonly #local: ReadonlySet<string>;
   readonly #inbound = new Map<number, SocketInbound>();
   readonly #outbound: SocketOutbound[] = [];
-  readonly #connections = new Set<Socket>();
+  readonly #connections = new Set<Duplex>();
+  /** Connections from producers on other machines (their end is not a process of ours to watch). */
+  readonly #remoteConnections = new WeakSet<Duplex>();
+  /** Connections to consumers on other machines, by executor index. */
+  readonly #dialed = new Map<number, Duplex>();
   readonly #producers: ReadonlySet<string>;
   /** Open connections by the producer index their hello frame named. */
-  readonly #fromProducer = new Map<number, Socket>();
+  readonly #fromProducer = new Map<number, Duplex>();
   #server: Server | undefined;
   #hellos = 0;
   #allInbound: () => void = () => {};
@@ -119,28 +148,25 @@ export class SocketTransport implements ExecutorTransport {
     return q;
   }
 
+  /** Where payloads of channels to `node` may go instead of the frames (nowhere when it is relayed to another machine). */
+  #largeTo(node: string): LargePayloads | undefined {
+    return this.#options.remote?.nodes.has(node) ? undefined : this.#options.large;
+  }
+
   outbound(c: IrChannel): SocketOutbound {
-    const o = new SocketOutbound(c, this.#indexOf(c), this.notify, this.#options.large);
+    const o = new SocketOutbound(c, this.#indexOf(c), this.notify, this.#largeTo(c.to.node));
     this.#outbound.push(o);
     return o;
   }
 
-  /** Starts listening (a stale socket file from a dead predecessor is replaced). */
+  /** Starts listening (a stale socket file from a dead predecessor is replaced), and for producers elsewhere. */
   async listen(): Promise<string> {
     const path = this.#options.socketOf(this.#options.nodes[0] ?? "");
     mkdirSync(dirname(path), { recursive: true });
     rmSync(path, { force: true });
     const server = createServer((socket) => {
-      this.#connections.add(socket);
-      socket.on("close", () => this.#connections.delete(socket));
       socket.setNoDelay?.(true);
-      acceptFrames(socket, this.#inbound, (producer) => {
-        this.#fromProducer.set(producer, socket);
-        socket.on("close", () => {
-          if (this.#fromProducer.get(producer) === socket) this.#fromProducer.delete(producer);
-        });
-        if (++this.#hellos === this.#producers.size) this.#allInbound();
-      });
+      this.#accept(socket);
     });
     this.#server = server;
     await new Promise<void>((resolve, reject) => {
@@ -150,7 +176,24 @@ export class SocketTransport implements ExecutorTransport {
         resolve();
       });
     });
+    await this.#options.remote?.links.listen((connection) => {
+      this.#remoteConnections.add(connection);
+      this.#accept(connection);
+    });
     return path;
+  }
+
+  /** A producer's connection: its frames feed our inbound channels. */
+  #accept(socket: Duplex): void {
+    this.#connections.add(socket);
+    socket.on("close", () => this.#connections.delete(socket));
+    acceptFrames(socket, this.#inbound, (producer) => {
+      this.#fromProducer.set(producer, socket);
+      socket.on("close", () => {
+        if (this.#fromProducer.get(producer) === socket) this.#fromProducer.delete(producer);
+      });
+      if (++this.#hellos === this.#producers.size) this.#allInbound();
+    });
   }
 
   /**
@@ -168,7 +211,8 @@ export class SocketTransport implements ExecutorTransport {
     }
     await Promise.all(
       [...byPath].map(([path, list]) => {
-        const linked = this.#link(path, list);
+        const node = list[0]?.channel.to.node ?? "";
+        const linked = this.#link(path, node, list);
         // A consumer that is gone (ended, or restarting) is connected when it tells us.
         return options.tolerateMissing ? linked.catch(() => {}) : linked;
       }),
@@ -176,20 +220,46 @@ export class SocketTransport implements ExecutorTransport {
     if (options.awaitProducers !== false) await this.#inboundConnected;
   }
 
-  #link(path: string, list: readonly SocketOutbound[]): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
+  /** Opens the connection to the consumer `node` (its Unix socket at `path`, or a remote link) and puts `list` on it. */
+  async #link(path: string, node: string, list: readonly SocketOutbound[]): Promise<void> {
+    const remote = this.#options.remote;
+    const index = this.#executorIndex(path);
+    const socket = remote?.nodes.has(node) ? await remote.links.dial(index) : await this.#dial(path);
+    if (remote?.nodes.has(node)) {
+      this.#dialed.set(index, socket);
+      socket.on("close", () => {
+        if (this.#dialed.get(index) === socket) this.#dialed.delete(index);
+      });
+    }
+    socket.on("error", () => {});
+    this.#connections.add(socket);
+    socket.on("close", () => this.#connections.delete(socket));
+    const link = new SocketLink(socket, this.#options.index, this.#largeTo(node));
+    for (const o of list) link.add(o);
+  }
+
+  /** The executor index a socket path names (`<dir>/<index>.sock`). */
+  #executorIndex(path: string): number {
+    return Number(/(\d+)\.sock$/.exec(path)?.[1] ?? -1);
+  }
+
+  #dial(path: string): Promise<Duplex> {
+    return new Promise<Duplex>((resolve, reject) => {
       const socket = createConnection(path, () => {
         socket.off("error", reject);
-        socket.on("error", () => {});
-        const link = new SocketLink(socket, this.#options.index, this.#options.large);
-        for (const o of list) link.add(o);
-        resolve();
+        resolve(socket);
       });
       socket.setNoDelay?.(true);
       socket.once("error", reject);
-      this.#connections.add(socket);
-      socket.on("close", () => this.#connections.delete(socket));
     });
+  }
+
+  /**
+   * Executor `index`, a consumer of ours, is gone: a connection to it on another machine is
+   * dropped (a Unix socket closed with its process already).
+   */
+  dropPeer(index: number): void {
+    this.#dialed.get(index)?.destroy();
   }
 
   /**
@@ -202,8 +272,20 @@ export class SocketTransport implements ExecutorTransport {
       this.notify();
     };
     const socket = this.#fromProducer.get(producer);
-    if (socket && !socket.destroyed) socket.once("close", close);
-    else close();
+    if (!socket || socket.destroyed) {
+      close();
+      return;
+    }
+    socket.once("close", close);
+    // A producer on another machine that died sends no end: its connection is closed once
+    // nothing arrived on it for a while (what it sent before it died has arrived by then).
+    if (this.#remoteConnections.has(socket)) {
+      let quiet = setTimeout(() => socket.destroy(), REMOTE_PRODUCER_QUIET_MS);
+      socket.on("data", () => {
+        clearTimeout(quiet);
+        quiet = setTimeout(() => socket.destroy(), REMOTE_PRODUCER_QUIET_MS);
+      });
+    }
   }
 
   /**
@@ -233,6 +315,7 @@ export class SocketTransport implements ExecutorTransport {
       ),
     );
     this.#server?.close();
+    await this.#options.remote?.links.close();
   }
 }
 

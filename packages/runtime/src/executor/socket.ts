@@ -1,4 +1,4 @@
-import type { Socket } from "node:net";
+import type { Duplex } from "node:stream";
 import type { IrChannel } from "@flowc/ir";
 import { FrameReader, frame } from "../framing.js";
 import { Payload } from "../payload.js";
@@ -62,7 +62,7 @@ const slotReader = new SlotReader();
 /** Writes frames, coalescing the writes of one turn of the event loop into one syscall. */
 class Writer {
   #corked = false;
-  constructor(readonly socket: Socket) {}
+  constructor(readonly socket: Duplex) {}
   write(bytes: Uint8Array): void {
     if (this.socket.destroyed) return;
     if (!this.#corked) {
@@ -83,7 +83,7 @@ export class SocketLink {
   readonly #byIndex = new Map<number, SocketOutbound>();
   readonly #reader = new FrameReader();
 
-  constructor(socket: Socket, producer: number, large?: LargePayloads) {
+  constructor(socket: Duplex, producer: number, large?: LargePayloads) {
     const writer = new Writer(socket);
     this.#writer = writer;
     socket.on("close", () => {
@@ -208,11 +208,11 @@ export class SocketOutbound implements Outbound {
 }
 
 export class SocketInbound extends MemoryQueue {
-  #socket: Socket | undefined;
+  #socket: Duplex | undefined;
   #credit = 0;
   #creditScheduled = false;
   /** Slots to give back, by the connection they came on. */
-  readonly #releases = new Map<Socket, number[]>();
+  readonly #releases = new Map<Duplex, number[]>();
   #releaseScheduled = false;
   readonly #block: boolean;
   /** Frames received and messages taken (credit owed to the producer), for deadlock probes. */
@@ -254,7 +254,7 @@ export class SocketInbound extends MemoryQueue {
   }
 
   /** Gives slot `serial` back to the producer on `socket` (batched: one frame per turn of the event loop). */
-  #release(socket: Socket, serial: number): void {
+  #release(socket: Duplex, serial: number): void {
     const list = this.#releases.get(socket);
     if (list) list.push(serial);
     else this.#releases.set(socket, [serial]);
@@ -275,7 +275,7 @@ export class SocketInbound extends MemoryQueue {
   }
 
   /** One data or close frame of this channel, from `socket`; `owned`: nothing else shares the body's memory. */
-  receive(socket: Socket, body: Uint8Array, owned = false): void {
+  receive(socket: Duplex, body: Uint8Array, owned = false): void {
     if (this.#socket !== socket) {
       // A new connection (a producer that came back) counts from zero, as the producer does.
       this.arrived = 0;
@@ -319,7 +319,7 @@ export class SocketInbound extends MemoryQueue {
 }
 
 /** Serves one executor's socket: each accepted connection is a producer; frames go to the channel they name. */
-export function acceptFrames(socket: Socket, inbound: ReadonlyMap<number, SocketInbound>, onHello: (producer: number) => void): void {
+export function acceptFrames(socket: Duplex, inbound: ReadonlyMap<number, SocketInbound>, onHello: (producer: number) => void): void {
   const reader = new FrameReader();
   /** Producer processes whose slots came on this connection: once it closes they send no more. */
   const slotOwners = new Set<number>();

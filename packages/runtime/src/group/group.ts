@@ -433,11 +433,16 @@ export class ExecutorGroup extends DrivenExecution {
     const death = this.#describeDeath(member, exit);
     member.exit = exit;
     member.executor = undefined;
+    // Its producers let their connections to it go: a socket closed with the process, but a
+    // connection to another machine has no kernel to tell it.
+    for (const producer of this.#producersOf(member)) producer.executor?.post({ type: "peerGone", index: member.index });
     this.#engine.exited?.(member, how);
     const reports = member.reports;
     const died = reports === undefined;
     const failed = died || reports.some((r) => r.status === "FAILED");
-    const stopping = member.killed || this.#phase === "stopping";
+    // An executor that ends during a stop is stopped, unless it ended of something of its own
+    // (an uncaught error, its machine lost): that is a failure whatever else was happening.
+    const stopping = member.killed || (this.#phase === "stopping" && exit.error === null);
     if (!stopping && this.#phase === "running") {
       const error = reports?.find((r) => r.status === "FAILED")?.error?.message ?? null;
       const delay = this.#engine.restartDelay?.(member, { failed, died, how, error });
@@ -543,8 +548,9 @@ export class ExecutorGroup extends DrivenExecution {
         if (m.phase !== "gone" && m.executor) this.#exited(m, { code: null, signal: null, error: "it did not exit after it was killed" });
       return;
     }
-    if (stage.action === "stop") for (const m of this.#members) m.executor?.post({ type: "stop" });
-    else {
+    if (stage.action === "stop") {
+      for (const m of this.#members) if (!this.#onlyDiscarding(m)) m.executor?.post({ type: "stop" });
+    } else {
       const graceOver = stages[next - 1]?.action === "stop";
       for (const m of this.#members) {
         if (!m.executor) continue;
@@ -606,6 +612,18 @@ export class ExecutorGroup extends DrivenExecution {
       const item = await this.#inbox.next(limit);
       if (item && "exit" in item && item.member.executor === item.executor) item.member.executor = undefined;
     }
+  }
+
+  /**
+   * Every node finished, and this executor's are all ended, one of them failed in isolation:
+   * the executor only discards what is still on its way to it (docs/semantics.md §8) and ends
+   * once its inputs close, which its finished producers make them do. Stopping it now would
+   * lose the count of what was still travelling (another machine is farther away than another
+   * thread); the ladder's later stages still bound it.
+   */
+  #onlyDiscarding(m: MemberState): boolean {
+    const s = this.supervisor;
+    return s.reason === "completed" && m.nodes.every((id) => s.hasEnded(id)) && m.nodes.some((id) => s.isolatedFailure(id));
   }
 
   #finish(): void {
