@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { rmSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -57,11 +58,15 @@ export interface NatsCluster {
 
 /** Every nats-server process started here and not yet exited. */
 const live = new Set<ChildProcess>();
+/** The temporary directories (ports file, JetStream store) of servers not cleaned up yet. */
+const workDirs = new Set<string>();
 let exitHookInstalled = false;
 
-/** Kills every server still running (for afterAll; handles' cleanup() is the tidy way). */
+/** Kills every server still running and removes their directories (for afterAll; handles' cleanup() is the tidy way). */
 export async function killAllNatsServers(): Promise<void> {
   await Promise.all([...live].map((child) => terminate(child, true)));
+  await Promise.all([...workDirs].map((dir) => rm(dir, { recursive: true, force: true })));
+  workDirs.clear();
 }
 
 function exited(child: ChildProcess): boolean {
@@ -83,6 +88,7 @@ async function launch(args: string[], portsDir: string): Promise<{ child: ChildP
     // A test runner that exits without running afterAll must not leave servers behind.
     process.once("exit", () => {
       for (const child of live) child.kill("SIGKILL");
+      for (const dir of workDirs) rmSync(dir, { recursive: true, force: true });
     });
   }
   const child = spawn(NATS_SERVER, args, { stdio: ["ignore", "ignore", "pipe"] });
@@ -139,6 +145,7 @@ export function freePort(): Promise<number> {
 
 export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServerHandle> {
   const work = await mkdtemp(join(tmpdir(), "flowc-nats-"));
+  workDirs.add(work);
   const args = ["-a", "127.0.0.1", "--ports_file_dir", work];
   if (options.jetstream ?? true) args.push("-js", "-sd", options.storeDir ?? join(work, "jetstream"));
   if (options.serverName) args.push("--server_name", options.serverName);
@@ -154,6 +161,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     current = await launch([...args, "-p", String(options.port ?? -1)], work);
   } catch (err) {
     await rm(work, { recursive: true, force: true });
+    workDirs.delete(work);
     throw err;
   }
   const port = current.port;
@@ -172,6 +180,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     async cleanup() {
       await terminate(current.child, false);
       await rm(work, { recursive: true, force: true });
+      workDirs.delete(work);
     },
   };
 }
