@@ -22,6 +22,27 @@ export function stats(xs: readonly number[]): Stats {
   return { p50: round(at(0.5)), p95: round(at(0.95)), p99: round(at(0.99)), n: s.length };
 }
 
+/**
+ * Measures latencies in `rounds` rounds, running every kind once per round in turn (flowc and
+ * its baselines alternating, so the machine's drifting load falls on all of them alike).
+ * Returns each kind's latencies over all rounds, and each round's own p50.
+ */
+export async function inRounds(
+  rounds: number,
+  kinds: Record<string, () => Promise<number[]>>,
+): Promise<{ pooled: Record<string, number[]>; roundsP50: Record<string, number[]> }> {
+  const pooled: Record<string, number[]> = {};
+  const roundsP50: Record<string, number[]> = {};
+  for (let r = 0; r < rounds; r++) {
+    for (const [kind, measure] of Object.entries(kinds)) {
+      const latencies = await measure();
+      (pooled[kind] ??= []).push(...latencies);
+      (roundsP50[kind] ??= []).push(stats(latencies).p50);
+    }
+  }
+  return { pooled, roundsP50 };
+}
+
 /** Milliseconds since the Unix epoch, sub-millisecond, comparable across threads and processes. */
 export const epochNow = () => performance.timeOrigin + performance.now();
 

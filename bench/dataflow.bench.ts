@@ -21,10 +21,21 @@ import { fileURLToPath } from "node:url";
 import type { Json } from "@flowc/ir";
 import type { RuntimeEvent } from "@flowc/runtime";
 import { dataflowRuntime } from "@flowc/runtime-dataflow";
-import { flowCompiler, machineFacts, round, runBaselinePair, runBench, runUntilLogged, type Stats, stats, withParams } from "./common.js";
+import {
+  flowCompiler,
+  inRounds,
+  machineFacts,
+  round,
+  runBaselinePair,
+  runBench,
+  runUntilLogged,
+  type Stats,
+  stats,
+  withParams,
+} from "./common.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
-const SIZES: [string, number][] = [
+const ALL_SIZES: [string, number][] = [
   ["0 B", 0],
   ["8 B", 8],
   ["64 B", 64],
@@ -36,8 +47,16 @@ const SIZES: [string, number][] = [
   ["400 KB", 400 * 1024],
   ["4 MB", 4 * 1024 * 1024],
 ];
+// BENCH_SIZES="8 B,4 MB" measures some sizes only (for investigating; the report is then partial).
+const SIZES = process.env.BENCH_SIZES ? ALL_SIZES.filter(([label]) => process.env.BENCH_SIZES?.split(",").includes(label)) : ALL_SIZES;
 const HOPS = 100;
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 500);
+/**
+ * Each size is measured in rounds, the flowc runs and the baseline alternating, and the
+ * percentiles are taken over the rounds' messages together: the machine's load drifts over a
+ * run, and a baseline measured minutes apart from what it is compared with says little.
+ */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SMALL_COUNT = 1_000_000;
 const LARGE_COUNT = 500;
 
@@ -106,8 +125,11 @@ if (role === "recv") {
 }
 `;
 
+let bareRuns = 0;
+
 function bareSocket(size: number, count: number, spacing: number, skip: number) {
-  const path = join(out, `bare-${size}-${count}.sock`);
+  // A path of its own per run: a receiver killed at the end leaves its socket file behind.
+  const path = join(out, `bare-${size}-${count}-${++bareRuns}.sock`);
   const args = (role: string, skipped: number) => [
     "-e",
     BASELINE,
@@ -126,7 +148,12 @@ interface Report {
   machine: { cpus: number; model: string; node: string };
   warmup: number;
   shmThresholdBytes: number;
-  latency: Record<string, { dataflow: Stats; socketOnly?: Stats; allocated?: Stats; bare: Stats }>;
+  rounds: number;
+  /** Percentiles over every round's messages; `roundsP50`: each round's own p50, in order. */
+  latency: Record<
+    string,
+    { dataflow: Stats; socketOnly?: Stats; allocated?: Stats; bare: Stats; roundsP50: Record<string, number[]>; ratioP50: number }
+  >;
   throughput: {
     smallDataflow: number;
     smallBare: number;
@@ -146,23 +173,38 @@ const DEFAULT_SHM = 65_536;
 async function measureLatency(report: Report): Promise<void> {
   for (const [label, size] of SIZES) {
     const params = { ping: { size, count: WARMUP + HOPS }, sink: { count: WARMUP + HOPS, skip: WARMUP } };
-    const run = await runDataflow("hop", params, "latencies");
-    if (label === "8 B") report.bringUpMs = round(run.builtMs);
-    const bare = await bareSocket(size, WARMUP + HOPS, 5, WARMUP);
-    const entry: Report["latency"][string] = { dataflow: stats(run.data.latencies as number[]), bare: stats(bare.latencies) };
-    // Large payloads once more with shared memory off (the socket alone), and written by the
-    // node straight into a slot (`ctx.allocate`).
-    if (size >= 16 * 1024) {
-      const socketOnly = await runDataflow("hop", params, "latencies", { shmThresholdBytes: 1 << 30 });
-      entry.socketOnly = stats(socketOnly.data.latencies as number[]);
-    }
-    if (size >= DEFAULT_SHM) {
-      const allocated = await runDataflow("hop", { ...params, ping: { ...params.ping, allocate: true } }, "latencies");
-      entry.allocated = stats(allocated.data.latencies as number[]);
-    }
+    const kinds: Record<string, () => Promise<number[]>> = {
+      dataflow: async () => {
+        const run = await runDataflow("hop", params, "latencies");
+        if (label === "8 B" && report.bringUpMs === 0) report.bringUpMs = round(run.builtMs);
+        return run.data.latencies as number[];
+      },
+      bare: async () => (await bareSocket(size, WARMUP + HOPS, 5, WARMUP)).latencies,
+    };
+    // Large payloads also with shared memory off (the socket alone), and written by the node
+    // straight into a slot (`ctx.allocate`).
+    if (size >= 16 * 1024)
+      kinds.socketOnly = async () =>
+        (await runDataflow("hop", params, "latencies", { shmThresholdBytes: 1 << 30 })).data.latencies as number[];
+    if (size >= DEFAULT_SHM)
+      kinds.allocated = async () =>
+        (await runDataflow("hop", { ...params, ping: { ...params.ping, allocate: true } }, "latencies")).data.latencies as number[];
+    const { pooled, roundsP50 } = await inRounds(ROUNDS, kinds);
+    const of = (kind: string) => (pooled[kind] ? stats(pooled[kind]) : undefined);
+    const entry: Report["latency"][string] = {
+      dataflow: of("dataflow") as Stats,
+      bare: of("bare") as Stats,
+      roundsP50,
+      ratioP50: 0,
+    };
+    entry.ratioP50 = round(entry.dataflow.p50 / entry.bare.p50, 2);
+    const socketOnly = of("socketOnly");
+    if (socketOnly) entry.socketOnly = socketOnly;
+    const allocated = of("allocated");
+    if (allocated) entry.allocated = allocated;
     report.latency[label] = entry;
     console.error(
-      `${label}: dataflow p50 ${entry.dataflow.p50} µs (socket only ${entry.socketOnly?.p50 ?? "-"}, allocated ${entry.allocated?.p50 ?? "-"}), bare ${entry.bare.p50} µs`,
+      `${label}: dataflow p50 ${entry.dataflow.p50} µs (${entry.ratioP50}× bare; socket only ${entry.socketOnly?.p50 ?? "-"}, allocated ${entry.allocated?.p50 ?? "-"}), bare ${entry.bare.p50} µs; rounds ${JSON.stringify(roundsP50)}`,
     );
   }
 }
@@ -222,16 +264,17 @@ function markdown(r: Report): string {
   const lines = [
     "# Dataflow runtime benchmark (`pnpm bench:dataflow`)",
     "",
-    `Machine: ${r.machine.cpus} × ${r.machine.model}, Node ${r.machine.node}. One run, in the shape of Dora's benchmark: one-way latency from the send timestamp, ${HOPS} messages per size 5 ms apart (a rate clock released by the daemon's timer), measured after ${r.warmup} warm-up messages at the same spacing; the baseline sends the same frames between two plain Node processes over a Unix socket. Every size carries the 8-byte send time, so "0 B" is an 8-byte frame. Shared-memory threshold: ${r.shmThresholdBytes.toLocaleString("en")} bytes.`,
+    `Machine: ${r.machine.cpus} × ${r.machine.model}, Node ${r.machine.node}. One run, in the shape of Dora's benchmark: one-way latency from the send timestamp, ${HOPS} messages per size 5 ms apart (a rate clock released by the daemon's timer), measured after ${r.warmup} warm-up messages at the same spacing; the baseline sends the same frames between two plain Node processes over a Unix socket. Each size is measured in ${r.rounds} rounds, flowc and the baseline alternating, and the percentiles are over all rounds' messages (${r.rounds * HOPS} per figure); the per-round p50s are in the JSON report (\`roundsP50\`). Every size carries the 8-byte send time, so "0 B" is an 8-byte frame. Shared-memory threshold: ${r.shmThresholdBytes.toLocaleString("en")} bytes.`,
     "",
     "## One-way latency (µs)",
     "",
-    "| size | dataflow p50 | p95 | p99 | allocated p50 | p99 | socket only p50 | p99 | bare socket p50 | p95 | p99 |",
-    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    "| size | dataflow p50 | p95 | p99 | ÷ bare p50 | allocated p50 | p99 | socket only p50 | p99 | ÷ bare p50 | bare socket p50 | p95 | p99 |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
   ];
   for (const [label, l] of Object.entries(r.latency)) {
+    const socketRatio = l.socketOnly ? `${round(l.socketOnly.p50 / l.bare.p50, 2)}×` : "—";
     lines.push(
-      `| ${label} | ${l.dataflow.p50} | ${l.dataflow.p95} | ${l.dataflow.p99} | ${l.allocated?.p50 ?? "—"} | ${l.allocated?.p99 ?? "—"} | ${l.socketOnly?.p50 ?? "—"} | ${l.socketOnly?.p99 ?? "—"} | ${l.bare.p50} | ${l.bare.p95} | ${l.bare.p99} |`,
+      `| ${label} | ${l.dataflow.p50} | ${l.dataflow.p95} | ${l.dataflow.p99} | ${l.ratioP50}× | ${l.allocated?.p50 ?? "—"} | ${l.allocated?.p99 ?? "—"} | ${l.socketOnly?.p50 ?? "—"} | ${l.socketOnly?.p99 ?? "—"} | ${socketRatio} | ${l.bare.p50} | ${l.bare.p95} | ${l.bare.p99} |`,
     );
   }
   lines.push(
@@ -275,6 +318,7 @@ async function main(): Promise<void> {
   const report: Report = {
     machine: machineFacts(),
     warmup: WARMUP,
+    rounds: ROUNDS,
     shmThresholdBytes: DEFAULT_SHM,
     latency: {},
     throughput: { smallDataflow: 0, smallBare: 0, largeDataflow: 0, largeDataflowCopied: 0, largeBare: 0 },

@@ -22,19 +22,27 @@ import { Worker } from "node:worker_threads";
 import type { Json } from "@flowc/ir";
 import { StepHistogram } from "@flowc/runtime";
 import { mpRuntime } from "@flowc/runtime-mp";
-import { flowCompiler, machineFacts, round, runBench, runUntilLogged, type Stats, stats, withParams } from "./common.js";
+import { flowCompiler, inRounds, machineFacts, round, runBench, runUntilLogged, type Stats, stats, withParams } from "./common.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
-const SIZES: [string, number][] = [
+const ALL_SIZES: [string, number][] = [
   ["8 B", 8],
   ["1 KB", 1024],
   ["64 KB", 64 * 1024],
   ["1 MB", 1024 * 1024],
   ["4 MB", 4 * 1024 * 1024],
 ];
+// BENCH_SIZES="8 B,4 MB" measures some sizes only (for investigating; the report is then partial).
+const SIZES = process.env.BENCH_SIZES ? ALL_SIZES.filter(([label]) => process.env.BENCH_SIZES?.split(",").includes(label)) : ALL_SIZES;
 const HOPS = 100;
 /** Messages sent before the measured ones, so the JIT has compiled both sides (as any JIT benchmark must). */
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 1000);
+/**
+ * Hops are measured in rounds, flowc and the baselines alternating, and the percentiles are
+ * taken over all rounds' messages: the machine's load drifts, and a baseline measured minutes
+ * apart from what it is compared with says little.
+ */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 // ---- flows --------------------------------------------------------------------------------
 const out = mkdtempSync(join(tmpdir(), "flowc-bench-runtime-"));
 const flowNamed = flowCompiler(join(here, "runtime/flows.flow.ts"), out);
@@ -134,7 +142,12 @@ async function baseline(
 interface Report {
   machine: { cpus: number; model: string; node: string };
   warmup: number;
-  hop: Record<string, { thread: Stats; threadCold: Stats; process?: Stats; port: Stats; sab?: Stats }>;
+  rounds: number;
+  /** Percentiles over every round's messages; `roundsP50`: each round's own p50, in order. */
+  hop: Record<
+    string,
+    { thread: Stats; threadCold: Stats; process?: Stats; port: Stats; sab?: Stats; ratioP50: number; roundsP50: Record<string, number[]> }
+  >;
   throughput: { threadBatched: number; threadPerStep: number; processBatched: number; port: number; sab: number };
   chain: {
     directMsPerMessage: number;
@@ -166,21 +179,29 @@ async function measureHops(report: Report): Promise<void> {
     const cold = await runFlow("hop", { ping: { size, count: HOPS }, sink: { count: HOPS } }, "thread", "latencies");
     // Warm: HOPS messages after WARMUP, same 5 ms spacing.
     const params = { ping: { size, count: WARMUP + HOPS }, sink: { count: WARMUP + HOPS, skip: WARMUP } };
-    const thread = await runFlow("hop", params, "thread", "latencies", 120_000);
-    const port = await baseline("port", size, WARMUP + HOPS, 5);
-    const entry: Report["hop"][string] = {
-      thread: stats(thread.data.latencies as number[]),
-      threadCold: stats(cold.data.latencies as number[]),
-      port: stats(port.latencies.slice(WARMUP)),
+    const kinds: Record<string, () => Promise<number[]>> = {
+      thread: async () => (await runFlow("hop", params, "thread", "latencies", 120_000)).data.latencies as number[],
+      port: async () => (await baseline("port", size, WARMUP + HOPS, 5)).latencies.slice(WARMUP),
     };
     // Process mode: small messages on the socket, 4 MB through shared-memory slots.
-    if (size <= 1024 || size === 4 * 1024 * 1024) {
-      entry.process = stats((await runFlow("hop", params, "process", "latencies", 120_000)).data.latencies as number[]);
-      if (size === 8) entry.sab = stats((await baseline("sab", 8, WARMUP + HOPS, 5)).latencies.slice(WARMUP));
-    }
+    if (size <= 1024 || size === 4 * 1024 * 1024)
+      kinds.process = async () => (await runFlow("hop", params, "process", "latencies", 120_000)).data.latencies as number[];
+    if (size === 8) kinds.sab = async () => (await baseline("sab", 8, WARMUP + HOPS, 5)).latencies.slice(WARMUP);
+    const { pooled, roundsP50 } = await inRounds(ROUNDS, kinds);
+    const thread = stats(pooled.thread ?? []);
+    const port = stats(pooled.port ?? []);
+    const entry: Report["hop"][string] = {
+      thread,
+      threadCold: stats(cold.data.latencies as number[]),
+      port,
+      ratioP50: round(thread.p50 / port.p50, 2),
+      roundsP50,
+    };
+    if (pooled.process) entry.process = stats(pooled.process);
+    if (pooled.sab) entry.sab = stats(pooled.sab);
     report.hop[label] = entry;
     console.error(
-      `hop ${label}: thread p50 ${entry.thread.p50} µs (cold ${entry.threadCold.p50}), port p50 ${entry.port.p50} µs${entry.process ? `, process p50 ${entry.process.p50} µs` : ""}`,
+      `hop ${label}: thread p50 ${entry.thread.p50} µs (${entry.ratioP50}× port; cold ${entry.threadCold.p50}), port p50 ${entry.port.p50} µs${entry.process ? `, process p50 ${entry.process.p50} µs` : ""}; rounds ${JSON.stringify(roundsP50)}`,
     );
   }
 }
@@ -306,7 +327,7 @@ function markdown(r: Report): string {
   const lines = [
     "# Runtime benchmark (`pnpm bench:runtime`)",
     "",
-    `Machine: ${r.machine.cpus} × ${r.machine.model}, Node ${r.machine.node}. One run; latencies are one way, from the send timestamp, ${HOPS} messages 5 ms apart, measured after ${r.warmup} warm-up messages at the same spacing (baselines too); "cold" is the first ${HOPS} messages of a fresh run, before the JIT has compiled the path.`,
+    `Machine: ${r.machine.cpus} × ${r.machine.model}, Node ${r.machine.node}. One run; latencies are one way, from the send timestamp, ${HOPS} messages 5 ms apart, measured after ${r.warmup} warm-up messages at the same spacing (baselines too), in ${r.rounds} rounds with flowc and the baselines alternating, percentiles over all rounds' messages (per-round p50s in the JSON report, \`roundsP50\`); "cold" is the first ${HOPS} messages of a fresh run, before the JIT has compiled the path.`,
     "",
     "## Per-hop latency (µs)",
     "",
@@ -315,7 +336,7 @@ function markdown(r: Report): string {
   ];
   for (const [label, h] of Object.entries(r.hop)) {
     lines.push(
-      `| ${label} | ${h.thread.p50} | ${h.thread.p99} | ${h.port.p50} | ${h.port.p99} | ${round(h.thread.p50 / h.port.p50, 2)}× | ${h.threadCold.p50} | ${h.process?.p50 ?? "—"} | ${h.process?.p99 ?? "—"} | ${h.sab?.p50 ?? "—"} |`,
+      `| ${label} | ${h.thread.p50} | ${h.thread.p99} | ${h.port.p50} | ${h.port.p99} | ${h.ratioP50}× | ${h.threadCold.p50} | ${h.process?.p50 ?? "—"} | ${h.process?.p99 ?? "—"} | ${h.sab?.p50 ?? "—"} |`,
     );
   }
   const t = r.throughput;
@@ -355,6 +376,7 @@ async function main(): Promise<void> {
   const report: Report = {
     machine: machineFacts(),
     warmup: WARMUP,
+    rounds: ROUNDS,
     hop: {},
     throughput: { threadBatched: 0, threadPerStep: 0, processBatched: 0, port: 0, sab: 0 },
     chain: {

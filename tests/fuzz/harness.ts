@@ -223,8 +223,11 @@ export function violations(c: FuzzCase, o: Outcome): string[] {
   else if (o.signal !== null) out.push(`ended by signal ${o.signal}`);
   else if (o.code !== 0 && o.code !== 1 && o.code !== 2) out.push(`exit code ${o.code} (only 0, 1 or 2 are allowed)`);
   if (o.peakRssKb > LIMITS.maxRssKb && !o.killedForMemory) out.push(`peak memory ${o.peakRssKb} kB > ${LIMITS.maxRssKb} kB`);
-  if (o.code !== 0 && !o.timedOut && !/FLC\d{4}/.test(o.stderr) && !/FLC\d{4}/.test(o.stdout))
-    out.push("failed without a coded diagnostic (FLCdddd)");
+  // Coded: a catalogue code, or TypeScript's own for a type error in the user's code
+  // (printed as tsc does, `file(line,col): error TS2304: …`; docs/cli.md).
+  const coded = /FLC\d{4}|error TS\d{4,5}: /;
+  if (o.code !== 0 && !o.timedOut && !coded.test(o.stderr) && !coded.test(o.stdout))
+    out.push("failed without a coded diagnostic (FLCdddd, or TypeScript's TSdddd)");
   if (/internal error|\n\s+at .+:\d+:\d+\)?\n/.test(o.stderr)) out.push("printed an internal error or a stack trace");
   if (o.stderrBytes > LIMITS.maxStderrBytes) out.push(`printed ${o.stderrBytes} bytes on stderr (> ${LIMITS.maxStderrBytes})`);
   out.push(...o.strayFiles);

@@ -1,4 +1,5 @@
 import { Packr } from "msgpackr";
+import { copyOf } from "./bytes.js";
 
 /**
  * The message codec of every engine: MessagePack through msgpackr, with typed arrays, Date and
@@ -25,7 +26,8 @@ export function decodeValue(bytes: Uint8Array): unknown {
  */
 const scratch = new DataView(new ArrayBuffer(8));
 
-function encodeSmall(value: unknown): Uint8Array | undefined {
+/** The fast path's encoding of `value`, or undefined when msgpackr must write it. */
+export function encodeSmall(value: unknown): Uint8Array | undefined {
   switch (typeof value) {
     case "number":
       return encodeNumber(value);
@@ -89,9 +91,10 @@ function encodeNumber(v: number): Uint8Array {
   return out;
 }
 
-const NOT_SMALL: unique symbol = Symbol("not a small value");
+export const NOT_SMALL: unique symbol = Symbol("not a small value");
 
-function decodeSmall(b: Uint8Array): unknown {
+/** The fast path's reading of `b`, or NOT_SMALL when msgpackr must read it. */
+export function decodeSmall(b: Uint8Array): unknown {
   const n = b.byteLength;
   const b0 = b[0] as number;
   if (n === 1) {
@@ -103,40 +106,52 @@ function decodeSmall(b: Uint8Array): unknown {
     if (b0 === 0xa0) return "";
     return NOT_SMALL;
   }
-  const u = (i: number) => b[i] as number;
   switch (b0) {
     case 0xcb:
       if (n !== 9) return NOT_SMALL;
-      for (let i = 0; i < 8; i++) scratch.setUint8(i, u(1 + i));
+      for (let i = 0; i < 8; i++) scratch.setUint8(i, b[1 + i] as number);
       return scratch.getFloat64(0);
     case 0xcc:
-      return n === 2 ? u(1) : NOT_SMALL;
+      return n === 2 ? (b[1] as number) : NOT_SMALL;
     case 0xcd:
-      return n === 3 ? (u(1) << 8) | u(2) : NOT_SMALL;
+      return n === 3 ? ((b[1] as number) << 8) | (b[2] as number) : NOT_SMALL;
     case 0xce:
-      return n === 5 ? ((u(1) << 24) | (u(2) << 16) | (u(3) << 8) | u(4)) >>> 0 : NOT_SMALL;
+      return n === 5 ? (((b[1] as number) << 24) | ((b[2] as number) << 16) | ((b[3] as number) << 8) | (b[4] as number)) >>> 0 : NOT_SMALL;
     case 0xd0:
-      return n === 2 ? (u(1) << 24) >> 24 : NOT_SMALL;
+      return n === 2 ? ((b[1] as number) << 24) >> 24 : NOT_SMALL;
     case 0xd1:
-      return n === 3 ? (((u(1) << 8) | u(2)) << 16) >> 16 : NOT_SMALL;
+      return n === 3 ? ((((b[1] as number) << 8) | (b[2] as number)) << 16) >> 16 : NOT_SMALL;
     case 0xd2:
-      return n === 5 ? (u(1) << 24) | (u(2) << 16) | (u(3) << 8) | u(4) : NOT_SMALL;
+      return n === 5 ? ((b[1] as number) << 24) | ((b[2] as number) << 16) | ((b[3] as number) << 8) | (b[4] as number) : NOT_SMALL;
     case 0xc7:
       // A copy in memory of its own, as msgpackr gives.
-      return n >= 4 && u(1) === n - 2 && u(2) === TYPED_ARRAY_EXT && u(3) === UINT8_KIND ? b.slice(4) : NOT_SMALL;
+      // ext 8: c7, length, type, then `length` bytes (the kind byte and the value).
+      return n >= 4 && (b[1] as number) === n - 3 && (b[2] as number) === TYPED_ARRAY_EXT && (b[3] as number) === UINT8_KIND
+        ? copyFrom(b, 4)
+        : NOT_SMALL;
     case 0xc8:
-      return n >= 5 && ((u(1) << 8) | u(2)) === n - 3 && u(3) === TYPED_ARRAY_EXT && u(4) === UINT8_KIND ? b.slice(5) : NOT_SMALL;
+      return n >= 5 &&
+        (((b[1] as number) << 8) | (b[2] as number)) === n - 4 &&
+        (b[3] as number) === TYPED_ARRAY_EXT &&
+        (b[4] as number) === UINT8_KIND
+        ? copyFrom(b, 5)
+        : NOT_SMALL;
   }
   if ((b0 & 0xe0) === 0xa0 && n === 1 + (b0 & 0x1f)) {
     let text = "";
     for (let i = 1; i < n; i++) {
-      const c = u(i);
+      const c = b[i] as number;
       if (c >= 0x80) return NOT_SMALL;
       text += String.fromCharCode(c);
     }
     return text;
   }
   return NOT_SMALL;
+}
+
+/** The bytes of `b` from `start` on, copied into a plain Uint8Array of their own (`b` may be a Buffer, whose `slice` is a view). */
+function copyFrom(b: Uint8Array, start: number): Uint8Array {
+  return copyOf(b.subarray(start));
 }
 
 /**
@@ -152,10 +167,6 @@ const TYPED_ARRAY_EXT = 116;
 const UINT8_KIND = 1;
 const HEADER = 7;
 
-export function isBigBinary(value: unknown): value is Uint8Array {
-  return value instanceof Uint8Array && value.constructor === Uint8Array && value.byteLength >= BIG_BINARY_MIN;
-}
-
 /** The encoding of a big binary value as [header, the value's own bytes]: no copy. */
 export function bigBinaryParts(value: Uint8Array): [Uint8Array, Uint8Array] {
   const header = new Uint8Array(HEADER);
@@ -165,6 +176,20 @@ export function bigBinaryParts(value: Uint8Array): [Uint8Array, Uint8Array] {
   header[5] = TYPED_ARRAY_EXT;
   header[6] = UINT8_KIND;
   return [header, value];
+}
+
+/** Binary values from this size on are sent as their header and their own bytes (`binaryParts`), not copied into one buffer. */
+export const BINARY_PARTS_MIN = 4096;
+
+/**
+ * The encoding of a plain Uint8Array of 4 KB or more as [header, the value's own bytes] — ext 16
+ * or, from 65,535 bytes on, ext 32, as msgpackr writes it — or undefined for any other value.
+ */
+export function binaryParts(value: unknown): [Uint8Array, Uint8Array] | undefined {
+  if (!(value instanceof Uint8Array) || value.constructor !== Uint8Array || value.byteLength < BINARY_PARTS_MIN) return undefined;
+  const n = value.byteLength + 1;
+  if (n > 0xffff) return bigBinaryParts(value);
+  return [Uint8Array.of(0xc8, n >>> 8, n & 0xff, TYPED_ARRAY_EXT, UINT8_KIND), value];
 }
 
 /** If `bytes` encode a big binary value, a view of its bytes (no copy); otherwise undefined. */

@@ -12,6 +12,7 @@ export type StopReason = "completed" | "duration" | "signal" | "failure" | "requ
 export interface NodeError {
   readonly nodeId: string;
   readonly message: string;
+  /** Where the node's own code threw; null for flowc's coded errors (their stack is flowc's internals). */
   readonly stack: string | null;
   /** A flowc diagnostic code when flowc raised the error (e.g. FLC3010 for a bad message), else null. */
   readonly code: string | null;

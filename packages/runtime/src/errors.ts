@@ -51,9 +51,9 @@ export class RuntimeError extends Error {
 
 /** A thrown value as a NodeError: message, stack and node id; flowc's own errors keep their code. */
 export function toNodeError(nodeId: string, error: unknown): NodeError {
-  if (error instanceof RuntimeError) {
-    return { nodeId, message: error.message, stack: error.stack ?? null, code: error.diagnostic.code };
-  }
+  // flowc's own coded errors say what is wrong in their message; their stack is flowc's
+  // internals, not the user's code.
+  if (error instanceof RuntimeError) return { nodeId, message: error.message, stack: null, code: error.diagnostic.code };
   if (error instanceof Error) return { nodeId, message: error.message, stack: error.stack ?? null, code: null };
   return { nodeId, message: `non-error value thrown: ${safeString(error)}`, stack: null, code: null };
 }

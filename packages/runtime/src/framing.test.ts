@@ -8,7 +8,8 @@ describe("frames", () => {
       fc.property(
         fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 20 }),
         fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1 }),
-        (bodies, cuts) => {
+        fc.boolean(),
+        (bodies, cuts, transient) => {
           const stream = Buffer.concat(bodies.map((b) => frame(b)));
           const reader = new FrameReader();
           const got: number[][] = [];
@@ -16,14 +17,25 @@ describe("frames", () => {
           let i = 0;
           while (at < stream.length) {
             const n = cuts[i++ % cuts.length] as number;
-            // Each chunk in a buffer of its own, as a socket delivers them.
-            const chunk = Uint8Array.from(stream.subarray(at, at + n));
-            reader.push(chunk, (body, owned) => {
-              got.push([...body]);
-              // An owned body is a buffer of its own; any other is a view of the chunk.
-              if (owned) expect([body.byteOffset, body.buffer.byteLength]).toEqual([0, body.byteLength]);
-              else expect(body.buffer).toBe(chunk.buffer);
-            });
+            // Each chunk in a buffer of its own, as a socket delivers them (a Buffer, or a plain Uint8Array).
+            const chunk = i % 2 === 0 ? Buffer.from(stream.subarray(at, at + n)) : Uint8Array.from(stream.subarray(at, at + n));
+            const bodiesOfChunk: Uint8Array[] = [];
+            reader.push(
+              chunk,
+              (body, owned) => {
+                bodiesOfChunk.push(body);
+                // An owned body is a buffer of its own; any other is a view of the chunk.
+                if (owned) {
+                  expect([body.byteOffset, body.buffer.byteLength]).toEqual([0, body.byteLength]);
+                  expect(body.constructor).toBe(Uint8Array);
+                } else expect(body.buffer).toBe(chunk.buffer);
+                if (transient) expect(owned).toBe(true);
+              },
+              transient,
+            );
+            // A transient chunk is reused by its reader once push returns: nothing may depend on it.
+            if (transient) chunk.fill(0xee);
+            for (const body of bodiesOfChunk) got.push([...body]);
             at += n;
           }
           expect(got).toEqual(bodies.map((b) => [...b]));

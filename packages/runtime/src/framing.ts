@@ -1,3 +1,5 @@
+import { copyOf, uninitialized } from "./bytes.js";
+
 /**
  * Length-prefixed frames for stream transports (Unix sockets): `u32 length (LE)` then
  * `length` bytes. `FrameReader` reassembles frames from arbitrary chunks without copying a
@@ -11,11 +13,12 @@ export function frame(body: Uint8Array): Uint8Array {
 }
 
 export class FrameReader {
-  /** Chunks of an incomplete frame (its length prefix may itself be split). */
-  #pending: Uint8Array[] = [];
-  #pendingBytes = 0;
-  /** The pending frame's body length, once its prefix is in. */
-  #length: number | undefined;
+  /** A length prefix split across chunks: its bytes so far. */
+  readonly #head = new Uint8Array(4);
+  #headHave = 0;
+  /** The body of a frame that spans chunks, filled as they arrive (one copy), and how much is in. */
+  #body: Uint8Array | undefined;
+  #bodyHave = 0;
   readonly #maxFrame: number;
 
   constructor(maxFrameBytes = 1 << 30) {
@@ -24,69 +27,76 @@ export class FrameReader {
 
   /**
    * Feeds a chunk; calls `onFrame` for every complete frame, in order. A frame that arrived in
-   * one chunk is a view of it; a frame spread over chunks is copied once into a buffer of its
-   * own, and `owned` says so (nothing else shares its memory: a consumer may keep a view of it).
-   * Throws on an oversized length.
+   * one chunk is a view of it; a frame spread over chunks is copied once, piece by piece as
+   * they arrive, into a buffer of its own, and `owned` says so (nothing else shares its memory:
+   * a consumer may keep a view of it). A `transient` chunk is memory the caller reuses once
+   * `push` returns (a socket's read buffer): every frame is then handed over as a copy of its
+   * own, and nothing keeps a view of the chunk. Throws on an oversized length.
    */
-  push(chunk: Uint8Array, onFrame: (body: Uint8Array, owned: boolean) => void): void {
+  push(chunk: Uint8Array, onFrame: (body: Uint8Array, owned: boolean) => void, transient = false): void {
+    const n = chunk.byteLength;
     let offset = 0;
-    if (this.#pendingBytes > 0) {
-      const have = this.#pendingBytes + chunk.byteLength;
-      if (have < 4) {
-        this.#keep(chunk);
-        return;
-      }
-      this.#length ??= this.#checked(this.#lengthWith(chunk));
-      const length = this.#length;
-      if (have < 4 + length) {
-        this.#keep(chunk);
-        return;
-      }
-      // The frame completes in this chunk: its body alone, copied once.
-      const body = new Uint8Array(length);
-      let at = 0;
-      let skip = 4;
-      for (const part of this.#pending) {
-        const from = Math.min(skip, part.byteLength);
-        skip -= from;
-        body.set(from === 0 ? part : part.subarray(from), at);
-        at += part.byteLength - from;
-      }
-      offset = skip + (length - at);
-      body.set(chunk.subarray(skip, offset), at);
-      this.#pending = [];
-      this.#pendingBytes = 0;
-      this.#length = undefined;
-      onFrame(body, true);
+    if (this.#headHave > 0 || this.#body !== undefined) {
+      offset = this.#continue(chunk, onFrame);
+      if (offset < 0) return;
     }
-    const view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    while (chunk.byteLength - offset >= 4) {
+    const view = new DataView(chunk.buffer, chunk.byteOffset, n);
+    while (n - offset >= 4) {
       const length = this.#checked(view.getUint32(offset, true));
-      if (chunk.byteLength - offset - 4 < length) break;
-      onFrame(chunk.subarray(offset + 4, offset + 4 + length), false);
-      offset += 4 + length;
+      const start = offset + 4;
+      if (n - start < length) break;
+      const body = chunk.subarray(start, start + length);
+      onFrame(transient ? copyOf(body) : body, transient);
+      offset = start + length;
     }
-    if (offset < chunk.byteLength) this.#keep(chunk.subarray(offset));
+    if (offset === n) return;
+    // The start of a frame that ends in a later chunk.
+    const rest = chunk.subarray(offset);
+    if (rest.byteLength < 4) {
+      this.#head.set(rest);
+      this.#headHave = rest.byteLength;
+      return;
+    }
+    this.#begin(view.getUint32(offset, true));
+    this.#fill(rest.subarray(4));
   }
 
-  #keep(part: Uint8Array): void {
-    this.#pending.push(part);
-    this.#pendingBytes += part.byteLength;
+  /** Carries on the frame begun in earlier chunks; returns where the rest of `chunk` starts, or -1 when all of it went in. */
+  #continue(chunk: Uint8Array, onFrame: (body: Uint8Array, owned: boolean) => void): number {
+    let offset = 0;
+    if (this.#body === undefined) {
+      offset = Math.min(4 - this.#headHave, chunk.byteLength);
+      this.#head.set(chunk.subarray(0, offset), this.#headHave);
+      this.#headHave += offset;
+      if (this.#headHave < 4) return -1;
+      this.#headHave = 0;
+      this.#begin(new DataView(this.#head.buffer).getUint32(0, true));
+    }
+    const body = this.#body as Uint8Array;
+    offset += this.#fill(chunk.subarray(offset));
+    if (this.#bodyHave < body.byteLength) return -1;
+    this.#body = undefined;
+    onFrame(body, true);
+    return offset;
+  }
+
+  #begin(length: number): void {
+    // Filled whole before it is handed over.
+    this.#body = uninitialized(this.#checked(length));
+    this.#bodyHave = 0;
+  }
+
+  /** Copies what of `bytes` the pending body still needs; returns how many bytes it took. */
+  #fill(bytes: Uint8Array): number {
+    const body = this.#body as Uint8Array;
+    const take = Math.min(body.byteLength - this.#bodyHave, bytes.byteLength);
+    body.set(take === bytes.byteLength ? bytes : bytes.subarray(0, take), this.#bodyHave);
+    this.#bodyHave += take;
+    return take;
   }
 
   #checked(length: number): number {
     if (length > this.#maxFrame) throw new Error(`frame of ${length} bytes exceeds the limit of ${this.#maxFrame}`);
     return length;
-  }
-
-  /** The length prefix, read from the pending parts and, if it is split, the start of `chunk`. */
-  #lengthWith(chunk: Uint8Array): number {
-    const head = new Uint8Array(4);
-    let at = 0;
-    for (const part of [...this.#pending, chunk]) {
-      for (let i = 0; i < part.byteLength && at < 4; i++) head[at++] = part[i] as number;
-      if (at === 4) break;
-    }
-    return new DataView(head.buffer).getUint32(0, true);
   }
 }

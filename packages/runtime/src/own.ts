@@ -4,5 +4,7 @@
  * prototype instead (the value silently lost, or a crash later).
  */
 export function setOwn<T>(target: Record<string, T>, key: string, value: T): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  // A plain assignment for every other key: defineProperty is a slow path on every message.
+  if (key === "__proto__") Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
 }

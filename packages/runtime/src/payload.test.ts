@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BIG_BINARY_MIN, bigBinaryParts, encodeValue, viewBigBinary } from "./codec.js";
+import { BIG_BINARY_MIN, BINARY_PARTS_MIN, bigBinaryParts, binaryParts, encodeValue, viewBigBinary } from "./codec.js";
 import { Payload } from "./payload.js";
 
 const concat = (parts: readonly Uint8Array[]) => Buffer.concat(parts.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength)));
@@ -11,6 +11,17 @@ describe("big binary payloads", () => {
     expect(concat(bigBinaryParts(big)).equals(Buffer.from(encodeValue(big)))).toBe(true);
     const slice = big.subarray(3);
     expect(concat(bigBinaryParts(slice)).equals(Buffer.from(encodeValue(slice)))).toBe(true);
+  });
+
+  it("binary values of 4 KB and more go out as msgpackr's header and their own bytes", () => {
+    for (const n of [BINARY_PARTS_MIN, 40_000, 0xfffe - 1, 0xfffe, 0xffff, 0x10000, BIG_BINARY_MIN + 5]) {
+      const value = new Uint8Array(n).map((_, i) => (i * 13) & 0xff);
+      const parts = binaryParts(value) as [Uint8Array, Uint8Array];
+      expect(parts[1]).toBe(value);
+      expect(concat(parts).equals(Buffer.from(encodeValue(value)))).toBe(true);
+    }
+    expect(binaryParts(new Uint8Array(BINARY_PARTS_MIN - 1))).toBeUndefined();
+    expect(binaryParts(Buffer.alloc(BINARY_PARTS_MIN))).toBeUndefined();
   });
 
   it("encodedParts does not copy a big binary; other values encode as one piece", () => {

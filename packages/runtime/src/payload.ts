@@ -1,4 +1,4 @@
-import { bigBinaryParts, decodeValue, encodeValue, isBigBinary, viewBigBinary } from "./codec.js";
+import { binaryParts, decodeValue, encodeValue, viewBigBinary } from "./codec.js";
 
 /**
  * A message's payload: the value as the step produced it, encoded at most once however many
@@ -48,9 +48,12 @@ export class Payload {
     this.#bytes ??= encodeValue(this.#value);
     return this.#bytes;
   }
-  /** The encoding in pieces that concatenate to `encoded()`, without copying a big binary value. */
+  /** The encoding in pieces that concatenate to `encoded()`, without copying a binary value of 4 KB or more. */
   encodedParts(): readonly Uint8Array[] {
-    if (this.#bytes === undefined && isBigBinary(this.#value)) return bigBinaryParts(this.#value);
+    if (this.#bytes === undefined) {
+      const parts = binaryParts(this.#value);
+      if (parts) return parts;
+    }
     return [this.encoded()];
   }
   /**

@@ -221,6 +221,9 @@ export async function bringUpHosts(plan: ExecutorPlan, env: HostEnv, beforeSetup
   return { ok: true, hosts };
 }
 
+/** The executor loop sleeps at most this long (ms) between looks at its nodes, even with nothing scheduled. */
+export const LONGEST_SLEEP_MS = 50;
+
 /** How an executor loop sleeps until something changes (a message, room, a stop) or a timeout. */
 export interface Waiter {
   /** A token taken before checking for work; `wait` returns early if anything changed since. */
@@ -240,6 +243,11 @@ export interface LoopOptions {
    * its executor is relaunched (a restart policy), and its producers wait for the new one.
    */
   readonly exitWhenEnded?: boolean | undefined;
+  /**
+   * Sends what the transport held back (writes): called when the loop goes idle or yields, and
+   * after a unit of work when nothing was sent for a millisecond.
+   */
+  readonly flush?: (() => void) | undefined;
 }
 
 /**
@@ -248,13 +256,22 @@ export interface LoopOptions {
  * asynchronous node code (timers, I/O) makes progress.
  */
 export async function runExecutorLoop(scheduler: LocalScheduler, options: LoopOptions): Promise<"ended" | "stopped"> {
-  const { now, waiter, stopRequested } = options;
+  const { now, waiter, stopRequested, flush } = options;
   let lastYield = performance.now();
+  let lastFlush = lastYield;
   for (;;) {
     if (stopRequested()) return "stopped";
     const token = waiter.token();
     const worked = await scheduler.runOne(now());
-    if (performance.now() - lastYield > 20) {
+    const after = performance.now();
+    // What a step sent leaves at once when traffic is sparse (a lone message is not held back
+    // until the loop finds nothing else to do); under a stream, at most once a millisecond.
+    if (flush && worked && after - lastFlush > 1) {
+      flush();
+      lastFlush = after;
+    }
+    if (after - lastYield > 20) {
+      flush?.();
       await new Promise<void>((resolve) => setImmediate(resolve));
       lastYield = performance.now();
     }
@@ -262,6 +279,10 @@ export async function runExecutorLoop(scheduler: LocalScheduler, options: LoopOp
     if (options.exitWhenEnded ? scheduler.allEnded() : scheduler.settled()) return "ended";
     // Idle: let the event loop run now (asynchronous node code, messages from the engine) rather
     // than right after waking up, which would delay the message that woke us.
+    if (flush) {
+      flush();
+      lastFlush = performance.now();
+    }
     if (performance.now() - lastYield > 1) {
       await new Promise<void>((resolve) => setImmediate(resolve));
       lastYield = performance.now();
@@ -271,7 +292,7 @@ export async function runExecutorLoop(scheduler: LocalScheduler, options: LoopOp
     let wake = scheduler.nextWakeAt();
     const deadline = scheduler.deadline;
     if (deadline !== undefined) wake = t >= deadline ? undefined : Math.min(wake ?? deadline, deadline);
-    const timeout = wake === undefined ? 50 : Math.min(50, Math.max(0, wake - t));
+    const timeout = wake === undefined ? LONGEST_SLEEP_MS : Math.min(LONGEST_SLEEP_MS, Math.max(0, wake - t));
     if (timeout > 0) {
       if (scheduler.awaitingPool()) {
         // A pooled step settles through this thread's event loop: never block it.

@@ -147,6 +147,8 @@ export async function runChildExecutor(): Promise<never> {
       peakMemory: () => t.peakMemory(),
       memoryNow: () => t.memoryNow(),
       counters: () => t.counters(),
+      holdWrites: (on) => t.holdWrites(on),
+      flushWrites: () => t.flushWrites(),
       connect: async () => {
         await connectRequested;
         await t.connect({ awaitProducers: !init.restart, tolerateMissing: init.restart });

@@ -30,6 +30,9 @@ export interface ExecutorTransport {
   readonly slots?: SlotLender | undefined;
   /** What crossed each channel this executor is an end of (transports where messages can be in flight). */
   counters?(): Record<string, ChannelCounts>;
+  /** Holds writes while the loop runs (`flushWrites` sends them when it goes idle), or stops holding them. */
+  holdWrites?(on: boolean): void;
+  flushWrites?(): void;
 }
 
 /**
@@ -145,12 +148,15 @@ export async function runExecutor(
   // Sampled on a timer: the loop yields to the event loop at least every 50 ms, also when busy.
   const sample = () => send({ type: "stats", sample: sampleHosts(hosts, now(), transport.memoryNow?.() ?? null) });
   const sampler = init.statsMs ? setInterval(sample, init.statsMs) : undefined;
+  transport.holdWrites?.(true);
   const outcome = await runExecutorLoop(scheduler, {
     now,
     waiter: transport.waiter,
     stopRequested: () => transport.stopRequested(),
     exitWhenEnded: transport.relaunched,
+    flush: transport.flushWrites ? () => transport.flushWrites?.() : undefined,
   });
+  transport.holdWrites?.(false);
   if (outcome === "stopped") await scheduler.endAll(now(), () => "STOPPED");
   if (sampler) {
     clearInterval(sampler);

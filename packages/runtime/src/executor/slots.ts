@@ -1,14 +1,14 @@
 import { closeSync, fstatSync, ftruncateSync, openSync, readSync } from "node:fs";
-import { createRequire } from "node:module";
 import { bigBinaryParts } from "../codec.js";
 import type { Payload } from "../payload.js";
+import { libcUnavailable, loadLibc } from "./libc.js";
 import type { LargePayloads } from "./socket.js";
 
 /**
  * Zero-copy large payloads between processes: shared-memory slots mapped with `mmap`.
  *
- * Node.js cannot map memory; koffi (a maintained FFI with prebuilt binaries, no compiler at
- * install time) calls libc's `memfd_create` and `mmap` and exposes a mapping as an ArrayBuffer.
+ * Node.js cannot map memory; koffi (`libc.ts`) calls libc's `memfd_create` and `mmap` and
+ * exposes a mapping as an ArrayBuffer.
  *
  * - A producer process owns a pool of slots. A slot is an anonymous memory file
  *   (`memfd_create`: it never appears in /dev/shm, and the kernel frees it when the last
@@ -65,20 +65,14 @@ function loadMapper(): Mapper | null {
   mapper = null;
   try {
     if (process.env.FLOWC_SHM === "files") throw new Error("FLOWC_SHM=files asks for tmpfs files");
-    if (process.platform !== "linux") throw new Error(`memfd_create is Linux-only (this is ${process.platform})`);
-    const require = createRequire(import.meta.url);
-    const koffi = require("koffi") as KoffiModule;
-    const libc = koffi.load("libc.so.6");
-    const memfdCreate = libc.func("int memfd_create(const char *name, unsigned int flags)") as (name: string, flags: number) => number;
-    const mmap = libc.func("void *mmap(void *addr, size_t length, int prot, int flags, int fd, int64_t offset)") as (
-      addr: null,
-      length: number,
-      prot: number,
-      flags: number,
-      fd: number,
-      offset: number,
-    ) => unknown;
-    const munmap = libc.func("int munmap(void *addr, size_t length)") as (addr: unknown, length: number) => number;
+    const libc = loadLibc();
+    if (!libc) throw new Error(libcUnavailable());
+    const { koffi } = libc;
+    const memfdCreate = libc.func<(name: string, flags: number) => number>("int memfd_create(const char *name, unsigned int flags)");
+    const mmap = libc.func<(addr: null, length: number, prot: number, flags: number, fd: number, offset: number) => unknown>(
+      "void *mmap(void *addr, size_t length, int prot, int flags, int fd, int64_t offset)",
+    );
+    const munmap = libc.func<(addr: unknown, length: number) => number>("int munmap(void *addr, size_t length)");
     const version = koffi.version;
     mapper = {
       version,
@@ -104,14 +98,6 @@ function loadMapper(): Mapper | null {
     unavailable = error instanceof Error ? (error.message.split("\n")[0] ?? "") : String(error);
   }
   return mapper;
-}
-
-interface KoffiModule {
-  load(path: string): { func(signature: string): unknown };
-  view(pointer: unknown, length: number): ArrayBuffer;
-  address(pointer: unknown): bigint;
-  errno(): number;
-  readonly version: string;
 }
 
 /** Which large-payload path this process uses (`flowc runtimes` shows it). */

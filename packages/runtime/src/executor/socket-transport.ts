@@ -5,10 +5,11 @@ import type { Duplex } from "node:stream";
 import { Worker } from "node:worker_threads";
 import type { IrChannel } from "@flowc/ir";
 import { setOwn } from "../own.js";
-import type { Waiter } from "../scheduler.js";
+import { LONGEST_SLEEP_MS, type Waiter } from "../scheduler.js";
 import type { ExecutorTransport } from "./executor.js";
+import { readInPlace } from "./in-place.js";
 import type { ChannelCounts } from "./protocol.js";
-import { acceptFrames, type LargePayloads, SocketInbound, SocketLink, SocketOutbound } from "./socket.js";
+import { acceptFrames, type LargePayloads, SocketInbound, SocketLink, SocketOutbound, WriteBatch } from "./socket.js";
 
 export interface SocketTransportOptions {
   /** Every channel of the flow; a channel's index in this list is its number on the wire. */
@@ -73,8 +74,10 @@ export class SocketTransport implements ExecutorTransport {
   readonly #inboundConnected: Promise<void>;
   #counter = 0;
   #wake: (() => void) | undefined;
+  #lookAround: NodeJS.Timeout | undefined;
   #stop = false;
   readonly waiter: Waiter;
+  readonly #writes = new WriteBatch();
 
   constructor(options: SocketTransportOptions) {
     this.#options = options;
@@ -89,17 +92,20 @@ export class SocketTransport implements ExecutorTransport {
       this.#allInbound = resolve;
     });
     if (this.#producers.size === 0) this.#allInbound();
+    // A sleep of the loop's longest (nothing scheduled: it only looks around now and then) is
+    // ended by one interval timer, not a timer set and cleared per sleep — clearing it would
+    // sit on the path of the message that woke the loop.
     const waitFor = (token: number, timeoutMs: number): Promise<void> | undefined =>
       token !== this.#counter
         ? undefined
         : new Promise<void>((resolve) => {
-            const done = () => {
-              clearTimeout(timer);
+            const timer = timeoutMs < LONGEST_SLEEP_MS ? setTimeout(() => this.#wake?.(), timeoutMs) : undefined;
+            if (!timer) this.#lookAround ??= setInterval(() => this.#wake?.(), LONGEST_SLEEP_MS).unref();
+            this.#wake = () => {
+              if (timer) clearTimeout(timer);
               this.#wake = undefined;
               resolve();
             };
-            const timer = setTimeout(done, timeoutMs);
-            this.#wake = done;
           });
     this.waiter = { token: () => this.#counter, wait: waitFor, waitAsync: async (token, timeoutMs) => waitFor(token, timeoutMs) };
   }
@@ -109,6 +115,15 @@ export class SocketTransport implements ExecutorTransport {
     this.#counter++;
     this.#wake?.();
   };
+
+  /** While the executor loop runs, frames and credit wait for `flushWrites` (the loop going idle). */
+  holdWrites(on: boolean): void {
+    this.#writes.hold(on);
+  }
+
+  flushWrites(): void {
+    this.#writes.flush();
+  }
 
   requestStop(): void {
     this.#stop = true;
@@ -143,7 +158,7 @@ export class SocketTransport implements ExecutorTransport {
   }
 
   inbound(c: IrChannel): SocketInbound {
-    const q = new SocketInbound(c, this.#indexOf(c), this.notify, this.#options.large);
+    const q = new SocketInbound(c, this.#indexOf(c), this.notify, this.#options.large, this.#writes);
     this.#inbound.set(q.index, q);
     return q;
   }
@@ -164,9 +179,16 @@ export class SocketTransport implements ExecutorTransport {
     const path = this.#options.socketOf(this.#options.nodes[0] ?? "");
     mkdirSync(dirname(path), { recursive: true });
     rmSync(path, { force: true });
-    const server = createServer((socket) => {
-      socket.setNoDelay?.(true);
-      this.#accept(socket);
+    const server = createServer({ pauseOnConnect: true }, (accepted) => {
+      // Read in place where possible (one reused buffer, no stream machinery per read).
+      let push: (chunk: Uint8Array, transient: boolean) => void = () => {};
+      const socket = readInPlace(accepted, (chunk) => push(chunk, true));
+      if (socket) push = this.#accept(socket);
+      else {
+        const pushStream = this.#accept(accepted);
+        accepted.on("data", (chunk: Buffer) => pushStream(chunk, false));
+        accepted.resume();
+      }
     });
     this.#server = server;
     await new Promise<void>((resolve, reject) => {
@@ -178,16 +200,17 @@ export class SocketTransport implements ExecutorTransport {
     });
     await this.#options.remote?.links.listen((connection) => {
       this.#remoteConnections.add(connection);
-      this.#accept(connection);
+      const push = this.#accept(connection);
+      connection.on("data", (chunk: Buffer) => push(chunk, false));
     });
     return path;
   }
 
-  /** A producer's connection: its frames feed our inbound channels. */
-  #accept(socket: Duplex): void {
+  /** A producer's connection: its frames feed our inbound channels (the caller pushes its chunks). */
+  #accept(socket: Duplex): (chunk: Uint8Array, transient: boolean) => void {
     this.#connections.add(socket);
     socket.on("close", () => this.#connections.delete(socket));
-    acceptFrames(socket, this.#inbound, (producer) => {
+    return acceptFrames(socket, this.#inbound, (producer) => {
       this.#fromProducer.set(producer, socket);
       socket.on("close", () => {
         if (this.#fromProducer.get(producer) === socket) this.#fromProducer.delete(producer);
@@ -234,7 +257,7 @@ export class SocketTransport implements ExecutorTransport {
     socket.on("error", () => {});
     this.#connections.add(socket);
     socket.on("close", () => this.#connections.delete(socket));
-    const link = new SocketLink(socket, this.#options.index, this.#largeTo(node));
+    const link = new SocketLink(socket, this.#options.index, this.#largeTo(node), this.#writes);
     for (const o of list) link.add(o);
   }
 
@@ -315,6 +338,7 @@ export class SocketTransport implements ExecutorTransport {
       ),
     );
     this.#server?.close();
+    clearInterval(this.#lookAround);
     await this.#options.remote?.links.close();
   }
 }

@@ -1,5 +1,6 @@
 import type { Duplex } from "node:stream";
 import type { IrChannel } from "@flowc/ir";
+import { uninitialized } from "../bytes.js";
 import { FrameReader, frame } from "../framing.js";
 import { Payload } from "../payload.js";
 import { type Envelope, MemoryQueue, type OfferResult, type Outbound } from "../queue.js";
@@ -59,22 +60,94 @@ export interface LargePayloads {
 /** Slots of producers mapped by this process (a consumer maps each slot once). */
 const slotReader = new SlotReader();
 
-/** Writes frames, coalescing the writes of one turn of the event loop into one syscall. */
-class Writer {
-  #corked = false;
-  constructor(readonly socket: Duplex) {}
+/** The pieces of one flush are copied into one buffer when none is this large; otherwise they go out as a writev. */
+const COALESCE_PIECE_BYTES = 4096;
+
+interface Flushable {
+  readonly flush: () => void;
+}
+
+/**
+ * The writes of one executor (frames, credit), held while its loop works and sent when the
+ * loop goes idle or yields (`flush`), instead of each connection scheduling its own flush with
+ * `process.nextTick`: the first nextTick after a process slept costs ~20 µs there, more than
+ * the rest of a small message's send (measured; docs/architecture.md, "The message path, per
+ * engine"). Writers outside a held batch schedule their own flush.
+ */
+export class WriteBatch {
+  #held = false;
+  readonly #dirty: Flushable[] = [];
+
+  /** Holds `f`'s write for the next flush; false when writes are not held (the caller schedules its own). */
+  defer(f: Flushable): boolean {
+    if (!this.#held) return false;
+    this.#dirty.push(f);
+    return true;
+  }
+
+  flush(): void {
+    const dirty = this.#dirty;
+    for (let i = 0; i < dirty.length; i++) (dirty[i] as Flushable).flush();
+    dirty.length = 0;
+  }
+
+  /** Starts holding writes, or stops (sending what was held). */
+  hold(on: boolean): void {
+    this.#held = on;
+    if (!on) this.flush();
+  }
+}
+
+/**
+ * Writes frames, coalescing the writes of one turn of the event loop (or of a `WriteBatch`)
+ * into one syscall: one frame is written as it is, several small ones as one buffer, large
+ * ones together as a writev — never the stream's cork/uncork bookkeeping per frame.
+ */
+class Writer implements Flushable {
+  #pending: Uint8Array[] = [];
+  #bytes = 0;
+  #largest = 0;
+  #scheduled = false;
+  constructor(
+    readonly socket: Duplex,
+    private readonly batch?: WriteBatch,
+  ) {}
   write(bytes: Uint8Array): void {
     if (this.socket.destroyed) return;
-    if (!this.#corked) {
-      this.#corked = true;
-      this.socket.cork();
-      process.nextTick(() => {
-        this.#corked = false;
-        this.socket.uncork();
-      });
+    this.#pending.push(bytes);
+    this.#bytes += bytes.byteLength;
+    if (bytes.byteLength > this.#largest) this.#largest = bytes.byteLength;
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      if (!this.batch?.defer(this)) process.nextTick(this.flush);
     }
-    this.socket.write(bytes);
   }
+  readonly flush = (): void => {
+    if (!this.#scheduled) return;
+    this.#scheduled = false;
+    const parts = this.#pending;
+    const size = this.#bytes;
+    const largest = this.#largest;
+    this.#pending = [];
+    this.#bytes = 0;
+    this.#largest = 0;
+    const socket = this.socket;
+    if (socket.destroyed) return;
+    if (parts.length === 1) socket.write(parts[0] as Uint8Array);
+    else if (largest < COALESCE_PIECE_BYTES) {
+      const out = uninitialized(size);
+      let at = 0;
+      for (const p of parts) {
+        out.set(p, at);
+        at += p.byteLength;
+      }
+      socket.write(out);
+    } else {
+      socket.cork();
+      for (const p of parts) socket.write(p);
+      socket.uncork();
+    }
+  };
 }
 
 /** The producer side of a connection to one consumer executor. */
@@ -83,8 +156,8 @@ export class SocketLink {
   readonly #byIndex = new Map<number, SocketOutbound>();
   readonly #reader = new FrameReader();
 
-  constructor(socket: Duplex, producer: number, large?: LargePayloads) {
-    const writer = new Writer(socket);
+  constructor(socket: Duplex, producer: number, large?: LargePayloads, batch?: WriteBatch) {
+    const writer = new Writer(socket, batch);
     this.#writer = writer;
     socket.on("close", () => {
       for (const o of this.#byIndex.values()) o.detach(writer);
@@ -93,7 +166,8 @@ export class SocketLink {
     const hello = new Uint8Array(3);
     hello[0] = HELLO;
     new DataView(hello.buffer).setUint16(1, producer, true);
-    this.#writer.write(frame(hello));
+    // At once: the consumer waits for every producer's hello before its executor loop runs.
+    socket.write(frame(hello));
     socket.on("data", (chunk: Buffer) =>
       this.#reader.push(chunk, (body) => {
         const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
@@ -173,9 +247,9 @@ export class SocketOutbound implements Outbound {
         type = stored.kind === "slot" ? SLOT : LARGE;
       }
     }
-    // Small frames are one buffer (one write); large ones go out as a header and the payload's
-    // own pieces, which the corked socket writes together (writev) without copying them here.
-    const split = size >= SPLIT_FRAME_BYTES;
+    // Small frames are one buffer (one write); large ones, and binary values of 4 KB or more, go
+    // out as a header and the payload's own pieces, written together without copying them here.
+    const split = parts.length > 1 || size >= SPLIT_FRAME_BYTES;
     const out = new Uint8Array(4 + DATA_HEADER + (split ? 0 : size));
     const view = new DataView(out.buffer);
     view.setUint32(0, DATA_HEADER + size, true);
@@ -207,10 +281,12 @@ export class SocketOutbound implements Outbound {
   }
 }
 
-export class SocketInbound extends MemoryQueue {
+export class SocketInbound extends MemoryQueue implements Flushable {
   #socket: Duplex | undefined;
   #credit = 0;
   #creditScheduled = false;
+  /** Credit owed is sent once it reaches this, without waiting for the batch's flush. */
+  readonly #creditBatch: number;
   /** Slots to give back, by the connection they came on. */
   readonly #releases = new Map<Duplex, number[]>();
   #releaseScheduled = false;
@@ -224,21 +300,28 @@ export class SocketInbound extends MemoryQueue {
     readonly index: number,
     onArrive: () => void,
     private readonly large?: LargePayloads,
+    batch?: WriteBatch,
   ) {
     super(channel);
     this.#block = channel.onFull === "block";
+    this.#creditBatch = Math.max(1, channel.capacity >> 1);
     this.onArrive = onArrive;
     if (this.#block) {
       this.onTake = () => {
         this.taken++;
         this.#credit++;
-        if (!this.#creditScheduled) {
-          this.#creditScheduled = true;
-          process.nextTick(() => this.#sendCredit());
+        if (this.#creditScheduled) {
+          if (this.#credit >= this.#creditBatch) this.#sendCredit();
+          return;
         }
+        this.#creditScheduled = true;
+        if (!batch?.defer(this)) process.nextTick(this.flush);
       };
     }
   }
+
+  /** Sends the credit owed. */
+  readonly flush = (): void => this.#sendCredit();
 
   #sendCredit(): void {
     this.#creditScheduled = false;
@@ -318,23 +401,30 @@ export class SocketInbound extends MemoryQueue {
   }
 }
 
-/** Serves one executor's socket: each accepted connection is a producer; frames go to the channel they name. */
-export function acceptFrames(socket: Duplex, inbound: ReadonlyMap<number, SocketInbound>, onHello: (producer: number) => void): void {
+/**
+ * Serves one producer's connection to this executor: frames go to the channel they name. Feed
+ * it the connection's chunks (`push`); `transient` chunks are memory the reader reuses once
+ * `push` returns (see `readInPlace`).
+ */
+export function acceptFrames(
+  socket: Duplex,
+  inbound: ReadonlyMap<number, SocketInbound>,
+  onHello: (producer: number) => void,
+): (chunk: Uint8Array, transient: boolean) => void {
   const reader = new FrameReader();
   /** Producer processes whose slots came on this connection: once it closes they send no more. */
   const slotOwners = new Set<number>();
-  socket.on("data", (chunk: Buffer) =>
-    reader.push(chunk, (body, owned) => {
-      const type = body[0];
-      if (type === HELLO) return onHello(new DataView(body.buffer, body.byteOffset, body.byteLength).getUint16(1, true));
-      if (type !== DATA && type !== CLOSE && type !== LARGE && type !== SLOT) return;
-      const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
-      if (type === SLOT && body.byteLength >= DATA_HEADER + SLOT_DESCRIPTOR_BYTES) slotOwners.add(view.getUint32(DATA_HEADER, true));
-      inbound.get(view.getUint16(1, true))?.receive(socket, body, owned);
-    }),
-  );
+  const onFrame = (body: Uint8Array, owned: boolean) => {
+    const type = body[0];
+    if (type === HELLO) return onHello(new DataView(body.buffer, body.byteOffset, body.byteLength).getUint16(1, true));
+    if (type !== DATA && type !== CLOSE && type !== LARGE && type !== SLOT) return;
+    const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
+    if (type === SLOT && body.byteLength >= DATA_HEADER + SLOT_DESCRIPTOR_BYTES) slotOwners.add(view.getUint32(DATA_HEADER, true));
+    inbound.get(view.getUint16(1, true))?.receive(socket, body, owned);
+  };
   socket.on("close", () => {
     for (const pid of slotOwners) slotReader.forget(pid);
   });
   socket.on("error", () => {});
+  return (chunk, transient) => reader.push(chunk, onFrame, transient);
 }
