@@ -1,6 +1,6 @@
 import { type MessagePort, receiveMessageOnPort } from "node:worker_threads";
 import type { IrChannel } from "@flowc/ir";
-import { type Envelope, type Inbound, type OfferResult, type Outbound, onFullAction, Payload } from "@flowc/runtime";
+import { copyRange, type Envelope, type Inbound, type OfferResult, type Outbound, onFullAction, Payload } from "@flowc/runtime";
 
 /**
  * A channel between two worker threads: a byte ring in a SharedArrayBuffer holding at most
@@ -272,14 +272,44 @@ export class RingOutbound extends RingEnd implements Outbound {
 /** The consumer's end of a ring. */
 export class RingInbound extends RingEnd implements Inbound {
   take(): Envelope | undefined {
-    const into: Envelope[] = [];
-    this.#takeUpTo(1, into);
-    return into[0];
+    const ring = this.ring;
+    const h = ring.header;
+    if (Atomics.load(h, COUNT) === 0) return undefined;
+    // The one-message path of every sparse hop: no arrays, one lock.
+    let seq = 0;
+    let t = 0;
+    let side = 0;
+    let bytes: Uint8Array | undefined;
+    let wakeProducer = false;
+    ring.lock();
+    try {
+      if ((h[COUNT] as number) === 0) return undefined;
+      const { at, length } = ring.recordAtTail();
+      const v = ring.view;
+      seq = v.getUint32(at + 4, true);
+      t = v.getFloat64(at + 8, true);
+      side = v.getUint32(at + 16, true);
+      if (side === 0) bytes = copyRange(ring.data, at + RECORD_HEADER, at + length);
+      ring.dropTail();
+      wakeProducer = this.#producerWaiting();
+    } finally {
+      ring.unlock();
+    }
+    if (wakeProducer) ring.bells.ring(ring.spec.producer);
+    return { seq, t, payload: bytes !== undefined ? Payload.ofBytes(bytes) : this.#receiveSide(side) };
   }
 
   /** Takes every waiting message under one lock (a drain-all step), oldest first. */
   drainAll(into: Envelope[]): void {
     this.#takeUpTo(Number.POSITIVE_INFINITY, into);
+  }
+
+  /** Whether the producer waits for room (then clears the flag: the caller rings it); under the lock. */
+  #producerWaiting(): boolean {
+    const h = this.ring.header;
+    if (h[PRODUCER_WAITING] === 0) return false;
+    h[PRODUCER_WAITING] = 0;
+    return true;
   }
 
   /** Moves up to `max` records out of the ring under one lock, then wakes a producer waiting for room. */
@@ -299,14 +329,11 @@ export class RingInbound extends RingEnd implements Inbound {
           seq: v.getUint32(at + 4, true),
           t: v.getFloat64(at + 8, true),
           side,
-          bytes: side === 0 ? ring.data.slice(at + RECORD_HEADER, at + length) : undefined,
+          bytes: side === 0 ? copyRange(ring.data, at + RECORD_HEADER, at + length) : undefined,
         });
         ring.dropTail();
       }
-      if (h[PRODUCER_WAITING] !== 0) {
-        h[PRODUCER_WAITING] = 0;
-        wakeProducer = true;
-      }
+      wakeProducer = this.#producerWaiting();
     } finally {
       ring.unlock();
     }

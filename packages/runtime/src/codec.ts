@@ -1,5 +1,5 @@
 import { Packr } from "msgpackr";
-import { copyOf } from "./bytes.js";
+import { copyRange } from "./bytes.js";
 
 /**
  * The message codec of every engine: MessagePack through msgpackr, with typed arrays, Date and
@@ -151,7 +151,7 @@ export function decodeSmall(b: Uint8Array): unknown {
 
 /** The bytes of `b` from `start` on, copied into a plain Uint8Array of their own (`b` may be a Buffer, whose `slice` is a view). */
 function copyFrom(b: Uint8Array, start: number): Uint8Array {
-  return copyOf(b.subarray(start));
+  return copyRange(b, start, b.byteLength);
 }
 
 /**

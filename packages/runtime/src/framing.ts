@@ -1,4 +1,4 @@
-import { copyOf, uninitialized } from "./bytes.js";
+import { copyOf, POOLED_COPY_MAX, pooledCopy, uninitialized } from "./bytes.js";
 
 /**
  * Length-prefixed frames for stream transports (Unix sockets): `u32 length (LE)` then
@@ -30,8 +30,9 @@ export class FrameReader {
    * one chunk is a view of it; a frame spread over chunks is copied once, piece by piece as
    * they arrive, into a buffer of its own, and `owned` says so (nothing else shares its memory:
    * a consumer may keep a view of it). A `transient` chunk is memory the caller reuses once
-   * `push` returns (a socket's read buffer): every frame is then handed over as a copy of its
-   * own, and nothing keeps a view of the chunk. Throws on an oversized length.
+   * `push` returns (a socket's read buffer): every frame is then handed over as a copy — a
+   * small one in Node's Buffer pool (not owned), a larger one in memory of its own — and
+   * nothing keeps a view of the chunk. Throws on an oversized length.
    */
   push(chunk: Uint8Array, onFrame: (body: Uint8Array, owned: boolean) => void, transient = false): void {
     const n = chunk.byteLength;
@@ -45,8 +46,10 @@ export class FrameReader {
       const length = this.#checked(view.getUint32(offset, true));
       const start = offset + 4;
       if (n - start < length) break;
-      const body = chunk.subarray(start, start + length);
-      onFrame(transient ? copyOf(body) : body, transient);
+      const end = start + length;
+      if (!transient) onFrame(chunk.subarray(start, end), false);
+      else if (length <= POOLED_COPY_MAX) onFrame(pooledCopy(chunk, start, end), false);
+      else onFrame(copyOf(chunk.subarray(start, end)), true);
       offset = start + length;
     }
     if (offset === n) return;

@@ -295,6 +295,25 @@ export class NodeHost {
     return fired ? { kind: "step", fired } : undefined;
   }
 
+  /**
+   * The time spent in the node's own code during the current `run` (ms): the step, the
+   * generator's next(), up to when their promise settles — not the decoding, encoding and
+   * sending around them. cpuMs adds it up.
+   */
+  #userMs = 0;
+
+  async #timed<T>(call: () => T | Promise<T>): Promise<T> {
+    const t0 = performance.now();
+    try {
+      const value = call();
+      return isPromise(value) ? await value : value;
+    } finally {
+      const ms = performance.now() - t0;
+      this.#userMs += ms;
+      this.stats.cpuMs += ms;
+    }
+  }
+
   /** Performs `action` at `now`. Never throws: a failing step ends the node FAILED. */
   async run(action: HostAction, now: number): Promise<void> {
     this.#now = now;
@@ -308,19 +327,7 @@ export class NodeHost {
       await this.end("SUCCEEDED", now);
       return;
     }
-    // cpuMs counts the time spent in the node's own code: the step, the generator's next(), up
-    // to when their promise settles — not the decoding, encoding and sending around them.
-    let userMs = 0;
-    const timed = async <T>(call: () => T | Promise<T>): Promise<T> => {
-      const t0 = performance.now();
-      try {
-        const value = call();
-        return isPromise(value) ? await value : value;
-      } finally {
-        userMs += performance.now() - t0;
-        this.stats.cpuMs += performance.now() - t0;
-      }
-    };
+    this.#userMs = 0;
     try {
       if (action.fired.tick) {
         const lag = this.#clock.consumeTick(now, this.node.id);
@@ -331,8 +338,8 @@ export class NodeHost {
       const source = spec.source;
       const step = spec.step;
       if (source) {
-        const iterator = (this.#iterator ??= await timed(() => iteratorOf(source(this.#ctx))));
-        const r = await timed(() => iterator.next());
+        const iterator = (this.#iterator ??= await this.#timed(() => iteratorOf(source(this.#ctx))));
+        const r = await this.#timed(() => iterator.next());
         if (r.done) {
           this.flush();
           await this.end("SUCCEEDED", now);
@@ -359,7 +366,7 @@ export class NodeHost {
         const leases: Lease[] = [];
         const inputs = this.#sampleInputs(now, leases);
         try {
-          // Timed inline, not through `timed`: this is every message's path.
+          // Timed inline, not through `#timed`: this is every message's path.
           const t0 = performance.now();
           let result: unknown;
           try {
@@ -367,7 +374,7 @@ export class NodeHost {
             if (isPromise(result)) result = await result;
           } finally {
             const ms = performance.now() - t0;
-            userMs += ms;
+            this.#userMs += ms;
             this.stats.cpuMs += ms;
           }
           this.#publishRecord(result);
@@ -377,14 +384,14 @@ export class NodeHost {
         }
       }
       this.stats.steps++;
-      this.stepTimes.record(userMs);
+      this.stepTimes.record(this.#userMs);
     } catch (error) {
       await this.#fail(error, now);
       return;
     } finally {
       // On a logical clock a step takes no time, except for the lag policy: a step that really
       // ran longer than its period makes the node late, as it would on a wall clock.
-      if (this.#env.logicalClock) this.#clock.ranUntil(now + userMs);
+      if (this.#env.logicalClock) this.#clock.ranUntil(now + this.#userMs);
       // Buffers the step allocated and did not emit are valid until it ends.
       this.#env.slots?.reclaim();
     }

@@ -1,4 +1,5 @@
 export { InputPort, type Taken } from "./adapters.js";
+export { copyRange } from "./bytes.js";
 export { ClockState, type Fired, type TickGate, tickTime } from "./clock.js";
 export { decodeValue, encodeValue } from "./codec.js";
 export {

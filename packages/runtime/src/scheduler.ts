@@ -306,7 +306,12 @@ export async function runExecutorLoop(scheduler: LocalScheduler, options: LoopOp
         await Promise.race([pooled, waiter.waitAsync ? waiter.waitAsync(token, timeout) : pooled]);
         clearTimeout(timer);
         for (const h of scheduler.hosts) h.onSettle = undefined;
-      } else await waiter.wait(token, timeout);
+      } else {
+        // A blocking waiter (threads) returns nothing to await: going on at once spares the
+        // message that woke it a trip through the microtask queue.
+        const waiting = waiter.wait(token, timeout);
+        if (waiting) await waiting;
+      }
     }
   }
 }

@@ -115,9 +115,20 @@ export function canMapSlots(): boolean {
 
 /** The ArrayBuffers of slots this process mapped (received or its own): a value over one of them is not the node's to keep. */
 const slotBuffers = new WeakSet<ArrayBuffer>();
+/**
+ * Whether this process ever mapped a slot: until then nothing is a slot view, and asking a small
+ * typed array for its `buffer` would move it out of V8's heap on every message.
+ */
+let anySlotMapped = false;
+
+function addSlotBuffer(buffer: ArrayBuffer): void {
+  slotBuffers.add(buffer);
+  anySlotMapped = true;
+}
 
 /** Whether `value` lies in a shared-memory slot (a view received from another process, or a buffer this process lent). */
 export function isSlotView(value: unknown): value is ArrayBufferView | ArrayBuffer {
+  if (!anySlotMapped) return false;
   if (value instanceof ArrayBuffer) return slotBuffers.has(value);
   return ArrayBuffer.isView(value) && value.buffer instanceof ArrayBuffer && slotBuffers.has(value.buffer);
 }
@@ -332,7 +343,7 @@ export class SlotPool implements LargePayloads, SlotLender {
     };
     this.#slots.set(slot.serial, slot);
     this.#byBuffer.set(mapped.buffer, slot);
-    slotBuffers.add(mapped.buffer);
+    addSlotBuffer(mapped.buffer);
     return slot;
   }
 }
@@ -383,7 +394,7 @@ export class SlotReader {
       } finally {
         closeSync(file);
       }
-      slotBuffers.add(mapping.buffer);
+      addSlotBuffer(mapping.buffer);
       this.#mapped.set(key, mapping);
       let keys = this.#byProducer.get(pid);
       if (!keys) this.#byProducer.set(pid, (keys = new Set()));
