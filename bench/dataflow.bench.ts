@@ -19,7 +19,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Json } from "@flowc/ir";
-import type { RuntimeEvent } from "@flowc/runtime";
+import { DEFAULT_SHM_THRESHOLD_BYTES, type RuntimeEvent } from "@flowc/runtime";
 import { dataflowRuntime } from "@flowc/runtime-dataflow";
 import {
   flowCompiler,
@@ -168,7 +168,7 @@ interface Report {
   bringUpMs: number;
 }
 
-const DEFAULT_SHM = 65_536;
+const DEFAULT_SHM = DEFAULT_SHM_THRESHOLD_BYTES;
 
 async function measureLatency(report: Report): Promise<void> {
   for (const [label, size] of SIZES) {

@@ -131,11 +131,34 @@ async function baseline(
   });
   await new Promise((r) => setTimeout(r, 100));
   const sender = new Worker(BASELINE, { eval: true, workerData: { ...common, role: "send", port: port1 }, transferList: [port1 as never] });
-  const result = await new Promise<{ latencies: number[]; firstMs: number; lastMs: number }>((resolve) =>
-    receiver.once("message", resolve),
-  );
-  await Promise.all([sender.terminate(), receiver.terminate()]);
-  return result;
+  // A baseline that dies or stalls ends the step with the reason, not a benchmark that never finishes.
+  const limitMs = (60_000 + count * spacing * 4) * (Number(process.env.BENCH_TIMEOUT_SCALE) || 1);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await new Promise<{ latencies: number[]; firstMs: number; lastMs: number }>((resolve, reject) => {
+      receiver.once("message", resolve);
+      for (const [role, worker] of [
+        ["receiver", receiver],
+        ["sender", sender],
+      ] as const)
+        worker.once("error", (error) => reject(new Error(`bare ${kind} baseline (${size} B): the ${role} failed: ${error.message}`)));
+      receiver.once("exit", (code) =>
+        reject(new Error(`bare ${kind} baseline (${size} B): the receiver exited (code ${code}) before reporting`)),
+      );
+      timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `bare ${kind} baseline (${size} B): no result within ${limitMs / 1000} s (on a loaded machine, BENCH_TIMEOUT_SCALE=2 doubles every limit)`,
+            ),
+          ),
+        limitMs,
+      );
+    });
+  } finally {
+    clearTimeout(timer);
+    await Promise.all([sender.terminate(), receiver.terminate()]);
+  }
 }
 
 // ---- measurements -------------------------------------------------------------------------

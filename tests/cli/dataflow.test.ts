@@ -5,20 +5,13 @@ import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { bin, flowc, type Run, root } from "./helpers.js";
+import { bin, flowc, flowcProcess, type Run, root } from "./helpers.js";
 
 const home = mkdtempSync(join(tmpdir(), "flowc-dataflow-cli-"));
 
+/** The built flowc with this file's own FLOWC_HOME. */
 function flowcIn(args: string[], env: Record<string, string> = {}, timeout = 60_000): Run {
-  const result = spawnSync(process.execPath, [bin, ...args], {
-    cwd: root,
-    encoding: "utf8",
-    timeout,
-    killSignal: "SIGKILL",
-    env: { ...process.env, NO_COLOR: "1", FLOWC_HOME: home, ...env },
-  });
-  if (result.error) throw result.error;
-  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+  return flowcProcess(args, { env: { FLOWC_HOME: home, ...env }, timeout });
 }
 
 /** Node processes of the dataflow runtime still alive anywhere on the machine, for this FLOWC_HOME's daemon. */

@@ -30,12 +30,12 @@ export async function flowc(args: string[], options: { cwd?: string; env?: Recor
   return { code, stdout, stderr };
 }
 
-/** Runs the built flowc executable in a child process (killed after 30 s). */
-export function flowcProcess(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Run {
+/** Runs the built flowc executable in a child process (killed after `timeout` ms, 30 s unless given). */
+export function flowcProcess(args: string[], options: { cwd?: string; env?: Record<string, string>; timeout?: number } = {}): Run {
   const result = spawnSync(process.execPath, [bin, ...args], {
     cwd: options.cwd ?? root,
     encoding: "utf8",
-    timeout: 30_000,
+    timeout: options.timeout ?? 30_000,
     killSignal: "SIGKILL",
     env: { ...process.env, NO_COLOR: "1", ...options.env },
   });

@@ -1,25 +1,17 @@
 // The daemon's metrics endpoint from the command line: `flowc daemon start --metrics`, scraped
 // with plain HTTP while a dataflow runs, in Prometheus text and in OpenMetrics.
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { bin, type Run, root } from "./helpers.js";
+import { flowcProcess, type Run } from "./helpers.js";
 
 const home = mkdtempSync(join(tmpdir(), "flowc-metrics-cli-"));
 
+/** The built flowc with this file's own FLOWC_HOME. */
 function flowcIn(args: string[], timeout = 60_000): Run {
-  const result = spawnSync(process.execPath, [bin, ...args], {
-    cwd: root,
-    encoding: "utf8",
-    timeout,
-    killSignal: "SIGKILL",
-    env: { ...process.env, NO_COLOR: "1", FLOWC_HOME: home },
-  });
-  if (result.error) throw result.error;
-  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+  return flowcProcess(args, { env: { FLOWC_HOME: home }, timeout });
 }
 
 /** `name{labels} value` lines of one metric, as label text → value. */

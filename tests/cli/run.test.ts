@@ -206,6 +206,15 @@ describe("flowc run", () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("FLC3003");
     expect(bad.stderr).toContain("/isolation");
+    // The dataflow runtime's NATS settings are checked the same way, before any daemon starts.
+    writeFileSync(
+      join(dir, "bad-nats.json"),
+      JSON.stringify({ runtimes: { dataflow: { nats: { url: "nats://127.0.0.1:1", cluster: "two words" } } } }),
+    );
+    const badNats = await flowc(["run", demoIr, "--runtime", "dataflow", "--config", join(dir, "bad-nats.json")]);
+    expect(badNats.code, badNats.stderr).toBe(2);
+    expect(badNats.stderr).toContain("FLC3003");
+    expect(badNats.stderr).toContain("/nats");
     const ir = JSON.parse(readFileSync(demoIr, "utf8"));
     ir.nodes[0].placement = "robot-2";
     writeFileSync(join(dir, "demo/placed.ir.json"), JSON.stringify(ir));

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bin, type Run, root } from "./helpers.js";
+import { bin, flowcProcess, type Run, root } from "./helpers.js";
 
 const home = mkdtempSync(join(tmpdir(), "flowc-top-cli-"));
 /** A tmux server of this file's own (`-L`): never the user's, killed in afterAll. */
@@ -16,16 +16,9 @@ const COLOUR = /\u001b\[[0-9;]*m/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: any escape sequence
 const ESCAPE = /\u001b/;
 
+/** The built flowc with this file's own FLOWC_HOME. */
 function flowcIn(args: string[], env: Record<string, string> = {}, timeout = 60_000): Run {
-  const result = spawnSync(process.execPath, [bin, ...args], {
-    cwd: root,
-    encoding: "utf8",
-    timeout,
-    killSignal: "SIGKILL",
-    env: { ...process.env, NO_COLOR: "1", FLOWC_HOME: home, ...env },
-  });
-  if (result.error) throw result.error;
-  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+  return flowcProcess(args, { env: { FLOWC_HOME: home, ...env }, timeout });
 }
 
 function tmux(...args: string[]): string {

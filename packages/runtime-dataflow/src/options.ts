@@ -1,3 +1,4 @@
+import { shmThresholdOption } from "@flowc/runtime";
 import { z } from "zod";
 import { NatsOption } from "./cluster/settings.js";
 
@@ -36,14 +37,9 @@ export const DataflowOptions = z
       .default(100)
       .describe("Backoff before the first restart; doubles on every further restart, up to maxRestartDelayMs."),
     maxRestartDelayMs: z.number().int().min(0).max(3_600_000).default(10_000),
-    shmThresholdBytes: z
-      .number()
-      .int()
-      .min(0)
-      .default(65_536)
-      .describe(
-        'Payloads of this many bytes or more travel through shared-memory slots instead of the socket (docs/semantics.md, "Large payloads"; bench/results/dataflow.md).',
-      ),
+    shmThresholdBytes: shmThresholdOption(
+      'Payloads of this many bytes or more travel through shared-memory slots instead of the socket (docs/semantics.md, "Large payloads"; bench/results/dataflow.md).',
+    ),
     validate: z.boolean().default(false).describe("Check every message against its output port's schema (FLC3020)."),
     daemon: z
       .enum(["auto", "embedded", "running"])

@@ -1,3 +1,4 @@
+import { shmThresholdOption } from "@flowc/runtime";
 import { z } from "zod";
 
 /** `runtimes.mp` in flowc.config.json. */
@@ -20,14 +21,9 @@ export const MpOptions = z
       .describe(
         "Thread mode: how long an idle executor polls for work before it sleeps (µs). Helps latency only when every executor has a free core; on small machines polling steals the producer's CPU (see bench/results/runtime.md).",
       ),
-    shmThresholdBytes: z
-      .number()
-      .int()
-      .min(0)
-      .default(65_536)
-      .describe(
-        'Process mode: payloads of this many bytes or more travel through shared memory instead of the socket (docs/semantics.md, "Large payloads").',
-      ),
+    shmThresholdBytes: shmThresholdOption(
+      'Process mode: payloads of this many bytes or more travel through shared memory instead of the socket (docs/semantics.md, "Large payloads").',
+    ),
     graceMs: z
       .number()
       .int()

@@ -130,3 +130,11 @@ export function runtimeOptionsOrThrow<S extends z.ZodType>(
   if (!parsed.ok) throw new RuntimeError(parsed.diagnostics[0] as Diagnostic);
   return parsed.options;
 }
+
+/** Payloads of this many bytes or more take shared memory by default on the engines that run nodes as processes. */
+export const DEFAULT_SHM_THRESHOLD_BYTES = 65_536;
+
+/** The `shmThresholdBytes` option of every engine whose nodes run as processes (mp's process mode, dataflow). */
+export function shmThresholdOption(description: string) {
+  return z.number().int().min(0).default(DEFAULT_SHM_THRESHOLD_BYTES).describe(description);
+}

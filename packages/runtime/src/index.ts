@@ -6,11 +6,13 @@ export {
   CONFIG_FILE_NAME,
   type ConfigResult,
   configJsonSchema,
+  DEFAULT_SHM_THRESHOLD_BYTES,
   FlowcConfig,
   findConfig,
   loadConfig,
   parseRuntimeOptions,
   runtimeOptionsOrThrow,
+  shmThresholdOption,
 } from "./config.js";
 export type {
   BuildOptions,

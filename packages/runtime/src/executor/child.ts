@@ -63,7 +63,6 @@ export async function runChildExecutor(): Promise<never> {
   const started = new Promise<number>((resolve) => {
     resolveStart = resolve;
   });
-  let socketOf: (index: number) => string = () => "";
   const probes = new ProbeDesk();
 
   const handle = (message: ToExecutor): void => {
@@ -101,7 +100,7 @@ export async function runChildExecutor(): Promise<never> {
         t.dropPeer(message.index);
         break;
       case "reconnect":
-        void t.connect({ onlySocket: socketOf(message.index), awaitProducers: false }).catch(() => {});
+        void t.connect({ only: message.index, awaitProducers: false }).catch(() => {});
         break;
       case "inputsClosed":
         t.closeInputsFrom(message.node, message.index);
@@ -114,7 +113,6 @@ export async function runChildExecutor(): Promise<never> {
   });
 
   const init = await initialized;
-  socketOf = (index) => executorSocket(init.socketDir, index);
   const executorOf = new Map(init.executorOf);
   const large = largePayloads(init.shm, init.nodes[0] ?? "node");
   const remote = init.remote ? { nodes: new Set(init.remote.nodes), links: await remoteLinks(init.remote, init.index) } : undefined;
@@ -122,7 +120,8 @@ export async function runChildExecutor(): Promise<never> {
     channels: init.ir.channels,
     nodes: init.nodes,
     index: init.index,
-    socketOf: (node) => socketOf(executorOf.get(node) ?? -1),
+    executorOf: (node) => executorOf.get(node) ?? -1,
+    socketOf: (index) => executorSocket(init.socketDir, index),
     ...(large ? { large } : {}),
     ...(remote ? { remote } : {}),
   });

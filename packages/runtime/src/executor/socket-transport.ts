@@ -16,8 +16,10 @@ export interface SocketTransportOptions {
   readonly channels: readonly IrChannel[];
   /** The nodes this executor runs. */
   readonly nodes: readonly string[];
-  /** The socket every executor listens on, by node (deterministic, so peers can be found). */
-  readonly socketOf: (node: string) => string;
+  /** The executor that runs each node of the flow. */
+  readonly executorOf: (node: string) => number;
+  /** The socket every executor listens on (deterministic, so peers can be found). */
+  readonly socketOf: (executor: number) => string;
   /** Which executor this is, sent in the hello frame. */
   readonly index: number;
   /** Payloads at or above its threshold travel through it instead of the socket. */
@@ -65,7 +67,7 @@ export class SocketTransport implements ExecutorTransport {
   readonly #remoteConnections = new WeakSet<Duplex>();
   /** Connections to consumers on other machines, by executor index. */
   readonly #dialed = new Map<number, Duplex>();
-  readonly #producers: ReadonlySet<string>;
+  readonly #producers: ReadonlySet<number>;
   /** Open connections by the producer index their hello frame named. */
   readonly #fromProducer = new Map<number, Duplex>();
   #server: Server | undefined;
@@ -86,7 +88,7 @@ export class SocketTransport implements ExecutorTransport {
     const local = this.#local;
     // One connection arrives from every socket that feeds this executor.
     this.#producers = new Set(
-      options.channels.filter((c) => local.has(c.to.node) && !local.has(c.from.node)).map((c) => options.socketOf(c.from.node)),
+      options.channels.filter((c) => local.has(c.to.node) && !local.has(c.from.node)).map((c) => options.executorOf(c.from.node)),
     );
     this.#inboundConnected = new Promise<void>((resolve) => {
       this.#allInbound = resolve;
@@ -176,7 +178,7 @@ export class SocketTransport implements ExecutorTransport {
 
   /** Starts listening (a stale socket file from a dead predecessor is replaced), and for producers elsewhere. */
   async listen(): Promise<string> {
-    const path = this.#options.socketOf(this.#options.nodes[0] ?? "");
+    const path = this.#options.socketOf(this.#options.index);
     mkdirSync(dirname(path), { recursive: true });
     rmSync(path, { force: true });
     const server = createServer({ pauseOnConnect: true }, (accepted) => {
@@ -221,21 +223,21 @@ export class SocketTransport implements ExecutorTransport {
 
   /**
    * Connects to the consumers of this executor's channels (all of them, or only the one that
-   * listens on `onlySocket`), then, unless `awaitProducers` is false, waits until every producer connected here.
+   * is executor `only`), then, unless `awaitProducers` is false, waits until every producer connected here.
    * With `tolerateMissing`, a consumer that does not listen is skipped (its channels drop
    * messages until it is connected).
    */
-  async connect(options: { onlySocket?: string; awaitProducers?: boolean; tolerateMissing?: boolean } = {}): Promise<void> {
-    const byPath = new Map<string, SocketOutbound[]>();
+  async connect(options: { only?: number; awaitProducers?: boolean; tolerateMissing?: boolean } = {}): Promise<void> {
+    const byExecutor = new Map<number, SocketOutbound[]>();
     for (const o of this.#outbound) {
-      const path = this.#options.socketOf(o.channel.to.node);
-      if (options.onlySocket !== undefined && path !== options.onlySocket) continue;
-      byPath.set(path, [...(byPath.get(path) ?? []), o]);
+      const executor = this.#options.executorOf(o.channel.to.node);
+      if (options.only !== undefined && executor !== options.only) continue;
+      byExecutor.set(executor, [...(byExecutor.get(executor) ?? []), o]);
     }
     await Promise.all(
-      [...byPath].map(([path, list]) => {
+      [...byExecutor].map(([executor, list]) => {
         const node = list[0]?.channel.to.node ?? "";
-        const linked = this.#link(path, node, list);
+        const linked = this.#link(executor, node, list);
         // A consumer that is gone (ended, or restarting) is connected when it tells us.
         return options.tolerateMissing ? linked.catch(() => {}) : linked;
       }),
@@ -243,11 +245,10 @@ export class SocketTransport implements ExecutorTransport {
     if (options.awaitProducers !== false) await this.#inboundConnected;
   }
 
-  /** Opens the connection to the consumer `node` (its Unix socket at `path`, or a remote link) and puts `list` on it. */
-  async #link(path: string, node: string, list: readonly SocketOutbound[]): Promise<void> {
+  /** Opens the connection to executor `index`, which runs the consumer `node` (its Unix socket, or a remote link), and puts `list` on it. */
+  async #link(index: number, node: string, list: readonly SocketOutbound[]): Promise<void> {
     const remote = this.#options.remote;
-    const index = this.#executorIndex(path);
-    const socket = remote?.nodes.has(node) ? await remote.links.dial(index) : await this.#dial(path);
+    const socket = remote?.nodes.has(node) ? await remote.links.dial(index) : await this.#dial(this.#options.socketOf(index));
     if (remote?.nodes.has(node)) {
       this.#dialed.set(index, socket);
       socket.on("close", () => {
@@ -259,11 +260,6 @@ export class SocketTransport implements ExecutorTransport {
     socket.on("close", () => this.#connections.delete(socket));
     const link = new SocketLink(socket, this.#options.index, this.#largeTo(node), this.#writes);
     for (const o of list) link.add(o);
-  }
-
-  /** The executor index a socket path names (`<dir>/<index>.sock`). */
-  #executorIndex(path: string): number {
-    return Number(/(\d+)\.sock$/.exec(path)?.[1] ?? -1);
   }
 
   #dial(path: string): Promise<Duplex> {
