@@ -56,17 +56,17 @@ async function runCluster(name: string, params: Record<string, Record<string, Js
 const BASELINE = `
 const { connect } = await import("@nats-io/transport-node");
 const [role, url, size, count, spacing, skip] = process.argv.slice(1).map((v, i) => (i < 2 ? v : Number(v)));
-const epochNow = () => performance.timeOrigin + performance.now();
+const machineNow = () => Number(process.hrtime.bigint()) / 1e6; // CLOCK_MONOTONIC: shared by every process on the machine
 const nc = await connect({ servers: url });
 const subject = "bench.bare";
 if (role === "recv") {
   const lat = []; let n = 0; let first = 0;
   nc.subscribe(subject, { callback: (_e, msg) => {
-    const now = epochNow();
+    const now = machineNow();
     if (n === 0) first = now;
     if (spacing > 0 && n >= skip) lat.push((now - new DataView(msg.data.buffer, msg.data.byteOffset, 8).getFloat64(0, true)) * 1000);
     n++;
-    if (n === count) { process.stdout.write(JSON.stringify({ latencies: lat, firstMs: first, lastMs: epochNow() })); process.exit(0); }
+    if (n === count) { process.stdout.write(JSON.stringify({ latencies: lat, firstMs: first, lastMs: machineNow() })); process.exit(0); }
   } });
   await nc.flush();
   process.stdout.write("ready\\n");
@@ -74,7 +74,7 @@ if (role === "recv") {
   const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
   for (let i = 0; i < count; i++) {
     const frame = new Uint8Array(Math.max(8, size));
-    new DataView(frame.buffer).setFloat64(0, epochNow(), true);
+    new DataView(frame.buffer).setFloat64(0, machineNow(), true);
     nc.publish(subject, frame);
     if (spacing > 0) await sleep(spacing);
     // Back to back: let the client's buffer drain now and then, as a well-behaved publisher must

@@ -43,8 +43,12 @@ export async function inRounds(
   return { pooled, roundsP50 };
 }
 
-/** Milliseconds since the Unix epoch, sub-millisecond, comparable across threads and processes. */
-export const epochNow = () => performance.timeOrigin + performance.now();
+/**
+ * Milliseconds of CLOCK_MONOTONIC: one clock for every thread and process on the machine, so
+ * one-way latencies between processes hold. The wall clock behind `performance.timeOrigin`
+ * can step between two processes' starts (one round once measured negative latencies).
+ */
+export const machineNow = () => Number(process.hrtime.bigint()) / 1e6;
 
 /** Compiles flows of one flow file once each, bundling into `outDir/<flow>`. */
 export function flowCompiler(entry: string, outDir: string) {
@@ -96,7 +100,7 @@ export async function runUntilLogged(
       }
     }
   });
-  const startedAt = epochNow();
+  const startedAt = machineNow();
   const t1 = performance.now();
   // On a loaded machine every limit can be widened at once.
   const limitMs = timeoutMs * (Number(process.env.BENCH_TIMEOUT_SCALE) || 1);

@@ -83,7 +83,7 @@ async function runDataflow(
 const BASELINE = `
 const net = require("node:net");
 const [role, path, size, count, spacing, skip] = process.argv.slice(1).map((v, i) => (i < 2 ? v : Number(v)));
-const epochNow = () => performance.timeOrigin + performance.now();
+const machineNow = () => Number(process.hrtime.bigint()) / 1e6; // CLOCK_MONOTONIC: shared by every process on the machine
 if (role === "recv") {
   const lat = []; let n = 0; let first = 0;
   const server = net.createServer((s) => {
@@ -99,14 +99,14 @@ if (role === "recv") {
         }
         if (have < need) break;
         const buf = parts.length === 1 ? parts[0] : Buffer.concat(parts);
-        const now = epochNow();
+        const now = machineNow();
         if (n === 0) first = now;
         if (spacing > 0 && n >= skip) lat.push((now - buf.readDoubleLE(4)) * 1000);
         n++;
         const rest = buf.subarray(need);
         parts = rest.length ? [rest] : []; have = rest.length; need = -1;
       }
-      if (n === count) { process.stdout.write(JSON.stringify({ latencies: lat, firstMs: first, lastMs: epochNow() })); process.exit(0); }
+      if (n === count) { process.stdout.write(JSON.stringify({ latencies: lat, firstMs: first, lastMs: machineNow() })); process.exit(0); }
     });
   });
   server.listen(path, () => process.stdout.write("ready\\n"));
@@ -117,7 +117,7 @@ if (role === "recv") {
     for (let i = 0; i < count; i++) {
       const frame = Buffer.allocUnsafe(4 + Math.max(8, size));
       frame.writeUInt32LE(Math.max(8, size), 0);
-      frame.writeDoubleLE(epochNow(), 4);
+      frame.writeDoubleLE(machineNow(), 4);
       if (!s.write(frame) && spacing === 0) await new Promise((r) => s.once("drain", r));
       if (spacing > 0) await sleep(spacing);
     }

@@ -63,7 +63,7 @@ async function runFlow(
 // ---- baselines: two plain worker threads --------------------------------------------------
 const BASELINE = `
 const { parentPort, workerData } = require("node:worker_threads");
-const epochNow = () => performance.timeOrigin + performance.now();
+const machineNow = () => Number(process.hrtime.bigint()) / 1e6; // CLOCK_MONOTONIC: shared by every process on the machine
 const { role, kind, size, count, spacing, port, sab } = workerData;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 if (kind === "port") {
@@ -71,7 +71,7 @@ if (kind === "port") {
     (async () => {
       for (let i = 0; i < count; i++) {
         const frame = new Uint8Array(Math.max(8, size));
-        new DataView(frame.buffer).setFloat64(0, epochNow(), true);
+        new DataView(frame.buffer).setFloat64(0, machineNow(), true);
         if (frame.byteLength >= 65536) port.postMessage(frame, [frame.buffer]); else port.postMessage(frame);
         if (spacing) await sleep(spacing);
       }
@@ -79,9 +79,9 @@ if (kind === "port") {
   } else {
     const lat = []; let first = 0;
     port.on("message", (frame) => {
-      if (lat.length === 0) first = epochNow();
-      lat.push((epochNow() - new DataView(frame.buffer, frame.byteOffset, 8).getFloat64(0, true)) * 1000);
-      if (lat.length === count) { parentPort.postMessage({ latencies: lat, firstMs: first, lastMs: epochNow() }); port.close(); }
+      if (lat.length === 0) first = machineNow();
+      lat.push((machineNow() - new DataView(frame.buffer, frame.byteOffset, 8).getFloat64(0, true)) * 1000);
+      if (lat.length === count) { parentPort.postMessage({ latencies: lat, firstMs: first, lastMs: machineNow() }); port.close(); }
     });
   }
 } else {
@@ -94,7 +94,7 @@ if (kind === "port") {
       for (let i = 0; i < count; i++) {
         while (Atomics.load(ctl, 0) - Atomics.load(ctl, 1) >= cap) Atomics.wait(ctl, 1, Atomics.load(ctl, 1), 1);
         const h = Atomics.load(ctl, 0);
-        slots[h % cap] = epochNow();
+        slots[h % cap] = machineNow();
         Atomics.store(ctl, 0, h + 1);
         Atomics.add(ctl, 2, 1); Atomics.notify(ctl, 2);
         if (spacing) await sleep(spacing);
@@ -106,11 +106,11 @@ if (kind === "port") {
       const bell = Atomics.load(ctl, 2);
       const h = Atomics.load(ctl, 0);
       if (h === t) { Atomics.wait(ctl, 2, bell, 100); continue; }
-      if (t === 0) first = epochNow();
-      for (; t < h; t++) { const now = epochNow(); lat.push((now - slots[t % cap]) * 1000); }
+      if (t === 0) first = machineNow();
+      for (; t < h; t++) { const now = machineNow(); lat.push((now - slots[t % cap]) * 1000); }
       Atomics.store(ctl, 1, t); Atomics.notify(ctl, 1);
     }
-    parentPort.postMessage({ latencies: spacing ? lat : [], firstMs: first, lastMs: epochNow() });
+    parentPort.postMessage({ latencies: spacing ? lat : [], firstMs: first, lastMs: machineNow() });
   }
 }
 `;

@@ -2,7 +2,7 @@
 import { many, node } from "@flowc/dsl";
 import { z } from "zod";
 
-const epochNow = () => performance.timeOrigin + performance.now();
+const machineNow = () => Number(process.hrtime.bigint()) / 1e6; // CLOCK_MONOTONIC: shared by every process on the machine
 
 /** Emits `count` frames of `size` bytes, the send time (epoch ms, f64) in the first 8 bytes. */
 export const Pinger = node("Pinger", {
@@ -14,7 +14,7 @@ export const Pinger = node("Pinger", {
     state.n++;
     // With `allocate` the frame is written where it travels (a shared-memory slot on process engines).
     const frame = params.allocate ? allocate(Math.max(8, params.size)) : new Uint8Array(Math.max(8, params.size));
-    new DataView(frame.buffer, frame.byteOffset).setFloat64(0, epochNow(), true);
+    new DataView(frame.buffer, frame.byteOffset).setFloat64(0, machineNow(), true);
     return { frame };
   },
 });
@@ -27,7 +27,7 @@ export const LatencySink = node("LatencySink", {
   step: ({ frame }, { params, state, log }) => {
     if (!frame) return;
     const sent = new DataView(frame.buffer, frame.byteOffset, 8).getFloat64(0, true);
-    state.latencies.push((epochNow() - sent) * 1000);
+    state.latencies.push((machineNow() - sent) * 1000);
     if (state.latencies.length === params.count) log.info(JSON.stringify({ latencies: state.latencies.slice(params.skip) }));
   },
 });
@@ -53,9 +53,9 @@ export const CountSink = node("CountSink", {
   state: () => ({ n: 0, first: 0 }),
   step: ({ values }, { params, state, log }) => {
     if (!values) return;
-    if (state.n === 0) state.first = epochNow();
+    if (state.n === 0) state.first = machineNow();
     state.n += values.length;
-    if (state.n >= params.count) log.info(JSON.stringify({ count: state.n, firstMs: state.first, lastMs: epochNow() }));
+    if (state.n >= params.count) log.info(JSON.stringify({ count: state.n, firstMs: state.first, lastMs: machineNow() }));
   },
 });
 
@@ -65,10 +65,10 @@ export const Clock = node("Clock", {
   outputs: { sent: z.number() },
   state: () => ({ n: 0 }),
   step: (_inputs, { params, state, log }) => {
-    if (state.n === 0) log.info(JSON.stringify({ firstStep: epochNow() }));
+    if (state.n === 0) log.info(JSON.stringify({ firstStep: machineNow() }));
     if (state.n >= params.count) return undefined;
     state.n++;
-    return { sent: epochNow() };
+    return { sent: machineNow() };
   },
 });
 
@@ -92,7 +92,7 @@ export const EndToEnd = node("EndToEnd", {
   state: () => ({ latencies: [] as number[] }),
   step: ({ sent }, { params, state, log }) => {
     if (sent === undefined) return;
-    state.latencies.push((epochNow() - sent) * 1000);
+    state.latencies.push((machineNow() - sent) * 1000);
     if (state.latencies.length === params.count) log.info(JSON.stringify({ latencies: state.latencies.slice(params.skip) }));
   },
 });
@@ -108,7 +108,7 @@ export const Blaster = node("Blaster", {
       // bare-socket baseline's Buffer.allocUnsafe: zeroing 4 MB costs ~350 µs of the node's own
       // time per frame, which is not the transport's.
       const frame = params.allocate ? allocate(size) : new Uint8Array(Buffer.allocUnsafeSlow(size).buffer);
-      new DataView(frame.buffer, frame.byteOffset).setFloat64(0, epochNow(), true);
+      new DataView(frame.buffer, frame.byteOffset).setFloat64(0, machineNow(), true);
       emit("frame", frame);
       yield {};
     }
@@ -122,8 +122,8 @@ export const FrameCounter = node("FrameCounter", {
   state: () => ({ n: 0, first: 0 }),
   step: ({ frames }, { params, state, log }) => {
     if (!frames) return;
-    if (state.n === 0) state.first = epochNow();
+    if (state.n === 0) state.first = machineNow();
     state.n += frames.length;
-    if (state.n >= params.count) log.info(JSON.stringify({ count: state.n, firstMs: state.first, lastMs: epochNow() }));
+    if (state.n >= params.count) log.info(JSON.stringify({ count: state.n, firstMs: state.first, lastMs: machineNow() }));
   },
 });
