@@ -136,6 +136,15 @@ export async function runBench<R>(
   // A section that fails does not lose the others: the report is written with what was
   // measured and the failures named, and the process exits non-zero.
   const failures: { section: string; error: string }[] = [];
+  // Interrupted (Ctrl-C, a timeout's SIGTERM): no temporary flows left behind; children with an
+  // IPC channel end when it closes.
+  const interrupted = (signal: NodeJS.Signals) => {
+    console.error(`${name} bench: interrupted by ${signal}; no report written`);
+    rmSync(tempDir, { recursive: true, force: true });
+    process.exit(signal === "SIGINT" ? 130 : 143);
+  };
+  process.once("SIGINT", interrupted);
+  process.once("SIGTERM", interrupted);
   try {
     for (const [section, measure] of Object.entries(sections)) {
       if (only && !only.includes(section)) continue;
@@ -148,6 +157,8 @@ export async function runBench<R>(
       }
     }
   } finally {
+    process.off("SIGINT", interrupted);
+    process.off("SIGTERM", interrupted);
     rmSync(tempDir, { recursive: true, force: true });
     const { stop } = await import("esbuild");
     await stop();

@@ -133,7 +133,9 @@ export async function createRemoteExecution(ir: Ir, options: BuildOptions, mp: R
         );
       },
       // Executors asleep on their doorbell wake up to the stop.
-      stopping: () => bells.requestStop(),
+      stopping: (executors) => {
+        for (const e of executors) bells.requestStop(e);
+      },
     },
   );
   await group.bringUp();

@@ -55,6 +55,18 @@ describe("shared-memory ring", () => {
     );
   });
 
+  it("stops one executor without stopping the others, and wakes it if it sleeps", async () => {
+    const bells = Doorbells.create(3);
+    const token = bells.token(1);
+    const woken = bells.waitAsync(1, token, 10_000);
+    bells.requestStop(1);
+    await woken;
+    expect([0, 1, 2].map((e) => bells.stopRequested(e))).toEqual([false, true, false]);
+    expect(bells.token(1)).not.toBe(token);
+    // A second view over the same memory (another thread) sees the same flags.
+    expect(new Doorbells(bells.sab).stopRequested(1)).toBe(true);
+  });
+
   it("closes after the last message", () => {
     const c = channel("block", 4);
     const bells = Doorbells.create(2);

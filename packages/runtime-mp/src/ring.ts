@@ -30,16 +30,22 @@ const WRAP = 0xffffffff;
 const KIND_BYTES = 0;
 const KIND_PORT = 1;
 
-/** Doorbells in one SharedArrayBuffer: per executor [counter, sleeping], plus a global stop flag. */
+/**
+ * Doorbells in one SharedArrayBuffer: per executor [counter, sleeping], then one stop flag per
+ * executor. Stop flags are per executor because a run can stop some executors and not others:
+ * one whose only nodes failed in isolation keeps discarding what its producers still send.
+ */
 export class Doorbells {
   readonly ints: Int32Array;
   /** How long `wait` polls before sleeping (ms). */
   spinMs = 0;
+  readonly executors: number;
   constructor(readonly sab: SharedArrayBuffer) {
     this.ints = new Int32Array(sab);
+    this.executors = this.ints.length / 3;
   }
   static create(executors: number): Doorbells {
-    return new Doorbells(new SharedArrayBuffer((executors * 2 + 1) * 4));
+    return new Doorbells(new SharedArrayBuffer(executors * 3 * 4));
   }
   ring(executor: number): void {
     const i = executor * 2;
@@ -72,15 +78,13 @@ export class Doorbells {
     if (r.async) await r.value;
     Atomics.store(this.ints, i + 1, 0);
   }
-  get stopIndex(): number {
-    return this.ints.length - 1;
+  /** Asks `executor` to stop and wakes it if it sleeps on its doorbell. */
+  requestStop(executor: number): void {
+    Atomics.store(this.ints, this.executors * 2 + executor, 1);
+    this.ring(executor);
   }
-  requestStop(): void {
-    Atomics.store(this.ints, this.stopIndex, 1);
-    for (let e = 0; e < (this.ints.length - 1) / 2; e++) this.ring(e);
-  }
-  stopRequested(): boolean {
-    return Atomics.load(this.ints, this.stopIndex) !== 0;
+  stopRequested(executor: number): boolean {
+    return Atomics.load(this.ints, this.executors * 2 + executor) !== 0;
   }
 }
 

@@ -29,7 +29,7 @@ const started = new Promise<number>((resolve) => {
 const probes = new ProbeDesk();
 port.on("message", (message: ToExecutor) => {
   if (message.type === "start") resolveStart(message.epoch);
-  else if (message.type === "stop") bells.requestStop();
+  else if (message.type === "stop") bells.requestStop(init.index);
   else if (message.type === "probe") probes.request(message.round);
   else if (message.type === "quiesce") probes.quiesce();
 });
@@ -47,7 +47,7 @@ const transport: ExecutorTransport = {
     wait: (token, timeoutMs) => bells.wait(init.index, token, timeoutMs),
     waitAsync: (token, timeoutMs) => bells.waitAsync(init.index, token, timeoutMs),
   },
-  stopRequested: () => bells.stopRequested(),
+  stopRequested: () => bells.stopRequested(init.index),
   peakMemory: () => Math.max(peak, getHeapStatistics().used_heap_size),
   memoryNow: () => getHeapStatistics().used_heap_size,
 };

@@ -28,9 +28,13 @@ const SMALL_COPY_MAX = 64;
 /** A copy of `bytes[start, end)` in memory of its own, as a plain Uint8Array. */
 export function copyRange(bytes: Uint8Array, start: number, end: number): Uint8Array<ArrayBuffer> {
   const n = end - start;
-  if (n > SMALL_COPY_MAX) return copyOf(bytes.subarray(start, end));
-  const out = new Uint8Array(n);
-  for (let i = 0; i < n; i++) out[i] = bytes[start + i] as number;
+  return fill(n > SMALL_COPY_MAX ? uninitialized(n) : new Uint8Array(n), bytes, start, n);
+}
+
+/** Copies `bytes[start, start + n)` into `out` (which holds `n` bytes), byte by byte when small. */
+function fill<T extends Uint8Array>(out: T, bytes: Uint8Array, start: number, n: number): T {
+  if (n > SMALL_COPY_MAX) out.set(bytes.subarray(start, start + n));
+  else for (let i = 0; i < n; i++) out[i] = bytes[start + i] as number;
   return out;
 }
 
@@ -45,8 +49,5 @@ export const POOLED_COPY_MAX = 1024;
  */
 export function pooledCopy(bytes: Uint8Array, start: number, end: number): Buffer {
   const n = end - start;
-  const out = Buffer.allocUnsafe(n);
-  if (n > SMALL_COPY_MAX) out.set(bytes.subarray(start, end));
-  else for (let i = 0; i < n; i++) out[i] = bytes[start + i] as number;
-  return out;
+  return fill(Buffer.allocUnsafe(n), bytes, start, n);
 }

@@ -211,6 +211,33 @@ describe("ExecutorGroup", () => {
     });
   });
 
+  it("does not stop an executor whose only nodes failed in isolation: it goes on discarding for its producers", async () => {
+    const input = chainIr();
+    const ir = loadValid({ ...input, nodes: input.nodes.map((n) => (n.id === "double" ? { ...n, onError: "isolate" } : n)) });
+    const told: (readonly number[])[] = [];
+    const { group, launched } = await harness(ir, { graceMs: 10_000 }, { stopping: (executors) => told.push(executors) });
+    await group.start();
+    const boom = launched[1] as FakeExecutor;
+    boom.send({ type: "ended", node: "double", status: "FAILED", error: { nodeId: "double", message: "boom", stack: null, code: null } });
+    for (const [i, id] of [
+      [0, "counter"],
+      [2, "plus10"],
+      [3, "sink"],
+    ] as const)
+      launched[i]?.send({ type: "ended", node: id, status: "SUCCEEDED", error: null });
+    // The others obey their stop; the run waits for the one left.
+    expect(await group.wait({ timeoutMs: 300 })).toBeUndefined();
+    expect(told).toEqual([[0, 2, 3]]);
+    expect(boom.posted.some((m) => (m as ToExecutor).type === "stop")).toBe(false);
+    for (const i of [0, 2, 3]) expect(launched[i]?.posted.some((m) => (m as ToExecutor).type === "stop")).toBe(true);
+    // It ends once its inputs close, on its own.
+    boom.send({ type: "done", reports: [{ ...emptyReport("double", "FAILED", null), peakMemoryBytes: 1000 }], channels: {} });
+    boom.exit({ code: 0, signal: null, error: null });
+    const result = await group.wait({ timeoutMs: 5000 });
+    expect(result?.status).toBe("succeeded");
+    expect(result?.nodes.find((n) => n.id === "double")?.status).toBe("FAILED");
+  });
+
   it("climbs the stop ladder: Stop, then after the grace period SIGTERM, then SIGKILL, warning FLC3041 once", async () => {
     const { group, launched, events } = await harness(loadValid(testIr([testSource("a")])), { graceMs: 40 }, {}, (e) => {
       e.obeysStop = false;

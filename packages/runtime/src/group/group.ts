@@ -97,8 +97,8 @@ export interface GroupEngine {
   exited?(member: Member, how: string): void;
   /** The start barrier was released at `epoch` (ms since the Unix epoch). */
   started?(epoch: number): void;
-  /** The run began to stop. */
-  stopping?(): void;
+  /** The run began to stop: the executors told to stop (one only discarding for an isolated failure is not). */
+  stopping?(executors: readonly number[]): void;
   /** The result exists; called before the `stopped` event. */
   finished?(result: RunResult): void;
   /** Removes what the engine made; also after a failed bring-up. */
@@ -525,7 +525,7 @@ export class ExecutorGroup extends DrivenExecution {
   #stopDecided(_reason: StopReason, _detail: string): void {
     if (this.#phase === "ended" || this.#phase === "stopping") return;
     this.#phase = "stopping";
-    this.#engine.stopping?.();
+    this.#engine.stopping?.(this.#members.filter((m) => !this.#onlyDiscarding(m)).map((m) => m.index));
     for (const m of this.#members) {
       if (m.phase !== "waiting") continue;
       clearTimeout(m.restartTimer);
