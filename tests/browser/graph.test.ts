@@ -2,8 +2,7 @@
 // node, fetches nothing but itself, logs no error (a CSP violation would be one), shows a
 // node's details on click, zooms on the wheel and pans on drag — and a hostile param cannot
 // run script. Skipped only when Chromium is not installed and not under CI (.ci/run installs it).
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { renderFlowPage } from "@flowc/cli";
@@ -11,6 +10,7 @@ import { loadValid, testChannel, testIr, testNode, testSource } from "@flowc/ir/
 import type { Page } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { flowc, root } from "../cli/helpers.js";
+import { Scratch } from "../helpers/scratch.js";
 import { findChromium, leftovers, openPage as open, withBrowser } from "./browser.js";
 
 const chromium = findChromium();
@@ -20,8 +20,8 @@ if (skip)
     "tests/browser: Chromium is not installed (/usr/bin/chromium): browser tests skipped; `apt-get install -y chromium` runs them.",
   );
 
-const scratch = mkdtempSync(join(tmpdir(), "flowc-browser-"));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const scratch = new Scratch("flowc-browser-");
+afterAll(() => scratch.remove());
 
 const transformOf = (page: Page) => page.$eval(".fg-viewport", (el) => el.getAttribute("transform") ?? "");
 
@@ -36,13 +36,14 @@ async function transformWhen(page: Page, ok: (transform: string) => boolean): Pr
 }
 
 describe.skipIf(skip)("the graph page in Chromium", () => {
-  const demoPage = join(scratch, "demo.html");
+  const demoPage = join(scratch.path, "demo.html");
   const demoLine =
     readFileSync(join(root, "examples/demo.flow.ts"), "utf8")
       .split("\n")
       .findIndex((l) => l.includes('add("double"')) + 1;
 
   beforeAll(async () => {
+    scratch.make();
     const run = await flowc(["graph", "examples/demo.flow.ts", "--format", "html", "-o", demoPage]);
     expect(run.code, run.stderr).toBe(0);
   });
@@ -126,7 +127,7 @@ describe.skipIf(skip)("the graph page in Chromium", () => {
         "<img src=x onerror='window.__pwned=4'>",
       ),
     );
-    const file = join(scratch, "hostile.html");
+    const file = join(scratch.path, "hostile.html");
     writeFileSync(file, await renderFlowPage(ir));
     const run = await withBrowser(async (browser) => {
       const page = await browser.newPage();

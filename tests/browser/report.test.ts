@@ -2,22 +2,22 @@
 // every node coloured by how it ended, the tables, and the plots drawn by uPlot — nothing
 // fetched but the page itself, no error logged. Skipped only when Chromium is not installed
 // and not under CI (.ci/run installs it).
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { flowc } from "../cli/helpers.js";
+import { Scratch } from "../helpers/scratch.js";
 import { findChromium, leftovers, openPage, withBrowser } from "./browser.js";
 
 const skip = findChromium() === undefined && !process.env.CI;
-const scratch = mkdtempSync(join(tmpdir(), "flowc-browser-report-"));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const scratch = new Scratch("flowc-browser-report-");
+afterAll(() => scratch.remove());
 
 describe.skipIf(skip)("the run report in Chromium", () => {
-  const report = join(scratch, "demo-report.html");
+  const report = join(scratch.path, "demo-report.html");
 
   beforeAll(async () => {
+    scratch.make();
     const run = await flowc(["run", "examples/demo.flow.ts", "--duration", "3", "--report", report, "--no-typecheck"], {
       env: { NO_COLOR: "1" },
     });

@@ -2,14 +2,15 @@
 // one NATS server, a flow placed on both, the cluster's verbs from either daemon, and the coded
 // errors of joining (a taken machine id, a server that refuses the credentials).
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { killAllNatsServers, type NatsServerHandle, skipNatsTests, startNatsServer } from "../helpers/nats-server.js";
+import { Scratch } from "../helpers/scratch.js";
 import { bin, type Run, root } from "./helpers.js";
 
-const base = mkdtempSync(join(tmpdir(), "flowc-cluster-cli-"));
+const scratch = new Scratch("flowc-cluster-cli-");
+const base = scratch.path;
 let nats: NatsServerHandle;
 
 function flowcAs(machine: string, args: string[], env: Record<string, string> = {}): Run {
@@ -56,7 +57,7 @@ afterAll(async () => {
   for (const machine of ["alpha", "beta", "beta-2", "locked"]) flowcAs(machine, ["daemon", "stop", "--force"]);
   await killAllNatsServers();
   expect(nodeProcesses()).toEqual([]);
-  rmSync(base, { recursive: true, force: true });
+  scratch.remove();
 });
 
 describe.skipIf(skipNatsTests)("flowc daemons of two machines", () => {

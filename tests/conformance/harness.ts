@@ -1,5 +1,3 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { compile, emit } from "@flowc/frontend";
 import type { Ir } from "@flowc/ir";
@@ -17,6 +15,7 @@ import {
 import { Daemon, daemonPaths, dataflowRuntime, NatsSettings } from "@flowc/runtime-dataflow";
 import { mpRuntime } from "@flowc/runtime-mp";
 import { skipNatsTests, startNatsServer } from "../helpers/nats-server.js";
+import { Scratch } from "../helpers/scratch.js";
 
 /** A runtime and its options, as the suite runs each scenario on it. */
 export interface Mode {
@@ -115,7 +114,8 @@ export interface Compiled {
 }
 
 const FLOWS = join(import.meta.dirname, "flows/scenarios.flow.ts");
-const outRoot = mkdtempSync(join(tmpdir(), "flowc-conformance-"));
+const scratch = new Scratch("flowc-conformance-");
+const outRoot = scratch.path;
 /**
  * The environment runs (and the attached mode's daemon) see: the dataflow runtime keeps logs and
  * result records under FLOWC_HOME, out of ~; the rest is what the "probe" scenario looks for.
@@ -134,6 +134,7 @@ export const ENV: Readonly<Record<string, string | undefined>> = {
  * of it all.
  */
 export async function startDaemon(mode: Mode): Promise<() => Promise<void>> {
+  scratch.make();
   const machines = mode.machines;
   if (!machines) {
     const daemon = await Daemon.start(daemonPaths(ENV), { machine: "conformance", env: ENV });
@@ -176,7 +177,7 @@ export function placedFor(mode: Mode, ir: Ir): Ir {
 export async function compileScenario(name: string): Promise<Compiled> {
   const result = compile({ entry: FLOWS, flow: name });
   if (!result.ir) throw new Error(`scenario '${name}' does not compile: ${result.diagnostics.map((d) => d.message).join("; ")}`);
-  const outDir = join(outRoot, name);
+  const outDir = join(scratch.make(), name);
   const emitted = await emit({
     ir: result.ir,
     modules: result.modules,
@@ -190,7 +191,7 @@ export async function compileScenario(name: string): Promise<Compiled> {
 }
 
 export function removeCompiled(): void {
-  rmSync(outRoot, { recursive: true, force: true });
+  scratch.remove();
 }
 
 export interface Outcome {

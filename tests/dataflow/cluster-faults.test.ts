@@ -1,5 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Ir } from "@flowc/ir";
 import { processAlive, type RunResult } from "@flowc/runtime";
@@ -16,8 +15,10 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Compiled, compileScenario, ENV, NODE_PROCESS, removeCompiled, signature } from "../conformance/harness.js";
 import { killAllNatsServers, type NatsServerHandle, skipNatsTests, startNatsCluster, startNatsServer } from "../helpers/nats-server.js";
+import { Scratch } from "../helpers/scratch.js";
 
-const root = mkdtempSync(join(tmpdir(), "flowc-cluster-faults-"));
+const scratch = new Scratch("flowc-cluster-faults-");
+const root = scratch.path;
 let nats: NatsServerHandle;
 let chain: Compiled;
 let block: Compiled;
@@ -94,7 +95,7 @@ afterAll(async () => {
   for (const pid of nodeProcesses()) process.kill(pid, "SIGKILL");
   await killAllNatsServers();
   removeCompiled();
-  rmSync(root, { recursive: true, force: true });
+  scratch.remove();
 });
 
 describe.skipIf(skipNatsTests)("faults of a cluster", () => {

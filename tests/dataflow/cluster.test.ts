@@ -1,17 +1,18 @@
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Ir } from "@flowc/ir";
 import { Daemon, DaemonClient, type DaemonStatus, type DataflowSummary, daemonPaths, NatsSettings } from "@flowc/runtime-dataflow";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Compiled, compileScenario, ENV, removeCompiled } from "../conformance/harness.js";
 import { killAllNatsServers, type NatsServerHandle, skipNatsTests, startNatsServer } from "../helpers/nats-server.js";
+import { Scratch } from "../helpers/scratch.js";
 
 /** Short heartbeats so losses are noticed quickly in tests (the defaults are 0.5 s / 2.5 s too). */
 const TIMINGS = { heartbeatMs: 250, lostAfterMs: 2_000 };
 
 let nats: NatsServerHandle;
-const root = mkdtempSync(join(tmpdir(), "flowc-cluster-"));
+const scratch = new Scratch("flowc-cluster-");
+const root = scratch.path;
 const daemons = new Map<string, Daemon>();
 
 function homeOf(machine: string): string {
@@ -51,7 +52,7 @@ afterAll(async () => {
   for (const d of daemons.values()) await d.shutdown({ force: true });
   await killAllNatsServers();
   removeCompiled();
-  rmSync(root, { recursive: true, force: true });
+  scratch.remove();
 });
 
 describe.skipIf(skipNatsTests)("daemons joined through NATS", () => {
