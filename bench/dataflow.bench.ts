@@ -8,10 +8,11 @@
 //   From the shared-memory threshold on, the node writes its frame where it travels
 //   (`ctx.allocate`, a slot), as Dora's benchmark writes into its sample (`send_output_raw`);
 // - the same for large sizes with the node's own `new Uint8Array` copied into a slot by the
-//   runtime, and with shared memory off (every payload over the socket), which is how the
+//   runtime, and with shared memory off (every payload over the socket: the same node, its
+//   `ctx.allocate` frames then reused socket buffers; and its own arrays), which is how the
 //   shared-memory threshold was chosen;
 // - back-to-back throughput: small messages (1,000 emits per step) and 4 MB frames, written in
-//   place and copied into a slot;
+//   place, copied into a slot, and over the socket alone;
 // - resident memory of producer and consumer over a steady 4 MB stream (the pool is bounded).
 // Targets, 2 cores: 8 B p50 ≤ 2× the bare socket; ≥ 250,000 small msgs/s; 4 MB p50 ≤ 0.5 ms and
 // ≤ 0.25× the bare socket; 400 KB p50 below the bare socket; 4 MB back to back ≥ 2,100 msgs/s
@@ -154,7 +155,16 @@ interface Report {
   /** Percentiles over every round's messages; `roundsP50`: each round's own p50, in order. */
   latency: Record<
     string,
-    { dataflow: Stats; socketOnly?: Stats; copied?: Stats; bare: Stats; roundsP50: Record<string, number[]>; ratioP50: number }
+    {
+      dataflow: Stats;
+      socketOnly?: Stats;
+      /** Socket only, the node's own `new Uint8Array` per frame instead of `ctx.allocate`. */
+      socketOnlyOwn?: Stats;
+      copied?: Stats;
+      bare: Stats;
+      roundsP50: Record<string, number[]>;
+      ratioP50: number;
+    }
   >;
   throughput: {
     smallDataflow: number;
@@ -163,6 +173,8 @@ interface Report {
     largeDataflow: number;
     /** 4 MB frames in the node's own memory, copied once into a slot by the runtime. */
     largeDataflowCopied: number;
+    /** 4 MB frames from `ctx.allocate` with shared memory off: every byte through the socket. */
+    largeSocketOnly: number;
     largeBare: number;
   };
   /** Resident memory of the producer and consumer processes over a steady 4 MB stream. */
@@ -187,11 +199,14 @@ async function measureLatency(report: Report): Promise<void> {
       bare: async () => (await bareSocket(size, WARMUP + HOPS, 5, WARMUP)).latencies,
     };
     // Large payloads also as the node's own array copied into a slot by the runtime, and with
-    // shared memory off (the socket alone).
+    // shared memory off (the socket alone): the same node, and the node with its own arrays.
+    const shmOff = { shmThresholdBytes: 1 << 30 };
     if (inPlace) kinds.copied = async () => (await runDataflow("hop", params, "latencies")).data.latencies as number[];
     if (size >= 16 * 1024)
       kinds.socketOnly = async () =>
-        (await runDataflow("hop", params, "latencies", { shmThresholdBytes: 1 << 30 })).data.latencies as number[];
+        (await runDataflow("hop", { ...params, ping: { ...params.ping, allocate: inPlace } }, "latencies", shmOff)).data
+          .latencies as number[];
+    if (inPlace) kinds.socketOnlyOwn = async () => (await runDataflow("hop", params, "latencies", shmOff)).data.latencies as number[];
     const { pooled, roundsP50 } = await inRounds(ROUNDS, kinds);
     const of = (kind: string) => (pooled[kind] ? stats(pooled[kind]) : undefined);
     const entry: Report["latency"][string] = {
@@ -203,11 +218,13 @@ async function measureLatency(report: Report): Promise<void> {
     entry.ratioP50 = round(entry.dataflow.p50 / entry.bare.p50, 2);
     const socketOnly = of("socketOnly");
     if (socketOnly) entry.socketOnly = socketOnly;
+    const socketOnlyOwn = of("socketOnlyOwn");
+    if (socketOnlyOwn) entry.socketOnlyOwn = socketOnlyOwn;
     const copied = of("copied");
     if (copied) entry.copied = copied;
     report.latency[label] = entry;
     console.error(
-      `${label}: dataflow p50 ${entry.dataflow.p50} µs (${entry.ratioP50}× bare; copied ${entry.copied?.p50 ?? "-"}, socket only ${entry.socketOnly?.p50 ?? "-"}), bare ${entry.bare.p50} µs; rounds ${JSON.stringify(roundsP50)}`,
+      `${label}: dataflow p50 ${entry.dataflow.p50} µs (${entry.ratioP50}× bare; copied ${entry.copied?.p50 ?? "-"}, socket only ${entry.socketOnly?.p50 ?? "-"}, own arrays ${entry.socketOnlyOwn?.p50 ?? "-"}), bare ${entry.bare.p50} µs; rounds ${JSON.stringify(roundsP50)}`,
     );
   }
 }
@@ -219,14 +236,15 @@ async function measureThroughput(report: Report): Promise<void> {
   report.throughput.smallBare = Math.round(SMALL_COUNT / ((bareSmall.lastMs - bareSmall.firstMs) / 1000));
   const size = 4 * 1024 * 1024;
   const rate = (data: Record<string, unknown>) => Math.round(LARGE_COUNT / (((data.lastMs as number) - (data.firstMs as number)) / 1000));
-  const burst = (allocate: boolean) =>
-    runDataflow("burst", { blast: { size, count: LARGE_COUNT, allocate }, sink: { count: LARGE_COUNT } }, "count");
+  const burst = (allocate: boolean, extra: Record<string, unknown> = {}) =>
+    runDataflow("burst", { blast: { size, count: LARGE_COUNT, allocate }, sink: { count: LARGE_COUNT } }, "count", extra);
   report.throughput.largeDataflow = rate((await burst(true)).data);
   report.throughput.largeDataflowCopied = rate((await burst(false)).data);
+  report.throughput.largeSocketOnly = rate((await burst(true, { shmThresholdBytes: 1 << 30 })).data);
   const bareLarge = await bareSocket(size, LARGE_COUNT, 0, 0);
   report.throughput.largeBare = Math.round(LARGE_COUNT / ((bareLarge.lastMs - bareLarge.firstMs) / 1000));
   console.error(
-    `throughput: small ${report.throughput.smallDataflow}/s (bare ${report.throughput.smallBare}), 4 MB ${report.throughput.largeDataflow}/s, copied ${report.throughput.largeDataflowCopied}/s (bare ${report.throughput.largeBare})`,
+    `throughput: small ${report.throughput.smallDataflow}/s (bare ${report.throughput.smallBare}), 4 MB ${report.throughput.largeDataflow}/s, copied ${report.throughput.largeDataflowCopied}/s, socket only ${report.throughput.largeSocketOnly}/s (bare ${report.throughput.largeBare})`,
   );
 }
 
@@ -271,18 +289,18 @@ function markdown(r: Report): string {
     "",
     "## One-way latency (µs)",
     "",
-    "| size | dataflow p50 | p95 | p99 | ÷ bare p50 | copied p50 | p99 | socket only p50 | p99 | ÷ bare p50 | bare socket p50 | p95 | p99 |",
-    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    "| size | dataflow p50 | p95 | p99 | ÷ bare p50 | copied p50 | p99 | socket only p50 | p99 | ÷ bare p50 | socket only, own arrays p50 | ÷ bare p50 | bare socket p50 | p95 | p99 |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
   ];
   for (const [label, l] of Object.entries(r.latency)) {
-    const socketRatio = l.socketOnly ? `${round(l.socketOnly.p50 / l.bare.p50, 2)}×` : "—";
+    const ratio = (s?: Stats) => (s ? `${round(s.p50 / l.bare.p50, 2)}×` : "—");
     lines.push(
-      `| ${label} | ${l.dataflow.p50} | ${l.dataflow.p95} | ${l.dataflow.p99} | ${l.ratioP50}× | ${l.copied?.p50 ?? "—"} | ${l.copied?.p99 ?? "—"} | ${l.socketOnly?.p50 ?? "—"} | ${l.socketOnly?.p99 ?? "—"} | ${socketRatio} | ${l.bare.p50} | ${l.bare.p95} | ${l.bare.p99} |`,
+      `| ${label} | ${l.dataflow.p50} | ${l.dataflow.p95} | ${l.dataflow.p99} | ${l.ratioP50}× | ${l.copied?.p50 ?? "—"} | ${l.copied?.p99 ?? "—"} | ${l.socketOnly?.p50 ?? "—"} | ${l.socketOnly?.p99 ?? "—"} | ${ratio(l.socketOnly)} | ${l.socketOnlyOwn?.p50 ?? "—"} | ${ratio(l.socketOnlyOwn)} | ${l.bare.p50} | ${l.bare.p95} | ${l.bare.p99} |`,
     );
   }
   lines.push(
     "",
-    `dataflow: from ${r.shmThresholdBytes.toLocaleString("en")} bytes on, the node writes each frame into a shared-memory slot itself (\`ctx.allocate\`, as Dora's benchmark writes into its sample) and nothing is copied; below, it allocates an ordinary array. copied: the node allocates each frame (\`new Uint8Array\`) and the runtime copies it once into a slot. socket only: shared memory off, every byte through the socket.`,
+    `dataflow: from ${r.shmThresholdBytes.toLocaleString("en")} bytes on, the node writes each frame into a shared-memory slot itself (\`ctx.allocate\`, as Dora's benchmark writes into its sample) and nothing is copied; below, it allocates an ordinary array. copied: the node allocates each frame (\`new Uint8Array\`) and the runtime copies it once into a slot. socket only: shared memory off, every byte through the socket — the same node as the dataflow column (its \`ctx.allocate\` frames are then reused socket buffers, and received frames land in reused buffers too), and, in the "own arrays" column, the node allocating each frame itself.`,
   );
   const t = r.throughput;
   lines.push(
@@ -294,6 +312,7 @@ function markdown(r: Report): string {
     `| small (8 B numbers; 1,000 emits per step) | ${t.smallDataflow.toLocaleString("en")} | ${t.smallBare.toLocaleString("en")} |`,
     `| 4 MB frames written in place (\`ctx.allocate\`) | ${t.largeDataflow.toLocaleString("en")} | ${t.largeBare.toLocaleString("en")} |`,
     `| 4 MB frames copied into a slot | ${t.largeDataflowCopied.toLocaleString("en")} | |`,
+    `| 4 MB frames, socket only (\`ctx.allocate\`: reused socket buffers) | ${t.largeSocketOnly.toLocaleString("en")} | |`,
     "",
     `## Memory over a steady 4 MB stream (back to back, RSS sampled every ${r.memory.sampleMs} ms)`,
     "",
@@ -324,7 +343,7 @@ async function main(): Promise<void> {
     rounds: ROUNDS,
     shmThresholdBytes: DEFAULT_SHM,
     latency: {},
-    throughput: { smallDataflow: 0, smallBare: 0, largeDataflow: 0, largeDataflowCopied: 0, largeBare: 0 },
+    throughput: { smallDataflow: 0, smallBare: 0, largeDataflow: 0, largeDataflowCopied: 0, largeSocketOnly: 0, largeBare: 0 },
     memory: { sampleMs: 100, runs: {} },
     bringUpMs: 0,
   };

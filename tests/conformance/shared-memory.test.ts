@@ -1,6 +1,7 @@
 // Large payloads on the paths the conformance modes do not take: mp process with fused chains
-// (a buffer lent from a slot that also feeds a consumer in its own process is copied), and the
-// tmpfs-file fallback where slots cannot be mapped (FLOWC_SHM=files).
+// (a buffer lent from a slot that also feeds a consumer in its own process is copied), the
+// tmpfs-file fallback where slots cannot be mapped (FLOWC_SHM=files), and the socket alone
+// (shared memory off: frames lent from and received into reused buffers).
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { dataflowRuntime } from "@flowc/runtime-dataflow";
@@ -37,11 +38,19 @@ const fused: Mode = {
   fused: true,
 };
 const dataflow: Mode = { label: "dataflow", runtime: dataflowRuntime, options: { daemon: "embedded" }, exact: false, isolation: "process" };
+/** No payload reaches the shared-memory threshold: every byte crosses the socket. */
+const socketOnly = (mode: Mode): Mode => ({
+  ...mode,
+  label: `${mode.label} socket only`,
+  options: { ...mode.options, shmThresholdBytes: 1 << 30 },
+});
 
 describe.each([
   { mode: fused, env: {} },
   { mode: dataflow, env: { FLOWC_SHM: "files" } },
   { mode: fused, env: { FLOWC_SHM: "files" } },
+  { mode: socketOnly(dataflow), env: {} },
+  { mode: socketOnly(fused), env: {} },
 ])("$mode.label $env", ({ mode, env }) => {
   it("frames kept in a window or forwarded stay whole", async () => {
     const out = await run(mode, kept, { env });

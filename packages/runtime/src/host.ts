@@ -5,7 +5,8 @@ import { ClockState, type Fired, type TickGate } from "./clock.js";
 import { encodeValue } from "./codec.js";
 import type { LogLevel, NodeError, NodeStatus, RecordEntry } from "./contract.js";
 import { RuntimeError, toNodeError } from "./errors.js";
-import { isSlotView, type SlotLender } from "./executor/slots.js";
+import type { SlotLender } from "./executor/lender.js";
+import { isSlotView } from "./executor/slots.js";
 import type { LoadedNode } from "./loader.js";
 import { setOwn } from "./own.js";
 import { type Lease, Payload } from "./payload.js";
@@ -568,15 +569,15 @@ export class NodeHost {
     }
     this.stats.messagesOut++;
     if (outbounds.length === 0) return;
-    // A buffer the step allocated in shared memory leaves as it is when every channel carries
-    // it by reference; any other value in slot memory (a received view, valid only during the
-    // step) leaves as a copy.
+    // A buffer the step allocated (`ctx.allocate`: a shared-memory slot, or a reused socket
+    // buffer) leaves as it is when every channel carries it by reference; any other value in
+    // lent memory (a received view, valid only during the step) leaves as a copy.
     let sent = value;
     let payload: Payload | undefined;
     if (isSlotView(value)) {
       const slots = this.#env.slots;
       payload = Payload.ofValue(value, outbounds.length);
-      if (slots && outbounds.every((o) => o.bySlot === true) && slots.claim(value, payload)) {
+      if (slots?.claim(value, payload, outbounds)) {
         const claimed = payload;
         claimed.whenSent(outbounds.length, () => slots.sent(claimed));
       } else {

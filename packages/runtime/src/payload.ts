@@ -84,6 +84,17 @@ export class Payload {
     this.#onSent = done;
   }
 
+  /**
+   * One more thing to wait for before `whenSent`'s `done`: a channel that offered the payload
+   * but still writes its bytes (a lent buffer on a socket) calls `sent` once more when they
+   * are written. False when nothing waits for the payload to be sent.
+   */
+  holdSent(): boolean {
+    if (this.#onSent === undefined) return false;
+    this.#unsent++;
+    return true;
+  }
+
   /** It was offered on one more of its channels. */
   sent(): void {
     const done = this.#onSent;

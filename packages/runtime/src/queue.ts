@@ -21,6 +21,11 @@ export interface Outbound {
   readonly channel: IrChannel;
   /** Carries a shared-memory slot by reference (a descriptor), so a lent buffer needs no copy. */
   readonly bySlot?: boolean;
+  /**
+   * Writes a lent buffer's bytes to its transport as they are (a local socket) and reports
+   * each payload `sent` only once they are written, so a reused buffer needs no copy.
+   */
+  readonly byReference?: boolean;
   offer(envelope: Envelope): OfferResult;
   /** End of stream: the consumer sees it after every message offered before. */
   close(): void;

@@ -2,6 +2,7 @@ import type { IrChannel } from "@flowc/ir";
 import type { TickGate } from "../clock.js";
 import type { Outbound } from "../queue.js";
 import { ProbeDesk, runExecutor } from "./executor.js";
+import { Lender } from "./lender.js";
 import type { ChildInit, FromExecutor, ToExecutor } from "./protocol.js";
 import { ShmPayloads } from "./shm.js";
 import { canMapSlots, SlotPool } from "./slots.js";
@@ -132,7 +133,9 @@ export async function runChildExecutor(): Promise<never> {
 
   // The supervisor closes the outputs of a node that may be restarted.
   const deferClose = (o: Outbound): Outbound =>
-    init.deferClose ? { channel: o.channel, bySlot: o.bySlot === true, offer: (e) => o.offer(e), close: () => {} } : o;
+    init.deferClose
+      ? { channel: o.channel, bySlot: o.bySlot === true, byReference: o.byReference === true, offer: (e) => o.offer(e), close: () => {} }
+      : o;
   const periodic = new Set(
     init.externalTicks ? init.ir.nodes.filter((n) => n.clock.kind === "rate" || n.clock.kind === "hybrid").map((n) => n.id) : [],
   );
@@ -154,7 +157,8 @@ export async function runChildExecutor(): Promise<never> {
       },
       tickGate: (node) => (periodic.has(node.id) ? gate : undefined),
       relaunched: init.deferClose,
-      slots: large instanceof SlotPool ? large : undefined,
+      // Without a large-payload store the sockets carry no lent memory by reference: nothing to lend.
+      slots: large ? new Lender(large instanceof SlotPool ? large : undefined) : undefined,
     },
     post,
     started,

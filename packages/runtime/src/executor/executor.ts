@@ -6,9 +6,9 @@ import type { Inbound, Outbound } from "../queue.js";
 import { bringUpHosts, LocalScheduler, runExecutorLoop, type Waiter } from "../scheduler.js";
 import { sampleHosts } from "../stats.js";
 import { nodeReport } from "../usage.js";
+import type { SlotLender } from "./lender.js";
 import { createPool } from "./pool.js";
 import { type ChannelCounts, epochNow, type FromExecutor, type InitMessage } from "./protocol.js";
-import type { SlotLender } from "./slots.js";
 
 /** What a thread or process provides to run an executor: channel ends, sleeping, stop, memory. */
 export interface ExecutorTransport {
@@ -26,7 +26,7 @@ export interface ExecutorTransport {
   readonly relaunched?: boolean;
   /** External timers for periodic clocks (the dataflow daemon's), by node. */
   tickGate?(node: IrNode): TickGate | undefined;
-  /** Shared-memory buffers its nodes may fill and emit without a copy. */
+  /** Buffers its nodes may fill and emit without a copy (shared-memory slots, reused socket buffers). */
   readonly slots?: SlotLender | undefined;
   /** What crossed each channel this executor is an end of (transports where messages can be in flight). */
   counters?(): Record<string, ChannelCounts>;

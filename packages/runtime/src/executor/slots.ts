@@ -126,24 +126,16 @@ function addSlotBuffer(buffer: ArrayBuffer): void {
   anySlotMapped = true;
 }
 
-/** Whether `value` lies in a shared-memory slot (a view received from another process, or a buffer this process lent). */
+/** `buffer` is memory the runtime lends to steps (`ctx.allocate`) and takes back: a value over it is not the node's to keep. */
+export function markLent(buffer: ArrayBuffer): void {
+  addSlotBuffer(buffer);
+}
+
+/** Whether `value` lies in a shared-memory slot (a view received from another process, or a buffer this process lent) or in another buffer the runtime lent (`markLent`). */
 export function isSlotView(value: unknown): value is ArrayBufferView | ArrayBuffer {
   if (!anySlotMapped) return false;
   if (value instanceof ArrayBuffer) return slotBuffers.has(value);
   return ArrayBuffer.isView(value) && value.buffer instanceof ArrayBuffer && slotBuffers.has(value.buffer);
-}
-
-/**
- * Buffers lent to a node's step (`ctx.allocate`) that it fills and emits without a copy. The
- * node host asks `lend` for a buffer, `claim`s it for the payload it emits (false: not a lent
- * buffer, or already emitted), tells `sent` once the payload was offered on every channel,
- * and `reclaim`s what a step lent but did not emit when the step ends.
- */
-export interface SlotLender {
-  lend(bytes: number): Uint8Array<ArrayBuffer> | undefined;
-  claim(value: unknown, payload: Payload): boolean;
-  sent(payload: Payload): void;
-  reclaim(): void;
 }
 
 /** Slot sizes: four per octave, whole pages, so a slot is at most 25 % larger than its payload. */
@@ -175,7 +167,7 @@ interface Slot {
  * The producer's pool. `put` writes a payload into a free slot once (however many channels
  * carry it) and returns a descriptor per reader; `released`/`readerGone` give slots back.
  */
-export class SlotPool implements LargePayloads, SlotLender {
+export class SlotPool implements LargePayloads {
   readonly threshold: number;
   readonly bySlot = true;
   readonly #lent = new Set<Slot>();

@@ -4,6 +4,7 @@ import { uninitialized } from "../bytes.js";
 import { FrameReader, frame } from "../framing.js";
 import { Payload } from "../payload.js";
 import { type Envelope, MemoryQueue, type OfferResult, type Outbound } from "../queue.js";
+import { BufferPool, FRAME_POOL_BYTES } from "./buffer-pool.js";
 import { SLOT_DESCRIPTOR_BYTES, SlotReader } from "./slots.js";
 
 /**
@@ -59,6 +60,8 @@ export interface LargePayloads {
 
 /** Slots of producers mapped by this process (a consumer maps each slot once). */
 const slotReader = new SlotReader();
+/** Large frames this process reassembles from its connections' chunks, reused message after message. */
+const receiveBuffers = new BufferPool(FRAME_POOL_BYTES);
 
 /** The pieces of one flush are copied into one buffer when none is this large; otherwise they go out as a writev. */
 const COALESCE_PIECE_BYTES = 4096;
@@ -105,6 +108,8 @@ export class WriteBatch {
  */
 class Writer implements Flushable {
   #pending: Uint8Array[] = [];
+  /** Called once the pending bytes are written (lent buffers going back to their pool). */
+  #written: (() => void)[] = [];
   #bytes = 0;
   #largest = 0;
   #scheduled = false;
@@ -112,9 +117,14 @@ class Writer implements Flushable {
     readonly socket: Duplex,
     private readonly batch?: WriteBatch,
   ) {}
-  write(bytes: Uint8Array): void {
-    if (this.socket.destroyed) return;
+  /** Queues `bytes`; `written`, if given, is called once they left (or can never leave: the connection is gone). */
+  write(bytes: Uint8Array, written?: () => void): void {
+    if (this.socket.destroyed) {
+      written?.();
+      return;
+    }
     this.#pending.push(bytes);
+    if (written) this.#written.push(written);
     this.#bytes += bytes.byteLength;
     if (bytes.byteLength > this.#largest) this.#largest = bytes.byteLength;
     if (!this.#scheduled) {
@@ -128,12 +138,16 @@ class Writer implements Flushable {
     const parts = this.#pending;
     const size = this.#bytes;
     const largest = this.#largest;
+    const written = this.#written;
     this.#pending = [];
     this.#bytes = 0;
     this.#largest = 0;
+    if (written.length > 0) this.#written = [];
     const socket = this.socket;
-    if (socket.destroyed) return;
-    if (parts.length === 1) socket.write(parts[0] as Uint8Array);
+    // Node calls a write's callback after the writes before it completed, on error too.
+    const done = written.length === 0 ? undefined : () => callAll(written);
+    if (socket.destroyed) done?.();
+    else if (parts.length === 1) socket.write(parts[0] as Uint8Array, done);
     else if (largest < COALESCE_PIECE_BYTES) {
       const out = uninitialized(size);
       let at = 0;
@@ -142,12 +156,18 @@ class Writer implements Flushable {
         at += p.byteLength;
       }
       socket.write(out);
+      done?.(); // copied
     } else {
       socket.cork();
-      for (const p of parts) socket.write(p);
+      for (let i = 0; i < parts.length - 1; i++) socket.write(parts[i] as Uint8Array);
+      socket.write(parts[parts.length - 1] as Uint8Array, done);
       socket.uncork();
     }
   };
+}
+
+function callAll(callbacks: readonly (() => void)[]): void {
+  for (const f of callbacks) f();
 }
 
 /** The producer side of a connection to one consumer executor. */
@@ -200,10 +220,14 @@ export class SocketOutbound implements Outbound {
   ) {
     this.#block = channel.onFull === "block";
     this.bySlot = large?.bySlot === true;
+    // Connections to other machines (no `large`) may keep what they are given past the write.
+    this.byReference = large !== undefined;
   }
 
   /** Carries slots by reference (a lent buffer is not copied). */
   readonly bySlot: boolean;
+  /** Writes a lent buffer as it is, and holds its payload's `sent` until the bytes are written. */
+  readonly byReference: boolean;
 
   attach(writer: Writer): void {
     this.#writer = writer;
@@ -267,7 +291,13 @@ export class SocketOutbound implements Outbound {
     if (this.#block) this.#inflight++;
     this.sent++;
     writer.write(out);
-    if (split) for (const p of parts) writer.write(p);
+    if (!split) return "accepted";
+    // The payload's own bytes are written by reference: memory lent to the step (a reused
+    // buffer, or a slot when no slot was free for the descriptor) goes back only once written.
+    const payload = envelope.payload;
+    const last = parts.length - 1;
+    for (let i = 0; i < last; i++) writer.write(parts[i] as Uint8Array);
+    writer.write(parts[last] as Uint8Array, payload.holdSent() ? () => payload.sent() : undefined);
     return "accepted";
   }
 
@@ -357,8 +387,11 @@ export class SocketInbound extends MemoryQueue implements Flushable {
     });
   }
 
-  /** One data or close frame of this channel, from `socket`; `owned`: nothing else shares the body's memory. */
-  receive(socket: Duplex, body: Uint8Array, owned = false): void {
+  /**
+   * One data or close frame of this channel, from `socket`; `owned`: nothing else shares the
+   * body's memory; `reused`: it is a pooled buffer, given back through this once the message is done with.
+   */
+  receive(socket: Duplex, body: Uint8Array, owned = false, reused?: () => void): void {
     if (this.#socket !== socket) {
       // A new connection (a producer that came back) counts from zero, as the producer does.
       this.arrived = 0;
@@ -366,13 +399,15 @@ export class SocketInbound extends MemoryQueue implements Flushable {
     }
     this.#socket = socket;
     this.arrived++;
+    if (body[0] !== DATA) reused?.();
     if (body[0] === CLOSE) {
       this.close();
       return;
     }
     const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
     let bytes = body.subarray(DATA_HEADER);
-    let release: (() => void) | undefined;
+    // A frame reassembled in a reused buffer is lent to the consumer as a slot is.
+    let release: (() => void) | undefined = body[0] === DATA ? reused : undefined;
     if (body[0] === LARGE) {
       if (!this.large?.take) throw new Error(`channel '${this.channel.id}' received a tmpfs payload but has no store`);
       bytes = this.large.take(utf8Decoder.decode(bytes));
@@ -411,18 +446,21 @@ export function acceptFrames(
   inbound: ReadonlyMap<number, SocketInbound>,
   onHello: (producer: number) => void,
 ): (chunk: Uint8Array, transient: boolean) => void {
-  const reader = new FrameReader();
+  const reader = new FrameReader(undefined, receiveBuffers);
   /** Producer processes whose slots came on this connection: once it closes they send no more. */
   const slotOwners = new Set<number>();
-  const onFrame = (body: Uint8Array, owned: boolean) => {
+  const onFrame = (body: Uint8Array, owned: boolean, reused?: () => void) => {
     const type = body[0];
-    if (type === HELLO) return onHello(new DataView(body.buffer, body.byteOffset, body.byteLength).getUint16(1, true));
-    if (type !== DATA && type !== CLOSE && type !== LARGE && type !== SLOT) return;
     const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
+    const to = type === DATA || type === CLOSE || type === LARGE || type === SLOT ? inbound.get(view.getUint16(1, true)) : undefined;
+    if (!to) reused?.();
+    if (type === HELLO) return onHello(view.getUint16(1, true));
+    if (!to) return;
     if (type === SLOT && body.byteLength >= DATA_HEADER + SLOT_DESCRIPTOR_BYTES) slotOwners.add(view.getUint32(DATA_HEADER, true));
-    inbound.get(view.getUint16(1, true))?.receive(socket, body, owned);
+    to.receive(socket, body, owned, reused);
   };
   socket.on("close", () => {
+    reader.close();
     for (const pid of slotOwners) slotReader.forget(pid);
   });
   socket.on("error", () => {});
