@@ -103,7 +103,7 @@ function bareNats(url: string, size: number, count: number, spacing: number, ski
 
 // ---- measurements -------------------------------------------------------------------------
 interface Report {
-  machine: { cpus: number; model: string; node: string };
+  machine: { cpus: number; model: string; node: string; v8Flags: string[] };
   nats: string;
   warmup: number;
   latency: Record<string, { cluster: Stats; bareNats: Stats }>;
@@ -145,7 +145,7 @@ function markdown(r: Report): string {
   const lines = [
     "# Cluster benchmark (`pnpm bench:cluster`)",
     "",
-    `Machine: ${r.machine.cpus} × ${r.machine.model}, Node ${r.machine.node}; ${r.nats}. Two daemons (machines \`alpha\` and \`beta\`, each its own process) joined through one local nats-server; the producer node runs on alpha, the consumer on beta, so every message crosses machines: producer process → NATS → consumer process, over a pipe (ordered, acknowledged, flow-controlled). The baseline is bare NATS pub/sub between two plain Node processes with the same client (@nats-io/transport-node), measured in the same run. One-way latency from the send timestamp, ${HOPS} messages per size 5 ms apart after ${r.warmup} warm-up messages.`,
+    `Machine: ${r.machine.cpus} × ${r.machine.model}, Node ${r.machine.node}, V8 flags \`${r.machine.v8Flags.join(" ")}\` (flowc's processes and the baselines alike); ${r.nats}. Two daemons (machines \`alpha\` and \`beta\`, each its own process) joined through one local nats-server; the producer node runs on alpha, the consumer on beta, so every message crosses machines: producer process → NATS → consumer process, over a pipe (ordered, acknowledged, flow-controlled). The baseline is bare NATS pub/sub between two plain Node processes with the same client (@nats-io/transport-node), measured in the same run. One-way latency from the send timestamp, ${HOPS} messages per size 5 ms apart after ${r.warmup} warm-up messages.`,
     "",
     "## One-way latency (µs)",
     "",

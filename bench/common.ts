@@ -5,7 +5,7 @@ import { cpus } from "node:os";
 import { join } from "node:path";
 import { compile, emit } from "@flowc/frontend";
 import type { Ir, Json } from "@flowc/ir";
-import type { BuildOptions, Runtime, RuntimeEvent } from "@flowc/runtime";
+import { type BuildOptions, FLOW_V8_FLAGS, type Runtime, type RuntimeEvent } from "@flowc/runtime";
 
 export interface Stats {
   p50: number;
@@ -196,7 +196,8 @@ export async function runBaselinePair(
   sender: readonly string[],
   cwd?: string,
 ): Promise<BaselineResult> {
-  const recv = spawn(process.execPath, [...receiver], { cwd, stdio: ["ignore", "pipe", "inherit"] });
+  // The V8 flags flowc's own processes run with: a baseline is measured under the same JIT policy.
+  const recv = spawn(process.execPath, [...FLOW_V8_FLAGS, ...receiver], { cwd, stdio: ["ignore", "pipe", "inherit"] });
   let text = "";
   recv.stdout.setEncoding("utf8");
   await new Promise<void>((resolve, reject) => {
@@ -206,7 +207,7 @@ export async function runBaselinePair(
       if (text.startsWith("ready\n")) resolve();
     });
   });
-  const send = spawn(process.execPath, [...sender], { cwd, stdio: ["ignore", "ignore", "inherit"] });
+  const send = spawn(process.execPath, [...FLOW_V8_FLAGS, ...sender], { cwd, stdio: ["ignore", "ignore", "inherit"] });
   const limitMs = 180_000 * (Number(process.env.BENCH_TIMEOUT_SCALE) || 1);
   const finished = await new Promise<boolean>((resolve) => {
     const timer = setTimeout(() => resolve(false), limitMs);
@@ -228,5 +229,5 @@ export async function runBaselinePair(
 
 /** The machine a report was measured on. */
 export function machineFacts() {
-  return { cpus: cpus().length, model: cpus()[0]?.model ?? "?", node: process.version };
+  return { cpus: cpus().length, model: cpus()[0]?.model ?? "?", node: process.version, v8Flags: [...FLOW_V8_FLAGS] };
 }

@@ -148,7 +148,7 @@ function bareSocket(size: number, count: number, spacing: number, skip: number) 
 
 // ---- measurements -------------------------------------------------------------------------
 interface Report {
-  machine: { cpus: number; model: string; node: string };
+  machine: { cpus: number; model: string; node: string; v8Flags: string[] };
   warmup: number;
   shmThresholdBytes: number;
   rounds: number;
@@ -285,7 +285,7 @@ function markdown(r: Report): string {
   const lines = [
     "# Dataflow runtime benchmark (`pnpm bench:dataflow`)",
     "",
-    `Machine: ${r.machine.cpus} × ${r.machine.model}, Node ${r.machine.node}. One run, in the shape of Dora's benchmark: one-way latency from the send timestamp, ${HOPS} messages per size 5 ms apart (a rate clock released by the daemon's timer), measured after ${r.warmup} warm-up messages at the same spacing; the baseline sends the same frames between two plain Node processes over a Unix socket. Each size is measured in ${r.rounds} rounds, flowc and the baseline alternating, and the percentiles are over all rounds' messages (${r.rounds * HOPS} per figure); the per-round p50s are in the JSON report (\`roundsP50\`). Every size carries the 8-byte send time, so "0 B" is an 8-byte frame. Shared-memory threshold: ${r.shmThresholdBytes.toLocaleString("en")} bytes.`,
+    `Machine: ${r.machine.cpus} × ${r.machine.model}, Node ${r.machine.node}, V8 flags \`${r.machine.v8Flags.join(" ")}\` (flowc's processes and the baselines alike). One run, in the shape of Dora's benchmark: one-way latency from the send timestamp, ${HOPS} messages per size 5 ms apart (a rate clock released by the daemon's timer), measured after ${r.warmup} warm-up messages at the same spacing; the baseline sends the same frames between two plain Node processes over a Unix socket. Each size is measured in ${r.rounds} rounds, flowc and the baseline alternating, and the percentiles are over all rounds' messages (${r.rounds * HOPS} per figure); the per-round p50s are in the JSON report (\`roundsP50\`). Every size carries the 8-byte send time, so "0 B" is an 8-byte frame. Shared-memory threshold: ${r.shmThresholdBytes.toLocaleString("en")} bytes.`,
     "",
     "## One-way latency (µs)",
     "",

@@ -20,10 +20,13 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { Json } from "@flowc/ir";
-import { StepHistogram } from "@flowc/runtime";
+import { applyFlowV8Flags, StepHistogram } from "@flowc/runtime";
 import { mpRuntime } from "@flowc/runtime-mp";
 import { flowCompiler, inRounds, machineFacts, round, runBench, runUntilLogged, type Stats, stats, withParams } from "./common.js";
 
+// Thread executors run in this process, as they do in `flowc run`'s: the same V8 flags (the
+// baselines' worker threads share them).
+applyFlowV8Flags();
 const here = fileURLToPath(new URL(".", import.meta.url));
 const ALL_SIZES: [string, number][] = [
   ["8 B", 8],
@@ -163,7 +166,7 @@ async function baseline(
 
 // ---- measurements -------------------------------------------------------------------------
 interface Report {
-  machine: { cpus: number; model: string; node: string };
+  machine: { cpus: number; model: string; node: string; v8Flags: string[] };
   warmup: number;
   rounds: number;
   /** Percentiles over every round's messages; `roundsP50`: each round's own p50, in order. */
@@ -350,7 +353,7 @@ function markdown(r: Report): string {
   const lines = [
     "# Runtime benchmark (`pnpm bench:runtime`)",
     "",
-    `Machine: ${r.machine.cpus} × ${r.machine.model}, Node ${r.machine.node}. One run; latencies are one way, from the send timestamp, ${HOPS} messages 5 ms apart, measured after ${r.warmup} warm-up messages at the same spacing (baselines too), in ${r.rounds} rounds with flowc and the baselines alternating, percentiles over all rounds' messages (per-round p50s in the JSON report, \`roundsP50\`); "cold" is the first ${HOPS} messages of a fresh run, before the JIT has compiled the path.`,
+    `Machine: ${r.machine.cpus} × ${r.machine.model}, Node ${r.machine.node}, V8 flags \`${r.machine.v8Flags.join(" ")}\` (those of every flowc process, baselines included). One run; latencies are one way, from the send timestamp, ${HOPS} messages 5 ms apart, measured after ${r.warmup} warm-up messages at the same spacing (baselines too), in ${r.rounds} rounds with flowc and the baselines alternating, percentiles over all rounds' messages (per-round p50s in the JSON report, \`roundsP50\`); "cold" is the first ${HOPS} messages of a fresh run, before the JIT has compiled the path.`,
     "",
     "## Per-hop latency (µs)",
     "",

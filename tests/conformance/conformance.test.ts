@@ -2,7 +2,7 @@
 // record signatures and RunResult statuses must agree (docs/semantics.md is the contract).
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import type { RunResult, ChannelSample as StatsChannel, NodeSample as StatsNode } from "@flowc/runtime";
+import { FLOW_V8_FLAGS, type RunResult, type ChannelSample as StatsChannel, type NodeSample as StatsNode } from "@flowc/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { childProcesses, stopEsbuild } from "../helpers/processes.js";
 import {
@@ -526,11 +526,11 @@ describe.each(MODES.filter((m) => m.isolation !== "none"))("$label: supervision 
     expect(childProcesses(NODE_PROCESS)).toEqual([]);
   });
 
-  it("executors see the run's environment; processes get FLOWC_NODE_EXEC_ARGV", async () => {
+  it("executors see the run's environment; processes get flowc's V8 flags, then FLOWC_NODE_EXEC_ARGV", async () => {
     const out = await run(mode, scenario("probe"));
     expect(out.result.status).toBe("succeeded");
     expect(valuesOn(out.records, "probe.env->sink.value")).toEqual(["marked"]);
-    expect(valuesOn(out.records, "probe.execArgv->flags.value")).toEqual([processes ? ["--no-warnings"] : []]);
+    expect(valuesOn(out.records, "probe.execArgv->flags.value")).toEqual([processes ? [...FLOW_V8_FLAGS, "--no-warnings"] : []]);
   });
 
   it("bad runtime options are FLC3003 from build, as from check", async () => {

@@ -50,6 +50,7 @@ export { ShmPayloads, shmDirFor } from "./executor/shm.js";
 export { type SharedMemoryInfo, sharedMemoryInfo } from "./executor/slots.js";
 export { type LargePayloads, SocketInbound, SocketOutbound } from "./executor/socket.js";
 export { type RemoteLinks, SocketTransport, type SocketTransportOptions } from "./executor/socket-transport.js";
+export { applyFlowV8Flags, FLOW_V8_FLAGS } from "./executor/v8-flags.js";
 export { FrameReader, frame } from "./framing.js";
 export {
   type EndedExecutor,

@@ -277,13 +277,16 @@ export async function runExecutorLoop(scheduler: LocalScheduler, options: LoopOp
     }
     if (worked) continue;
     if (options.exitWhenEnded ? scheduler.allEnded() : scheduler.settled()) return "ended";
-    // Idle: let the event loop run now (asynchronous node code, messages from the engine) rather
-    // than right after waking up, which would delay the message that woke us.
     if (flush) {
       flush();
       lastFlush = performance.now();
     }
-    if (performance.now() - lastYield > 1) {
+    // Idle: go to sleep at once. The event loop (asynchronous node code, messages from the
+    // engine) gets its turn while an asynchronous waiter sleeps, and a blocking one gives it a
+    // turn after a sleep nothing ended early (below) — not here, between what this executor
+    // just sent and its sleep: on a busy machine the executor it woke often runs on this CPU
+    // and waits for this thread to sleep (a 5 ms-spaced thread hop took twice as long).
+    if (performance.now() - lastYield > 20) {
       await new Promise<void>((resolve) => setImmediate(resolve));
       lastYield = performance.now();
       continue;
@@ -306,12 +309,25 @@ export async function runExecutorLoop(scheduler: LocalScheduler, options: LoopOp
         await Promise.race([pooled, waiter.waitAsync ? waiter.waitAsync(token, timeout) : pooled]);
         clearTimeout(timer);
         for (const h of scheduler.hosts) h.onSettle = undefined;
+        lastYield = performance.now();
       } else {
         // A blocking waiter (threads) returns nothing to await: going on at once spares the
-        // message that woke it a trip through the microtask queue.
+        // message that woke it a trip through the microtask queue. When it slept until its
+        // timeout (a tick is due, nothing arrived), nothing waits on this executor: the event
+        // loop gets its turn then.
         const waiting = waiter.wait(token, timeout);
-        if (waiting) await waiting;
+        if (waiting) {
+          await waiting;
+          lastYield = performance.now();
+        } else if (waiter.token() === token && performance.now() - lastYield > 1) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          lastYield = performance.now();
+        }
       }
+    } else if (performance.now() - lastYield > 1) {
+      // Due now yet nothing could act (a tick whose node cannot step yet): look again after a turn.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      lastYield = performance.now();
     }
   }
 }

@@ -2,6 +2,7 @@ import { rmSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { createDiagnostic, type Diagnostic, encodeJson, hasErrors } from "@flowc/ir";
 import {
+  applyFlowV8Flags,
   chooseRuntime,
   type Execution,
   isRecordingPath,
@@ -148,6 +149,8 @@ async function run(
     report(io, problems);
 
     log(`running '${ir.name}' on ${runtime.name}${choice.source === "default" ? "" : ` (runtime from ${choice.source})`}`);
+    // Thread executors run in this process: the V8 flags of flowc's executor processes apply here too.
+    applyFlowV8Flags();
     recorder?.begin({ ir, writer: `flowc ${FLOWC_VERSION}`, runtime: runtimeLabel(runtime.name, rtOptions), baseDir: loaded.baseDir });
     let execution: Execution;
     try {

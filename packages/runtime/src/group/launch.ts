@@ -3,6 +3,7 @@ import type { Readable } from "node:stream";
 import { type TransferListItem, Worker } from "node:worker_threads";
 import { entryUrl } from "../entry.js";
 import type { ChildInit, FromExecutor, ToExecutor } from "../executor/protocol.js";
+import { FLOW_V8_FLAGS } from "../executor/v8-flags.js";
 
 /** Where an executor's stdout and stderr go (a node's log, the terminal), chunk by chunk. */
 export type StdioSink = (stream: "stdout" | "stderr", chunk: Buffer) => void;
@@ -142,7 +143,8 @@ export function launchProcess(entry: URL, options: LaunchOptions & { readonly cw
     env: { ...options.env },
     serialization: "advanced",
     stdio: ["ignore", "pipe", "pipe", "ipc"],
-    execArgv: [...(options.execArgv ?? [])],
+    // flowc's V8 flags first: FLOWC_NODE_EXEC_ARGV's come after and win (V8 keeps the last).
+    execArgv: [...FLOW_V8_FLAGS, ...(options.execArgv ?? [])],
   });
   const tail = new Tail();
   pipe(child.stdout, "stdout", options.stdio, undefined);
