@@ -224,6 +224,9 @@ export async function bringUpHosts(plan: ExecutorPlan, env: HostEnv, beforeSetup
 /** The executor loop sleeps at most this long (ms) between looks at its nodes, even with nothing scheduled. */
 export const LONGEST_SLEEP_MS = 50;
 
+/** The executor loop's event loop gets a turn at least this often (ms), busy or woken by messages. */
+export const EVENT_LOOP_TURN_MS = 20;
+
 /** How an executor loop sleeps until something changes (a message, room, a stop) or a timeout. */
 export interface Waiter {
   /** A token taken before checking for work; `wait` returns early if anything changed since. */
@@ -248,6 +251,8 @@ export interface LoopOptions {
    * after a unit of work when nothing was sent for a millisecond.
    */
   readonly flush?: (() => void) | undefined;
+  /** `EVENT_LOOP_TURN_MS` unless set (tests that check the order of turns set it high). */
+  readonly turnEveryMs?: number | undefined;
 }
 
 /**
@@ -257,6 +262,7 @@ export interface LoopOptions {
  */
 export async function runExecutorLoop(scheduler: LocalScheduler, options: LoopOptions): Promise<"ended" | "stopped"> {
   const { now, waiter, stopRequested, flush } = options;
+  const turnEveryMs = options.turnEveryMs ?? EVENT_LOOP_TURN_MS;
   let lastYield = performance.now();
   let lastFlush = lastYield;
   for (;;) {
@@ -270,7 +276,7 @@ export async function runExecutorLoop(scheduler: LocalScheduler, options: LoopOp
       flush();
       lastFlush = after;
     }
-    if (after - lastYield > 20) {
+    if (after - lastYield > turnEveryMs) {
       flush?.();
       await new Promise<void>((resolve) => setImmediate(resolve));
       lastYield = performance.now();
@@ -286,7 +292,7 @@ export async function runExecutorLoop(scheduler: LocalScheduler, options: LoopOp
     // turn after a sleep nothing ended early (below) — not here, between what this executor
     // just sent and its sleep: on a busy machine the executor it woke often runs on this CPU
     // and waits for this thread to sleep (a 5 ms-spaced thread hop took twice as long).
-    if (performance.now() - lastYield > 20) {
+    if (performance.now() - lastYield > turnEveryMs) {
       await new Promise<void>((resolve) => setImmediate(resolve));
       lastYield = performance.now();
       continue;
