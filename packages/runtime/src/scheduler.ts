@@ -265,6 +265,10 @@ export async function runExecutorLoop(scheduler: LocalScheduler, options: LoopOp
   const turnEveryMs = options.turnEveryMs ?? EVENT_LOOP_TURN_MS;
   let lastYield = performance.now();
   let lastFlush = lastYield;
+  const turn = async () => {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    lastYield = performance.now();
+  };
   for (;;) {
     if (stopRequested()) return "stopped";
     const token = waiter.token();
@@ -278,8 +282,7 @@ export async function runExecutorLoop(scheduler: LocalScheduler, options: LoopOp
     }
     if (after - lastYield > turnEveryMs) {
       flush?.();
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      lastYield = performance.now();
+      await turn();
     }
     if (worked) continue;
     if (options.exitWhenEnded ? scheduler.allEnded() : scheduler.settled()) return "ended";
@@ -292,11 +295,6 @@ export async function runExecutorLoop(scheduler: LocalScheduler, options: LoopOp
     // turn after a sleep nothing ended early (below) — not here, between what this executor
     // just sent and its sleep: on a busy machine the executor it woke often runs on this CPU
     // and waits for this thread to sleep (a 5 ms-spaced thread hop took twice as long).
-    if (performance.now() - lastYield > turnEveryMs) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      lastYield = performance.now();
-      continue;
-    }
     const t = now();
     let wake = scheduler.nextWakeAt();
     const deadline = scheduler.deadline;
@@ -325,15 +323,11 @@ export async function runExecutorLoop(scheduler: LocalScheduler, options: LoopOp
         if (waiting) {
           await waiting;
           lastYield = performance.now();
-        } else if (waiter.token() === token && performance.now() - lastYield > 1) {
-          await new Promise<void>((resolve) => setImmediate(resolve));
-          lastYield = performance.now();
-        }
+        } else if (waiter.token() === token && performance.now() - lastYield > 1) await turn();
       }
     } else if (performance.now() - lastYield > 1) {
       // Due now yet nothing could act (a tick whose node cannot step yet): look again after a turn.
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      lastYield = performance.now();
+      await turn();
     }
   }
 }
